@@ -1,0 +1,76 @@
+"""The base class a benchmark plugin subclasses, and the sample it produces."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+
+@dataclass
+class Sample:
+    """One evaluation item. ``id`` is stable (the same row always has the same id)."""
+
+    id: str
+    input: str
+    target: str
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+class BenchmarkOptions(BaseModel):
+    """Options every benchmark accepts in ``--dataset-args``; subclass to add more."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subset_list: list[str] | None = None
+    system_prompt: str | None = None
+
+
+class Benchmark(ABC):
+    """A benchmark: loads samples for each subset and turns each into a prompt.
+
+    Subclasses set ``name``, ``scorer`` (a registered scorer name), ``subsets`` and
+    ``Options`` (a ``BenchmarkOptions`` subclass validating ``--dataset-args``).
+    """
+
+    name: ClassVar[str] = ""
+    scorer: ClassVar[str] = "exact_match"
+    subsets: ClassVar[list[str]] = ["main"]
+    Options: ClassVar[type[BenchmarkOptions]] = BenchmarkOptions
+
+    def __init__(self, options: dict | None = None, seed: int = 42) -> None:
+        from evalscope.utils.validation import parse_model
+
+        self.seed = seed
+        self.options = parse_model(
+            self.Options, options, f"dataset-args of {self.name or type(self).__name__}"
+        )
+
+    def subset_list(self) -> list[str]:
+        """The subsets to evaluate: ``subset_list`` from the options, else all."""
+        chosen = self.options.subset_list or list(self.subsets)
+        unknown = [subset for subset in chosen if subset not in self.subsets]
+        if unknown:
+            from evalscope.errors import ConfigError
+
+            raise ConfigError(
+                f"{self.name}: unknown subset {unknown[0]!r}; available: {', '.join(self.subsets)}"
+            )
+        return chosen
+
+    @abstractmethod
+    def load(self, subset: str) -> list[Sample]:
+        """Load every sample of ``subset``, in a stable order."""
+
+    @abstractmethod
+    def build_prompt(self, sample: Sample) -> dict:
+        """Return the prompt item for ``sample``: ``messages``, ``data`` and ``system_prompt``."""
+
+    def chat_prompt(self, query: str) -> dict:
+        """A prompt item for one user turn ``query``, with the configured system prompt."""
+        system_prompt = self.options.system_prompt
+        messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
+        messages.append({"role": "user", "content": query})
+        return {"messages": messages, "data": [query], "system_prompt": system_prompt}

@@ -1,0 +1,29 @@
+"""Built-in generic scorers: ``exact_match`` and ``includes``."""
+
+from __future__ import annotations
+
+from evalscope.benchmarks.base import Sample
+from evalscope.hookspecs import hookimpl
+from evalscope.scorers.base import Score, Scorer
+
+
+class ExactMatch(Scorer):
+    """1.0 when the answer, stripped of surrounding white space, equals the target."""
+
+    def score(self, completion: str, sample: Sample) -> Score:
+        prediction = completion.strip()
+        return Score(float(prediction == sample.target.strip()), prediction, sample.target)
+
+
+class Includes(Scorer):
+    """1.0 when the target occurs anywhere in the answer."""
+
+    def score(self, completion: str, sample: Sample) -> Score:
+        return Score(float(sample.target in completion), completion, sample.target)
+
+
+@hookimpl
+def register_scorers(register):
+    """Register the generic scorers."""
+    register("exact_match", ExactMatch)
+    register("includes", Includes)

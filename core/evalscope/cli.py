@@ -1,0 +1,191 @@
+"""The ``evalscope`` command: ``eval`` (the default) and ``plugins``.
+
+Start-up stays light: this module imports only the standard library; the runner and
+its dependencies load when a command needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+SUBCOMMANDS = ("eval", "plugins")
+
+
+def parse_mapping(text: str) -> dict[str, Any]:
+    """Parse a JSON object or ``key=value,key=value`` (values parsed as JSON where they can be)."""
+    text = text.strip()
+    if text.startswith("{"):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise argparse.ArgumentTypeError(f"not valid JSON: {exc}") from None
+        if not isinstance(value, dict):
+            raise argparse.ArgumentTypeError("expected a JSON object")
+        return value
+    result: dict[str, Any] = {}
+    for part in filter(None, (piece.strip() for piece in text.split(","))):
+        key, sep, raw = part.partition("=")
+        if not sep or not key:
+            raise argparse.ArgumentTypeError(f"expected key=value or a JSON object, got {part!r}")
+        try:
+            result[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            result[key.strip()] = raw
+    return result
+
+
+def parse_json_object(text: str) -> dict[str, Any]:
+    """Parse a JSON object (used by ``--dataset-args``)."""
+    if not text.strip().startswith("{"):
+        raise argparse.ArgumentTypeError('expected a JSON object, e.g. \'{"gsm8k": {"few_shot_num": 0}}\'')
+    return parse_mapping(text)
+
+
+def parse_limit(text: str) -> int | float:
+    """An integer count, or a fraction such as 0.1."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number or a fraction, got {text!r}") from None
+
+
+def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of ``evalscope eval``; each maps to the ``TaskConfig`` field of the same name."""
+    s = argparse.SUPPRESS
+    add = parser.add_argument
+    add("--config", default=s, help="a YAML or JSON task config; flags given here override it")
+    add("--model", default=s, help="model name served by the API (with --api-url)")
+    add("--model-id", default=s, help="the model's name in outputs")
+    add("--model-plugin", default=s, help="a registered model to run (see `evalscope plugins`)")
+    add("--model-args", type=parse_mapping, default=s, help="model config: JSON or key=value,...")
+    add("--datasets", nargs="+", default=s, help="benchmarks to run, e.g. gsm8k")
+    add("--dataset-args", type=parse_json_object, default=s, help='JSON: {"gsm8k": {"few_shot_num": 0}}')
+    add("--limit", type=parse_limit, default=s, help="samples per subset: a count, or a fraction like 0.1")
+    add("--eval-batch-size", type=int, default=s, help="prompts per predict call / requests in flight")
+    add("--generation-config", type=parse_mapping, default=s, help="JSON or key=value,...")
+    add("--work-dir", default=s, help="output folder (default ./outputs)")
+    add("--no-timestamp", action="store_true", default=s, help="write into --work-dir itself")
+    add("--use-cache", default=s, metavar="RUN_DIR", help="resume a run folder, reusing finished samples")
+    add("--seed", type=int, default=s, help="random seed (default 42)")
+    add("--debug", action="store_true", default=s, help="debug logging and tracebacks")
+    add("--ignore-errors", action="store_true", default=s, help="record failed samples and go on")
+    add("--eval-type", default=s, help="custom, plugin, service or openai_api (usually inferred)")
+    add("--api-url", default=s, help="OpenAI-compatible base URL, or its /chat/completions URL")
+    add("--api-key", default=s, help="API key (default: $EVALSCOPE_API_KEY, then $OPENAI_API_KEY)")
+    add("--api-mode", default=s, help="chat (default) or completion, for base models")
+    add("--timeout", type=float, default=s, help="seconds per API request (default 120)")
+    add("--retries", type=int, default=s, help="retries of a failed API request (default 5)")
+    add("--stream", action="store_true", default=s, help="stream API responses")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``evalscope`` command."""
+    from evalscope.version import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="evalscope",
+        description="Evaluate large language models. `evalscope --model-plugin dummy --datasets gsm8k` "
+        "is short for `evalscope eval ...`.",
+    )
+    parser.add_argument("--version", action="version", version=f"evalscope {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    eval_parser = commands.add_parser("eval", help="run an evaluation (the default command)")
+    add_eval_arguments(eval_parser)
+    plugins_parser = commands.add_parser("plugins", help="list installed plugins and what they register")
+    plugins_parser.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version"):
+        argv.insert(0, "eval")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    options = {key: value for key, value in vars(args).items() if key != "command"}
+    debug = bool(options.get("debug"))
+    from evalscope.errors import EvalscopeError
+
+    try:
+        if args.command == "plugins":
+            return command_plugins(as_json=options["json"])
+        return command_eval(options)
+    except EvalscopeError as exc:
+        if debug:
+            raise
+        from evalscope.utils.logger import redact
+
+        print(f"evalscope: error: {redact(str(exc))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("evalscope: interrupted; finished predictions are saved in the run folder", file=sys.stderr)
+        return 130
+
+
+def command_eval(options: dict[str, Any]) -> int:
+    """Run ``evalscope eval`` with the parsed flags."""
+    from evalscope.config import TaskConfig
+    from evalscope.errors import EvalscopeError, SampleErrors
+    from evalscope.runner import Runner
+
+    config_path = options.pop("config", None)
+    if config_path is not None:
+        data = TaskConfig.load(config_path).model_dump(exclude_unset=True)
+        if data.get("api_key") is not None:
+            data["api_key"] = data["api_key"].get_secret_value()
+        data.update(options)
+        options = data
+    runner = Runner(TaskConfig(**options))
+    try:
+        runner.run()
+    except (EvalscopeError, KeyboardInterrupt) as exc:
+        if runner.run_dir is not None and not isinstance(exc, SampleErrors):
+            print(
+                f"evalscope: finished predictions are kept in {runner.run_dir.root}; "
+                f"resume with --use-cache {runner.run_dir.root}",
+                file=sys.stderr,
+            )
+        raise
+    return 0
+
+
+def command_plugins(as_json: bool) -> int:
+    """Print the loaded plugins, their versions and what each registers."""
+    from evalscope.plugins import get_plugins
+
+    plugins = get_plugins()
+    rows = [
+        {
+            "name": info.name,
+            "distribution": info.distribution,
+            "version": info.version,
+            "builtin": info.builtin,
+            "registers": info.registers,
+            "error": info.error,
+        }
+        for info in plugins.infos
+    ]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = [("PLUGIN", "DISTRIBUTION", "VERSION", "REGISTERS")]
+    for row in rows:
+        registers = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in row["registers"].items())
+        if row["error"]:
+            registers = f"FAILED TO LOAD: {row['error']}"
+        table.append((row["name"], row["distribution"], row["version"], registers or "-"))
+    widths = [max(len(row[i]) for row in table) for i in range(3)]
+    for row in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3])
+    return 0

@@ -1,0 +1,154 @@
+"""``TaskConfig``: everything one evaluation run needs, validated up front."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from evalscope.errors import ConfigError
+from evalscope.utils.validation import check_known_keys, describe_validation_error
+
+API_EVAL_TYPES = ("service", "openai_api")
+EVAL_TYPES = ("custom", "plugin", *API_EVAL_TYPES)
+
+
+class TaskConfig(BaseModel):
+    """The settings of one evaluation run.
+
+    Build it from keyword arguments, a dict, or a YAML/JSON file (``TaskConfig.load``).
+    Unknown keys are rejected with the closest valid name. Each field has a CLI flag of
+    the same name with dashes (``eval_batch_size`` is ``--eval-batch-size``).
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid", validate_assignment=True)
+
+    model: Any = Field(
+        None, description="A CustomModel/AsyncModel instance, or a model name served by an API"
+    )
+    model_id: str | None = Field(None, description="Name of the model in outputs (default: derived)")
+    model_plugin: str | None = Field(None, description="Registered model to build (see `evalscope plugins`)")
+    model_args: dict[str, Any] = Field(default_factory=dict, description="Extra config for the model factory")
+    datasets: list[str] = Field(default_factory=list, description="Benchmarks to run")
+    dataset_args: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Options per benchmark")
+    limit: int | float | None = Field(
+        None, description="Samples per subset: a count, or a fraction in (0, 1)"
+    )
+    eval_batch_size: int = Field(1, ge=1, description="Prompts per predict call / API requests in flight")
+    generation_config: dict[str, Any] = Field(default_factory=dict, description="Inference settings")
+    work_dir: str = Field("./outputs", description="Where run folders are written")
+    no_timestamp: bool = Field(False, description="Write into work_dir itself, not a timestamped folder")
+    use_cache: str | None = Field(
+        None, description="A previous run folder to resume: finished samples are reused"
+    )
+    seed: int = Field(42, description="Random seed (few-shot sampling and models that take one)")
+    debug: bool = Field(False, description="Debug logging, and tracebacks on errors")
+    ignore_errors: bool = Field(False, description="Record failed samples as errors and go on")
+    eval_type: Literal["custom", "plugin", "service", "openai_api"] | None = Field(
+        None, description="custom (a model object), plugin (--model-plugin) or service/openai_api (an API)"
+    )
+    api_url: str | None = Field(None, description="OpenAI-compatible base URL or /chat/completions URL")
+    api_key: SecretStr | None = Field(
+        None, description="API key (default: EVALSCOPE_API_KEY, then OPENAI_API_KEY)"
+    )
+    api_mode: Literal["chat", "completion"] = Field("chat", description="Chat or text completions endpoint")
+    timeout: float = Field(120.0, gt=0, description="Seconds per API request")
+    retries: int = Field(5, ge=0, description="Retries of a failed API request")
+    stream: bool = Field(False, description="Stream API responses")
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise ConfigError(f"TaskConfig: {describe_validation_error(exc)}") from None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            check_known_keys(data, cls.model_fields, "TaskConfig")
+        return data
+
+    @field_validator("datasets", mode="before")
+    @classmethod
+    def _split_datasets(cls, value: Any) -> Any:
+        return value.split(",") if isinstance(value, str) else value
+
+    @field_validator("limit")
+    @classmethod
+    def _check_limit(cls, value: int | float | None) -> int | float | None:
+        if value is None:
+            return None
+        if isinstance(value, float) and not value.is_integer():
+            if not 0 < value < 1:
+                raise ValueError("a fractional limit must be between 0 and 1")
+            return value
+        if value < 1:
+            raise ValueError("limit must be at least 1")
+        return int(value)
+
+    @model_validator(mode="after")
+    def _resolve(self) -> TaskConfig:
+        if self.eval_type is None:
+            if self.model_plugin:
+                object.__setattr__(self, "eval_type", "plugin")
+            elif self.model is not None and not isinstance(self.model, str):
+                object.__setattr__(self, "eval_type", "custom")
+            elif self.api_url or isinstance(self.model, str):
+                object.__setattr__(self, "eval_type", "service")
+        return self
+
+    @classmethod
+    def load(cls, source: TaskConfig | dict | str | Path) -> TaskConfig:
+        """Build a config from a ``TaskConfig``, a dict, or the path of a YAML or JSON file."""
+        if isinstance(source, TaskConfig):
+            return source
+        if isinstance(source, dict):
+            return cls(**source)
+        path = Path(source)
+        if not path.is_file():
+            raise ConfigError(f"task config file {str(path)!r} does not exist")
+        text = path.read_text(encoding="utf-8")
+        try:
+            if path.suffix == ".json":
+                data = json.loads(text)
+            else:
+                import yaml
+
+                data = yaml.safe_load(text)
+        except Exception as exc:
+            raise ConfigError(f"task config file {str(path)!r} is not valid: {exc}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"task config file {str(path)!r} must hold a mapping of options")
+        return cls(**data)
+
+    def resolved_model_id(self) -> str:
+        """The model's name in outputs: ``model_id``, else the model's config, plugin or name."""
+        if self.model_id:
+            return self.model_id
+        if self.model is not None and not isinstance(self.model, str):
+            configured = getattr(self.model, "config", {}) or {}
+            return configured.get("model_id") or type(self.model).__name__
+        if isinstance(self.model, str):
+            return self.model
+        return self.model_plugin or "model"
+
+    def safe_dict(self) -> dict[str, Any]:
+        """The config as plain data for ``task_config.yaml``: secrets redacted, objects named."""
+        data = self.model_dump(mode="json", exclude={"model", "api_key"})
+        model = self.model
+        data["model"] = (
+            model if model is None or isinstance(model, str) else f"<{type(model).__name__} instance>"
+        )
+        data["api_key"] = "***" if self.api_key is not None else None
+        return data

@@ -1,0 +1,28 @@
+"""Exceptions the framework raises for problems a user can fix.
+
+The CLI prints these as one line (a traceback only with ``--debug``).
+"""
+
+
+class EvalscopeError(Exception):
+    """Base class of the errors shown to users as one line."""
+
+
+class ConfigError(EvalscopeError):
+    """A task configuration, a flag or a benchmark option is invalid."""
+
+
+class PluginError(EvalscopeError):
+    """A plugin failed to load or registered something invalid."""
+
+
+class ModelError(EvalscopeError):
+    """A model broke its contract (for example, returned a malformed response)."""
+
+
+class DataError(EvalscopeError):
+    """A data file is missing or malformed."""
+
+
+class SampleErrors(EvalscopeError):
+    """Some samples failed; they are recorded in the outputs and were not scored as correct."""

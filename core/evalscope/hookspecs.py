@@ -1,0 +1,52 @@
+"""The hook specifications that plugins implement.
+
+Every hook takes a ``register`` callback instead of returning values, so one plugin
+can register any number of components and the core can tell which plugin registered
+which name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pluggy
+
+PROJECT_NAME = "evalscope"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+RegisterCallback = Callable[[str, Any], None]
+
+
+@hookspec
+def register_models(register: RegisterCallback) -> None:
+    """Register model adapters.
+
+    Call ``register(name, factory)`` once per model. ``factory`` is a ``CustomModel``
+    subclass (or any callable) that the runner calls as ``factory(config=<dict>)``,
+    where the dict holds ``model_id`` and the ``--model-args``. Users select the model
+    with ``--model-plugin NAME``.
+    """
+
+
+@hookspec
+def register_benchmarks(register: RegisterCallback) -> None:
+    """Register benchmarks.
+
+    Call ``register(name, factory)`` once per benchmark. ``factory`` is a ``Benchmark``
+    subclass (or any callable) that the runner calls as ``factory(options=<dict>, seed=<int>)``,
+    where the dict holds that benchmark's ``--dataset-args``. Users select it with
+    ``--datasets NAME``.
+    """
+
+
+@hookspec
+def register_scorers(register: RegisterCallback) -> None:
+    """Register scorers.
+
+    Call ``register(name, factory)`` once per scorer. ``factory`` is a ``Scorer``
+    subclass (or any callable) that the runner calls with no arguments. A benchmark
+    names the scorer it uses in its ``scorer`` attribute.
+    """

@@ -1,0 +1,48 @@
+"""The base classes a model adapter subclasses."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+
+class CustomModel(ABC):
+    """An in-process model: subclass it and implement ``predict``.
+
+    ``config`` holds the model's settings; the runner adds ``model_id`` to it when the
+    task names one and the config does not.
+    """
+
+    def __init__(self, config: dict | None = None, **kwargs: Any) -> None:
+        self.config: dict = dict(config) if config else {}
+        self.kwargs = kwargs
+
+    @abstractmethod
+    def predict(self, prompts: list[dict], **kwargs: Any) -> list[dict]:
+        """Answer one batch of prompts.
+
+        ``prompts`` is a list of dicts, each with ``messages`` (OpenAI chat format),
+        ``data`` (``[query]``) and optionally ``system_prompt``. ``kwargs`` holds
+        ``origin_inputs`` (the same items plus the dataset ``raw`` row and ``index``) and
+        ``infer_cfg`` (the generation config). Return one OpenAI ``chat.completion``-shaped
+        dict per prompt, in order; ``choices[0].message.content`` must be a string.
+        """
+
+
+class AsyncModel(ABC):
+    """A model answered one prompt at a time, with many requests in flight (a remote API).
+
+    The runner keeps ``eval_batch_size`` calls of ``agenerate`` running at once. Raise
+    any exception from ``agenerate`` to record that sample as failed.
+    """
+
+    def __init__(self, config: dict | None = None, **kwargs: Any) -> None:
+        self.config: dict = dict(config) if config else {}
+        self.kwargs = kwargs
+
+    @abstractmethod
+    async def agenerate(self, prompt: dict, infer_cfg: dict) -> dict:
+        """Answer one prompt (a dict as ``CustomModel.predict`` receives) with an OpenAI-shaped dict."""
+
+    async def aclose(self) -> None:
+        """Release connections; called once when the run ends."""

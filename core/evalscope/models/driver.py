@@ -1,0 +1,110 @@
+"""One interface through which the runner drives every model, local or remote.
+
+``CustomModel``: batches of ``eval_batch_size`` prompts, one batch at a time.
+``AsyncModel``: one prompt per call, ``eval_batch_size`` calls in flight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from evalscope.errors import ModelError
+from evalscope.models.base import AsyncModel, CustomModel
+
+
+@dataclass
+class Generation:
+    """The outcome of one prompt: an OpenAI-shaped response, or the error that replaced it."""
+
+    response: dict | None = None
+    error: str | None = None
+
+
+def response_problem(response: Any) -> str | None:
+    """Say what is wrong with one OpenAI chat.completion-shaped response, or None if it is valid."""
+    if not isinstance(response, dict):
+        return f"response is {type(response).__name__}, expected a dict"
+    choices = response.get("choices")
+    if not isinstance(choices, list) or not choices:
+        return "'choices' is missing or empty"
+    first = choices[0]
+    if not isinstance(first, dict):
+        return f"choices[0] is {type(first).__name__}, expected a dict"
+    message = first.get("message")
+    if message is None and isinstance(first.get("text"), str):  # text-completion shape
+        return None
+    if not isinstance(message, dict):
+        return "choices[0].message is missing"
+    content = message.get("content")
+    if not isinstance(content, str):
+        return f"choices[0].message.content is {type(content).__name__}, expected a string"
+    return None
+
+
+def response_text(response: dict) -> str:
+    """The generated text of a validated response."""
+    first = response["choices"][0]
+    message = first.get("message")
+    return message["content"] if message is not None else first["text"]
+
+
+class ModelDriver:
+    """Drives one model: how many prompts per call, how many calls in flight, and the call itself."""
+
+    def __init__(self, model: Any, model_id: str, eval_batch_size: int) -> None:
+        self.model = model
+        self.model_id = model_id
+        if isinstance(model, AsyncModel):
+            self.batch_size, self.concurrency = 1, eval_batch_size
+        elif isinstance(model, CustomModel) or callable(getattr(model, "predict", None)):
+            self.batch_size, self.concurrency = eval_batch_size, 1
+        else:
+            raise ModelError(
+                f"model {model_id!r} is a {type(model).__name__}, which is neither a CustomModel "
+                "(with predict) nor an AsyncModel (with agenerate)"
+            )
+
+    async def generate(self, prompts: list[dict], origin_inputs: list[dict], infer_cfg: dict, label: str):
+        """Answer ``prompts``; returns one ``Generation`` per prompt.
+
+        A ``CustomModel`` that raises or breaks the response contract raises ``ModelError``
+        (``label`` names the batch in the message). An ``AsyncModel`` failure is recorded in
+        the ``Generation`` of that prompt.
+        """
+        if isinstance(self.model, AsyncModel):
+            try:
+                response = await self.model.agenerate(prompts[0], infer_cfg)
+            except Exception as exc:  # recorded per sample; the run goes on
+                return [Generation(error=_one_line(exc))]
+            problem = response_problem(response)
+            return [Generation(error=problem)] if problem else [Generation(response=response)]
+        try:
+            responses = self.model.predict(prompts, origin_inputs=origin_inputs, infer_cfg=infer_cfg)
+        except Exception as exc:
+            raise ModelError(f"model {self.model_id!r} raised on {label}: {_one_line(exc)}") from exc
+        if not isinstance(responses, list):
+            raise ModelError(
+                f"model {self.model_id!r} returned {type(responses).__name__} from predict on {label}, "
+                "expected a list of responses"
+            )
+        if len(responses) != len(prompts):
+            raise ModelError(
+                f"model {self.model_id!r} returned {len(responses)} responses for {len(prompts)} prompts on {label}"
+            )
+        for position, response in enumerate(responses):
+            problem = response_problem(response)
+            if problem:
+                raise ModelError(f"model {self.model_id!r} response {position} of {label}: {problem}")
+        return [Generation(response=response) for response in responses]
+
+    async def aclose(self) -> None:
+        """Release the model's resources."""
+        close = getattr(self.model, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

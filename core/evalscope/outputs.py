@@ -1,0 +1,161 @@
+"""The run folder on disk, and the prediction store that makes a run resumable.
+
+Layout of ``<work_dir>/<timestamp>/`` (or ``<work_dir>/`` with ``no_timestamp``)::
+
+    configs/task_config.yaml
+    logs/eval_log.log
+    predictions/<model_id>/<dataset>_<subset>.jsonl   one line per finished sample, flushed
+    reviews/<model_id>/<dataset>_<subset>.jsonl       one line per scored sample
+    reports/<model_id>/<dataset>.json                 the dataset's report
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from evalscope.errors import ConfigError
+
+
+def safe_name(name: str) -> str:
+    """A file-system-safe form of a model or dataset name."""
+    return re.sub(r"[^\w.\-]+", "_", name).strip("._") or "_"
+
+
+class RunDir:
+    """The folder of one run and the paths inside it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @classmethod
+    def create(cls, work_dir: str, no_timestamp: bool, use_cache: str | None) -> RunDir:
+        """The folder to write: the ``use_cache`` folder, ``work_dir``, or a new timestamped one in it."""
+        if use_cache:
+            root = Path(use_cache)
+            if not root.is_dir():
+                raise ConfigError(f"use_cache: run folder {use_cache!r} does not exist")
+        elif no_timestamp:
+            root = Path(work_dir)
+        else:
+            root = Path(work_dir) / time.strftime("%Y%m%d_%H%M%S")
+            suffix = 1
+            while root.exists():
+                root = Path(work_dir) / f"{time.strftime('%Y%m%d_%H%M%S')}_{suffix}"
+                suffix += 1
+        for sub in ("configs", "logs", "predictions", "reviews", "reports"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        return cls(root)
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "configs" / "task_config.yaml"
+
+    @property
+    def log_path(self) -> Path:
+        return self.root / "logs" / "eval_log.log"
+
+    def predictions_path(self, model_id: str, dataset: str, subset: str) -> Path:
+        return self._file("predictions", model_id, f"{safe_name(dataset)}_{safe_name(subset)}.jsonl")
+
+    def reviews_path(self, model_id: str, dataset: str, subset: str) -> Path:
+        return self._file("reviews", model_id, f"{safe_name(dataset)}_{safe_name(subset)}.jsonl")
+
+    def report_path(self, model_id: str, dataset: str) -> Path:
+        return self._file("reports", model_id, f"{safe_name(dataset)}.json")
+
+    def _file(self, kind: str, model_id: str, name: str) -> Path:
+        folder = self.root / kind / safe_name(model_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / name
+
+
+def cache_key(model_id: str, prompt: dict, infer_cfg: dict) -> str:
+    """A digest of everything that determines a sample's prediction."""
+    payload = json.dumps([model_id, prompt, infer_cfg], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
+
+
+class PredictionStore:
+    """An append-only JSONL file of predictions, each line flushed as soon as it is written.
+
+    A line cut short by a crash is dropped when the file is opened again.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = None
+
+    def load(self) -> dict[str, dict[str, Any]]:
+        """The last successful record of each sample id (failed ones are retried)."""
+        records: dict[str, dict[str, Any]] = {}
+        if not self.path.exists():
+            return records
+        self._drop_partial_tail()
+        with self.path.open(encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if record.get("error") is None and "sample_id" in record:
+                    records[record["sample_id"]] = record
+        return records
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Write one record and push it to the operating system at once."""
+        if self._file is None:
+            self._drop_partial_tail()
+            self._file = self.path.open("a", encoding="utf-8")
+        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        """Close the file (safe to call twice)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _drop_partial_tail(self) -> None:
+        if not self.path.exists():
+            return
+        with self.path.open("rb+") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            if size == 0:
+                return
+            handle.seek(size - 1)
+            if handle.read(1) == b"\n":
+                return
+            position = size - 1
+            while position > 0:
+                step = min(4096, position)
+                handle.seek(position - step)
+                chunk = handle.read(step)
+                newline = chunk.rfind(b"\n")
+                if newline != -1:
+                    handle.truncate(position - step + newline + 1)
+                    return
+                position -= step
+            handle.truncate(0)
+
+
+def write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
+    """Write ``records`` to ``path`` as JSONL, replacing it atomically."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` to ``path`` as indented JSON, replacing it atomically."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

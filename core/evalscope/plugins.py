@@ -1,0 +1,152 @@
+"""The plugin manager: loads the built-in plugins and those installed as entry points.
+
+Environment variables:
+
+- ``EVALSCOPE_LOAD_PLUGINS``: a comma-separated list of plugin names (entry point names
+  or distribution names) to load; the others are skipped. Empty means none.
+  Unset means all. Built-in plugins always load.
+- ``EVALSCOPE_STRICT_PLUGINS=1``: a plugin that fails to import is an error instead of a
+  warning.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from dataclasses import dataclass, field
+
+import pluggy
+
+from evalscope import hookspecs
+from evalscope.errors import PluginError
+from evalscope.registry import Registration, Registry
+from evalscope.utils.logger import get_logger
+
+ENTRY_POINT_GROUP = "evalscope"
+BUILTIN_PLUGINS = ("evalscope.builtins.models", "evalscope.builtins.scorers")
+
+logger = get_logger()
+
+
+@dataclass
+class PluginInfo:
+    """One loaded (or failed) plugin, as ``evalscope plugins`` shows it."""
+
+    name: str
+    distribution: str
+    version: str
+    module: str
+    builtin: bool = False
+    error: str | None = None
+    registers: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Plugins:
+    """The loaded plugins and the registries they filled."""
+
+    manager: pluggy.PluginManager
+    infos: list[PluginInfo]
+    models: Registry
+    benchmarks: Registry
+    scorers: Registry
+
+    def registry(self, kind: str) -> Registry:
+        """The registry of ``kind`` (``model``, ``benchmark`` or ``scorer``)."""
+        return {"model": self.models, "benchmark": self.benchmarks, "scorer": self.scorers}[kind]
+
+
+_cached: Plugins | None = None
+
+
+def get_plugins(reload: bool = False) -> Plugins:
+    """Load all plugins once per process and return them with their registries."""
+    global _cached
+    if _cached is None or reload:
+        _cached = load_plugins()
+    return _cached
+
+
+def _entry_points():
+    if sys.version_info >= (3, 10):
+        from importlib.metadata import entry_points
+    else:  # pragma: no cover
+        from importlib_metadata import entry_points
+    return entry_points(group=ENTRY_POINT_GROUP)
+
+
+def _selected_names() -> set[str] | None:
+    raw = os.environ.get("EVALSCOPE_LOAD_PLUGINS")
+    if raw is None:
+        return None
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+def _strict() -> bool:
+    return os.environ.get("EVALSCOPE_STRICT_PLUGINS", "").lower() in ("1", "true", "yes")
+
+
+def load_plugins() -> Plugins:
+    """Create a plugin manager, register built-ins and entry points, and fill the registries."""
+    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    infos: list[PluginInfo] = []
+
+    for module_name in BUILTIN_PLUGINS:
+        module = importlib.import_module(module_name)
+        manager.register(module, name=module_name)
+        infos.append(PluginInfo(module_name, "evalscope", _core_version(), module_name, builtin=True))
+
+    selected = _selected_names()
+    seen: set[str] = set()
+    for entry_point in _entry_points():
+        dist = getattr(entry_point, "dist", None)
+        dist_name = dist.name if dist is not None else "?"
+        version = dist.version if dist is not None else "?"
+        if entry_point.name in seen:
+            continue
+        seen.add(entry_point.name)
+        if selected is not None and entry_point.name not in selected and dist_name not in selected:
+            continue
+        info = PluginInfo(entry_point.name, dist_name, version, entry_point.value)
+        infos.append(info)
+        try:
+            plugin = entry_point.load()
+            manager.register(plugin, name=entry_point.name)
+        except Exception as exc:  # a broken plugin must not break the others
+            info.error = f"{type(exc).__name__}: {exc}"
+            message = f"plugin {entry_point.name!r} ({dist_name} {version}) failed to load: {info.error}"
+            if _strict():
+                raise PluginError(message + " (EVALSCOPE_STRICT_PLUGINS is set)") from exc
+            logger.warning(message + "; skipped")
+
+    manager.check_pending()
+    plugins = Plugins(manager, infos, Registry("model"), Registry("benchmark"), Registry("scorer"))
+    by_name = {info.name: info for info in infos}
+    for kind, hook_name in (
+        ("model", "register_models"),
+        ("benchmark", "register_benchmarks"),
+        ("scorer", "register_scorers"),
+    ):
+        registry = plugins.registry(kind)
+        for impl in reversed(getattr(manager.hook, hook_name).get_hookimpls()):
+            info = by_name[impl.plugin_name]
+
+            def register(name, factory, _plugin=impl.plugin_name, _registry=registry, _info=info, _kind=kind):
+                _registry.add(name, factory, _plugin)
+                _info.registers.setdefault(_kind, []).append(name)
+
+            impl.function(register=register)
+    return plugins
+
+
+def _core_version() -> str:
+    from evalscope.version import __version__
+
+    return __version__
+
+
+def describe(registration: Registration) -> str:
+    """A short ``kind name (plugin)`` label for messages."""
+    return f"{registration.kind} {registration.name!r} (plugin {registration.plugin!r})"

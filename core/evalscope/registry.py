@@ -1,0 +1,71 @@
+"""Registries of the components (models, benchmarks, scorers) that plugins provide."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from evalscope.errors import ConfigError, PluginError
+
+KINDS = ("model", "benchmark", "scorer")
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One named component and the plugin that registered it."""
+
+    kind: str
+    name: str
+    factory: Callable[..., Any]
+    plugin: str
+
+
+class Registry:
+    """Named factories of one kind (``model``, ``benchmark`` or ``scorer``)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._entries: dict[str, Registration] = {}
+
+    def add(self, name: str, factory: Callable[..., Any], plugin: str) -> None:
+        """Add ``factory`` under ``name``; a second registration of a name is an error naming both plugins."""
+        if not isinstance(name, str) or not name:
+            raise PluginError(f"plugin {plugin!r} registered a {self.kind} with an invalid name {name!r}")
+        if not callable(factory):
+            raise PluginError(
+                f"plugin {plugin!r} registered {self.kind} {name!r} with a non-callable factory"
+            )
+        existing = self._entries.get(name)
+        if existing is not None:
+            raise PluginError(
+                f"{self.kind} {name!r} is registered twice: by plugin {existing.plugin!r} "
+                f"and by plugin {plugin!r}; uninstall one or restrict EVALSCOPE_LOAD_PLUGINS"
+            )
+        self._entries[name] = Registration(self.kind, name, factory, plugin)
+
+    def get(self, name: str) -> Registration:
+        """Return the registration for ``name``, or fail with the list of known names."""
+        try:
+            return self._entries[name]
+        except KeyError:
+            raise ConfigError(unknown_name_message(self.kind, name, self.names())) from None
+
+    def names(self) -> list[str]:
+        """All registered names, sorted."""
+        return sorted(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[Registration]:
+        return iter(self._entries[name] for name in self.names())
+
+
+def unknown_name_message(kind: str, name: str, known: list[str]) -> str:
+    """A one-line message for an unknown ``name``, with the closest match and the known names."""
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    listing = ", ".join(known) if known else "none installed"
+    return f"unknown {kind} {name!r}{hint}; known {kind}s: {listing}"

@@ -1,0 +1,308 @@
+"""The runner: config -> plugins -> model and benchmarks -> predictions -> reviews -> reports.
+
+Data flows one way. Each finished prediction is appended to disk at once, keyed by the
+sample id and a digest of what produced it, so a killed run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from evalscope.benchmarks.base import Benchmark, Sample
+from evalscope.builtins.models import OPENAI_API_MODEL
+from evalscope.config import API_EVAL_TYPES, TaskConfig
+from evalscope.errors import ConfigError, ModelError, SampleErrors
+from evalscope.models.driver import Generation, ModelDriver, response_text
+from evalscope.outputs import PredictionStore, RunDir, cache_key, write_json, write_jsonl
+from evalscope.plugins import Plugins, get_plugins
+from evalscope.report import build_report, subset_result, summary_table
+from evalscope.scorers.base import Scorer
+from evalscope.utils.logger import add_file_handler, add_secret, get_logger
+
+logger = get_logger()
+
+
+@dataclass
+class BenchmarkJob:
+    """A benchmark ready to run, with the scorer that grades it."""
+
+    name: str
+    benchmark: Benchmark
+    scorer: Scorer
+
+
+def run_task(task_cfg: TaskConfig | dict | str | None = None, **kwargs: Any) -> dict[str, dict[str, Any]]:
+    """Run an evaluation and return ``{dataset: report}``.
+
+    ``task_cfg`` is a ``TaskConfig``, a dict, or the path of a YAML/JSON file; without it,
+    ``kwargs`` are the config's fields. Outputs go to the run folder (see ``evalscope.outputs``).
+    """
+    config = TaskConfig.load(task_cfg) if task_cfg is not None else TaskConfig(**kwargs)
+    return Runner(config).run()
+
+
+class Runner:
+    """Runs one ``TaskConfig`` from start to report."""
+
+    def __init__(self, config: TaskConfig) -> None:
+        self.config = config
+        self.model_id = config.resolved_model_id()
+        self.run_dir: RunDir | None = None
+
+    def run(self) -> dict[str, dict[str, Any]]:
+        """Validate everything, then evaluate each dataset in turn."""
+        config = self.config
+        logger.setLevel("DEBUG" if config.debug else "INFO")
+        plugins = get_plugins()
+        jobs = self._build_jobs(plugins)
+        model = self._build_model(plugins)
+        driver = ModelDriver(model, self.model_id, config.eval_batch_size)
+
+        self.run_dir = run_dir = RunDir.create(config.work_dir, config.no_timestamp, config.use_cache)
+        self._write_config(run_dir)
+        handler = add_file_handler(str(run_dir.log_path))
+        logger.info(
+            f"evaluating {self.model_id!r} on {', '.join(job.name for job in jobs)}; outputs: {run_dir.root}"
+        )
+        try:
+            reports = asyncio.run(self._run_jobs(jobs, driver, run_dir))
+        finally:
+            logger.removeHandler(handler)
+            handler.close()
+
+        table = summary_table(list(reports.values()))
+        print(table, flush=True)
+        logger.info(f"reports written to {run_dir.root / 'reports'}")
+        errors = sum(report["errors"] for report in reports.values())
+        if errors and not config.ignore_errors:
+            raise SampleErrors(
+                f"{errors} samples failed (see 'error' in {run_dir.root / 'predictions'}); "
+                f"rerun with --use-cache {run_dir.root} to retry only them, or pass --ignore-errors"
+            )
+        return reports
+
+    def _build_jobs(self, plugins: Plugins) -> list[BenchmarkJob]:
+        config = self.config
+        if not config.datasets:
+            raise ConfigError(
+                f"no datasets given; pass --datasets NAME (installed: {', '.join(plugins.benchmarks.names())})"
+            )
+        for name in config.dataset_args:
+            if name not in config.datasets:
+                raise ConfigError(f"dataset-args names {name!r}, which is not in datasets {config.datasets}")
+        jobs = []
+        for name in config.datasets:
+            registration = plugins.benchmarks.get(name)
+            benchmark = registration.factory(options=config.dataset_args.get(name, {}), seed=config.seed)
+            scorer_registration = plugins.scorers.get(benchmark.scorer)
+            jobs.append(BenchmarkJob(name, benchmark, scorer_registration.factory()))
+        return jobs
+
+    def _build_model(self, plugins: Plugins) -> Any:
+        config = self.config
+        if config.eval_type == "custom":
+            model = config.model
+            if model is None or isinstance(model, str):
+                raise ConfigError("eval_type 'custom' needs model=<an instance of your CustomModel subclass>")
+            model_config = getattr(model, "config", None)
+            if isinstance(model_config, dict) and not model_config.get("model_id"):
+                model_config["model_id"] = self.model_id
+            return model
+        if config.eval_type == "plugin":
+            name = config.model_plugin
+            if not name:
+                raise ConfigError("eval_type 'plugin' needs --model-plugin NAME")
+            return self._call_factory(plugins, name, {"model_id": self.model_id, **config.model_args})
+        if config.eval_type in API_EVAL_TYPES:
+            if not config.api_url:
+                raise ConfigError(
+                    f"eval_type {config.eval_type!r} needs --api-url (an OpenAI-compatible URL)"
+                )
+            if not isinstance(config.model, str) or not config.model:
+                raise ConfigError("an API model needs --model NAME (the model name the server knows)")
+            api_key = (
+                config.api_key.get_secret_value()
+                if config.api_key is not None
+                else os.environ.get("EVALSCOPE_API_KEY") or os.environ.get("OPENAI_API_KEY")
+            )
+            add_secret(api_key)
+            model_config = {
+                "model_id": self.model_id,
+                "model": config.model,
+                "api_url": config.api_url,
+                "api_key": api_key,
+                "api_mode": config.api_mode,
+                "timeout": config.timeout,
+                "retries": config.retries,
+                "stream": config.stream,
+                "concurrency": config.eval_batch_size,
+                **config.model_args,
+            }
+            return self._call_factory(plugins, OPENAI_API_MODEL, model_config)
+        raise ConfigError(
+            "no model given: pass --model-plugin NAME, or --model NAME with --api-url URL "
+            "(from Python: TaskConfig(model=<CustomModel instance>, eval_type='custom'))"
+        )
+
+    def _call_factory(self, plugins: Plugins, name: str, model_config: dict) -> Any:
+        registration = plugins.models.get(name)
+        try:
+            return registration.factory(config=model_config)
+        except (ConfigError, ModelError):
+            raise
+        except Exception as exc:
+            raise ModelError(
+                f"model {name!r} (plugin {registration.plugin!r}) failed to start: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def _write_config(self, run_dir: RunDir) -> None:
+        import yaml
+
+        data = self.config.safe_dict()
+        data["model_id"] = self.model_id
+        run_dir.config_path.write_text(
+            yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
+        )
+
+    async def _run_jobs(self, jobs: list[BenchmarkJob], driver: ModelDriver, run_dir: RunDir):
+        reports: dict[str, dict[str, Any]] = {}
+        try:
+            for job in jobs:
+                reports[job.name] = await self._run_benchmark(job, driver, run_dir)
+        finally:
+            await driver.aclose()
+        return reports
+
+    async def _run_benchmark(self, job: BenchmarkJob, driver: ModelDriver, run_dir: RunDir) -> dict[str, Any]:
+        subsets, values = [], []
+        usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+        for subset in job.benchmark.subset_list():
+            samples = apply_limit(job.benchmark.load(subset), self.config.limit)
+            records = await self._predict(job, subset, samples, driver, run_dir)
+            reviews = [score_sample(job.scorer, sample, records[sample.id]) for sample in samples]
+            write_jsonl(run_dir.reviews_path(self.model_id, job.name, subset), reviews)
+            subsets.append(subset_result(subset, reviews))
+            values.extend(review["score"] for review in reviews if review["error"] is None)
+            for record in records.values():
+                for key, count in ((record.get("response") or {}).get("usage") or {}).items():
+                    if key in usage and isinstance(count, int):
+                        usage[key] += count
+        report = build_report(self.model_id, job.name, job.scorer.metric, subsets, values, usage)
+        write_json(run_dir.report_path(self.model_id, job.name), report)
+        return report
+
+    async def _predict(
+        self, job: BenchmarkJob, subset: str, samples: list[Sample], driver: ModelDriver, run_dir: RunDir
+    ) -> dict[str, dict[str, Any]]:
+        infer_cfg = dict(self.config.generation_config)
+        store = PredictionStore(run_dir.predictions_path(self.model_id, job.name, subset))
+        previous = store.load()
+        records: dict[str, dict[str, Any]] = {}
+        pending: list[tuple[Sample, dict, str]] = []
+        for sample in samples:
+            prompt = job.benchmark.build_prompt(sample)
+            key = cache_key(self.model_id, prompt, infer_cfg)
+            cached = previous.get(sample.id)
+            if cached is not None and cached.get("cache_key") == key:
+                records[sample.id] = cached
+            else:
+                pending.append((sample, prompt, key))
+        logger.info(
+            f"{job.name}/{subset}: {len(samples)} samples, {len(records)} from cache, {len(pending)} to predict"
+        )
+        if not pending:
+            return records
+
+        from tqdm import tqdm
+
+        progress = tqdm(total=len(samples), initial=len(records), desc=f"{job.name}/{subset}", unit="sample")
+        batches = [pending[i : i + driver.batch_size] for i in range(0, len(pending), driver.batch_size)]
+        next_batch = iter(enumerate(batches))
+
+        async def worker() -> None:
+            for batch_number, batch in next_batch:
+                prompts = [prompt for _, prompt, _ in batch]
+                origin_inputs = [
+                    {**prompt, "raw": sample.raw, "index": sample.id} for sample, prompt, _ in batch
+                ]
+                label = f"batch {batch_number} (samples {batch[0][0].id}..{batch[-1][0].id})"
+                try:
+                    generations = await driver.generate(prompts, origin_inputs, infer_cfg, label)
+                except ModelError as exc:
+                    if not self.config.ignore_errors:
+                        raise
+                    generations = [Generation(error=str(exc))] * len(batch)
+                for (sample, prompt, key), generation in zip(batch, generations):
+                    record = prediction_record(self.model_id, sample, prompt, key, generation)
+                    store.append(record)
+                    records[sample.id] = record
+                progress.update(len(batch))
+
+        tasks = [asyncio.ensure_future(worker()) for _ in range(min(driver.concurrency, len(batches)))]
+        try:
+            done, still_running = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in still_running:
+                task.cancel()
+            await asyncio.gather(*still_running, return_exceptions=True)
+            for task in done:
+                task.result()
+        finally:
+            for task in tasks:
+                task.cancel()
+            store.close()
+            progress.close()
+        return records
+
+
+def apply_limit(samples: list[Sample], limit: int | float | None) -> list[Sample]:
+    """The first ``limit`` samples (a count, or a fraction of them rounded up)."""
+    if limit is None:
+        return samples
+    if isinstance(limit, float) and limit < 1:
+        return samples[: math.ceil(len(samples) * limit)]
+    return samples[: int(limit)]
+
+
+def prediction_record(model_id: str, sample: Sample, prompt: dict, key: str, generation: Generation) -> dict:
+    """The line stored for one prediction."""
+    return {
+        "sample_id": sample.id,
+        "cache_key": key,
+        "model_id": model_id,
+        "prompt": prompt,
+        "response": generation.response,
+        "completion": response_text(generation.response) if generation.response is not None else None,
+        "error": generation.error,
+        "time": time.time(),
+    }
+
+
+def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]:
+    """The review of one sample: what was extracted, the gold answer and the score."""
+    review: dict[str, Any] = {
+        "sample_id": sample.id,
+        "input": sample.input,
+        "target": sample.target,
+        "completion": record.get("completion"),
+        "prediction": None,
+        "gold": None,
+        "score": 0.0,
+        "correct": False,
+        "explanation": None,
+        "error": record.get("error"),
+    }
+    if review["error"] is None:
+        score = scorer.score(record["completion"], sample)
+        review.update(
+            prediction=score.prediction,
+            gold=score.gold,
+            score=score.value,
+            correct=score.value == 1.0,
+            explanation=score.explanation,
+        )
+    return review

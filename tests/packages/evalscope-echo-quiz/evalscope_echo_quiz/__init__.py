@@ -1,0 +1,70 @@
+"""A small third-party plugin: model ``echo-answer`` and benchmark ``quiz`` (5 questions).
+
+``echo-answer`` answers with the gold answer of rows whose id is even and with "wrong"
+otherwise, so a run's score is known in advance (3 of 5). It appends every sample it is
+asked about to the file named by ``$ECHO_QUIZ_LOG``, so tests can see which samples were asked.
+"""
+
+import os
+import time
+
+from evalscope import hookimpl
+from evalscope.benchmarks import Benchmark, Sample
+from evalscope.models import CustomModel
+
+QUESTIONS = [
+    ("What is 1+1?", "2"),
+    ("Capital of France?", "Paris"),
+    ("3*3?", "9"),
+    ("Sky colour?", "blue"),
+    ("10-4?", "6"),
+]
+
+
+class Quiz(Benchmark):
+    """Five fixed questions, scored by exact match."""
+
+    name = "quiz"
+    scorer = "exact_match"
+
+    def load(self, subset):
+        return [
+            Sample(id=str(i), input=q, target=a, raw={"q": q, "a": a}) for i, (q, a) in enumerate(QUESTIONS)
+        ]
+
+    def build_prompt(self, sample):
+        return self.chat_prompt(sample.input)
+
+
+class EchoAnswer(CustomModel):
+    """Answers right on even ids, wrong on odd ones; sleeps ``delay`` seconds per batch."""
+
+    def predict(self, prompts, **kwargs):
+        log = os.environ.get("ECHO_QUIZ_LOG")
+        delay = float(self.config.get("delay", 0))
+        if delay:
+            time.sleep(delay)
+        answers = []
+        for item in kwargs["origin_inputs"]:
+            if log:
+                with open(log, "a") as handle:
+                    handle.write(f"{item['index']}\n")
+            right = int(item["index"]) % 2 == 0
+            content = item["raw"]["a"] if right else "wrong"
+            answers.append(
+                {
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": content}}],
+                    "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+                }
+            )
+        return answers
+
+
+@hookimpl
+def register_models(register):
+    register("echo-answer", EchoAnswer)
+
+
+@hookimpl
+def register_benchmarks(register):
+    register("quiz", Quiz)
