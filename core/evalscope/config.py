@@ -33,24 +33,18 @@ class TaskConfig(BaseModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid", validate_assignment=True)
 
-    model: Any = Field(
-        None, description="A CustomModel/AsyncModel instance, or a model name served by an API"
-    )
+    model: Any = Field(None, description="A CustomModel/AsyncModel instance, or a model name served by an API")
     model_id: str | None = Field(None, description="Name of the model in outputs (default: derived)")
     model_plugin: str | None = Field(None, description="Registered model to build (see `evalscope plugins`)")
     model_args: dict[str, Any] = Field(default_factory=dict, description="Extra config for the model factory")
     datasets: list[str] = Field(default_factory=list, description="Benchmarks to run")
     dataset_args: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Options per benchmark")
-    limit: int | float | None = Field(
-        None, description="Samples per subset: a count, or a fraction in (0, 1)"
-    )
+    limit: int | float | None = Field(None, description="Samples per subset: a count, or a fraction in (0, 1)")
     eval_batch_size: int = Field(1, ge=1, description="Prompts per predict call / API requests in flight")
     generation_config: dict[str, Any] = Field(default_factory=dict, description="Inference settings")
     work_dir: str = Field("./outputs", description="Where run folders are written")
     no_timestamp: bool = Field(False, description="Write into work_dir itself, not a timestamped folder")
-    use_cache: str | None = Field(
-        None, description="A previous run folder to resume: finished samples are reused"
-    )
+    use_cache: str | None = Field(None, description="A previous run folder to resume: finished samples are reused")
     seed: int = Field(42, description="Random seed (few-shot sampling and models that take one)")
     debug: bool = Field(False, description="Debug logging, and tracebacks on errors")
     ignore_errors: bool = Field(False, description="Record failed samples as errors and go on")
@@ -58,9 +52,7 @@ class TaskConfig(BaseModel):
         None, description="custom (a model object), plugin (--model-plugin) or service/openai_api (an API)"
     )
     api_url: str | None = Field(None, description="OpenAI-compatible base URL or /chat/completions URL")
-    api_key: SecretStr | None = Field(
-        None, description="API key (default: EVALSCOPE_API_KEY, then OPENAI_API_KEY)"
-    )
+    api_key: SecretStr | None = Field(None, description="API key (default: EVALSCOPE_API_KEY, then OPENAI_API_KEY)")
     api_mode: Literal["chat", "completion"] = Field("chat", description="Chat or text completions endpoint")
     timeout: float = Field(120.0, gt=0, description="Seconds per API request")
     retries: int = Field(5, ge=0, description="Retries of a failed API request")
@@ -147,8 +139,6 @@ class TaskConfig(BaseModel):
         """The config as plain data for ``task_config.yaml``: secrets redacted, objects named."""
         data = self.model_dump(mode="json", exclude={"model", "api_key"})
         model = self.model
-        data["model"] = (
-            model if model is None or isinstance(model, str) else f"<{type(model).__name__} instance>"
-        )
+        data["model"] = model if model is None or isinstance(model, str) else f"<{type(model).__name__} instance>"
         data["api_key"] = "***" if self.api_key is not None else None
         return data

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
 from dataclasses import dataclass, field
 
 import pluggy
@@ -69,10 +68,8 @@ def get_plugins(reload: bool = False) -> Plugins:
 
 
 def _entry_points():
-    if sys.version_info >= (3, 10):
-        from importlib.metadata import entry_points
-    else:  # pragma: no cover
-        from importlib_metadata import entry_points
+    from importlib.metadata import entry_points
+
     return entry_points(group=ENTRY_POINT_GROUP)
 
 

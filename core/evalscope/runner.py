@@ -66,9 +66,7 @@ class Runner:
         self.run_dir = run_dir = RunDir.create(config.work_dir, config.no_timestamp, config.use_cache)
         self._write_config(run_dir)
         handler = add_file_handler(str(run_dir.log_path))
-        logger.info(
-            f"evaluating {self.model_id!r} on {', '.join(job.name for job in jobs)}; outputs: {run_dir.root}"
-        )
+        logger.info(f"evaluating {self.model_id!r} on {', '.join(job.name for job in jobs)}; outputs: {run_dir.root}")
         try:
             reports = asyncio.run(self._run_jobs(jobs, driver, run_dir))
         finally:
@@ -120,9 +118,7 @@ class Runner:
             return self._call_factory(plugins, name, {"model_id": self.model_id, **config.model_args})
         if config.eval_type in API_EVAL_TYPES:
             if not config.api_url:
-                raise ConfigError(
-                    f"eval_type {config.eval_type!r} needs --api-url (an OpenAI-compatible URL)"
-                )
+                raise ConfigError(f"eval_type {config.eval_type!r} needs --api-url (an OpenAI-compatible URL)")
             if not isinstance(config.model, str) or not config.model:
                 raise ConfigError("an API model needs --model NAME (the model name the server knows)")
             api_key = (
@@ -165,9 +161,7 @@ class Runner:
 
         data = self.config.safe_dict()
         data["model_id"] = self.model_id
-        run_dir.config_path.write_text(
-            yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
-        )
+        run_dir.config_path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
     async def _run_jobs(self, jobs: list[BenchmarkJob], driver: ModelDriver, run_dir: RunDir):
         reports: dict[str, dict[str, Any]] = {}
@@ -227,9 +221,7 @@ class Runner:
         async def worker() -> None:
             for batch_number, batch in next_batch:
                 prompts = [prompt for _, prompt, _ in batch]
-                origin_inputs = [
-                    {**prompt, "raw": sample.raw, "index": sample.id} for sample, prompt, _ in batch
-                ]
+                origin_inputs = [{**prompt, "raw": sample.raw, "index": sample.id} for sample, prompt, _ in batch]
                 label = f"batch {batch_number} (samples {batch[0][0].id}..{batch[-1][0].id})"
                 try:
                     generations = await driver.generate(prompts, origin_inputs, infer_cfg, label)

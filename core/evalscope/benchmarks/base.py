@@ -44,9 +44,7 @@ class Benchmark(ABC):
         from evalscope.utils.validation import parse_model
 
         self.seed = seed
-        self.options = parse_model(
-            self.Options, options, f"dataset-args of {self.name or type(self).__name__}"
-        )
+        self.options = parse_model(self.Options, options, f"dataset-args of {self.name or type(self).__name__}")
 
     def subset_list(self) -> list[str]:
         """The subsets to evaluate: ``subset_list`` from the options, else all."""
@@ -55,9 +53,7 @@ class Benchmark(ABC):
         if unknown:
             from evalscope.errors import ConfigError
 
-            raise ConfigError(
-                f"{self.name}: unknown subset {unknown[0]!r}; available: {', '.join(self.subsets)}"
-            )
+            raise ConfigError(f"{self.name}: unknown subset {unknown[0]!r}; available: {', '.join(self.subsets)}")
         return chosen
 
     @abstractmethod

@@ -6,7 +6,7 @@ It lives in the core because it is the guide's worked example and its import pat
 """
 
 import time
-from typing import List
+from typing import List  # noqa: UP035 - the guide's code
 
 from evalscope.models import CustomModel
 from evalscope.utils.logger import get_logger

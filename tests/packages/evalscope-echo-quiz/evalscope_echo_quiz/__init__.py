@@ -28,9 +28,7 @@ class Quiz(Benchmark):
     scorer = "exact_match"
 
     def load(self, subset):
-        return [
-            Sample(id=str(i), input=q, target=a, raw={"q": q, "a": a}) for i, (q, a) in enumerate(QUESTIONS)
-        ]
+        return [Sample(id=str(i), input=q, target=a, raw={"q": q, "a": a}) for i, (q, a) in enumerate(QUESTIONS)]
 
     def build_prompt(self, sample):
         return self.chat_prompt(sample.input)
