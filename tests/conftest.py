@@ -39,15 +39,18 @@ def echo_quiz_plugin() -> str:
     return "echo-quiz"
 
 
-def evalscope_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 300):
-    """Run the installed ``evalscope`` command as a user would; returns the completed process."""
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("EVALSCOPE_LOAD_PLUGINS", None) if env is None or "EVALSCOPE_LOAD_PLUGINS" not in env else None
+def _run_evalscope(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 300):
     return subprocess.run(
         [sys.executable, "-m", "evalscope", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=full_env,
+        env={**os.environ, **(env or {})},
         timeout=timeout,
     )
+
+
+@pytest.fixture
+def run_cli():
+    """Run the ``evalscope`` command in a subprocess: ``run_cli(*args, cwd=, env=)`` -> CompletedProcess."""
+    return _run_evalscope
