@@ -118,7 +118,7 @@ def load_plugins() -> Plugins:
                 raise PluginError(message + " (EVALSCOPE_STRICT_PLUGINS is set)") from exc
             logger.warning(message + "; skipped")
 
-    manager.check_pending()
+    _drop_plugins_with_unknown_hooks(manager, infos)
     plugins = Plugins(manager, infos, Registry("model"), Registry("benchmark"), Registry("scorer"))
     by_name = {info.name: info for info in infos}
     for kind, hook_name in (
@@ -134,8 +134,35 @@ def load_plugins() -> Plugins:
                 _registry.add(name, factory, _plugin)
                 _info.registers.setdefault(_kind, []).append(name)
 
-            impl.function(register=register)
+            try:
+                impl.function(register=register)
+            except Exception as exc:  # one plugin's bad registration must not break the others
+                info.error = f"{hook_name} raised {type(exc).__name__}: {exc}"
+                message = f"plugin {info.name!r} ({info.distribution} {info.version}) failed: {info.error}"
+                if _strict():
+                    raise PluginError(message + " (EVALSCOPE_STRICT_PLUGINS is set)") from exc
+                logger.warning(message + "; its other registrations are kept")
+        for name in registry.conflicts:
+            logger.warning(registry.conflict_message(name))
     return plugins
+
+
+def _drop_plugins_with_unknown_hooks(manager: pluggy.PluginManager, infos: list[PluginInfo]) -> None:
+    """Unregister each plugin that implements a hook no spec declares (a misspelt hook name)."""
+    by_name = {info.name: info for info in infos}
+    while True:
+        try:
+            manager.check_pending()
+            return
+        except pluggy.PluginValidationError as exc:
+            name = manager.get_name(exc.plugin)
+            manager.unregister(exc.plugin)
+            info = by_name[name]
+            info.error = str(exc)
+            message = f"plugin {name!r} ({info.distribution} {info.version}) failed to load: {exc}"
+            if _strict():
+                raise PluginError(message + " (EVALSCOPE_STRICT_PLUGINS is set)") from exc
+            logger.warning(message + "; skipped")
 
 
 def _core_version() -> str:

@@ -28,23 +28,36 @@ class Registry:
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._entries: dict[str, Registration] = {}
+        self.conflicts: dict[str, list[str]] = {}
 
     def add(self, name: str, factory: Callable[..., Any], plugin: str) -> None:
-        """Add ``factory`` under ``name``; a second registration of a name is an error naming both plugins."""
+        """Add ``factory`` under ``name``.
+
+        A name registered by two plugins is recorded as a conflict: using it is an error
+        that names both plugins, while the other names keep working.
+        """
         if not isinstance(name, str) or not name:
             raise PluginError(f"plugin {plugin!r} registered a {self.kind} with an invalid name {name!r}")
         if not callable(factory):
             raise PluginError(f"plugin {plugin!r} registered {self.kind} {name!r} with a non-callable factory")
         existing = self._entries.get(name)
         if existing is not None:
-            raise PluginError(
-                f"{self.kind} {name!r} is registered twice: by plugin {existing.plugin!r} "
-                f"and by plugin {plugin!r}; uninstall one or restrict EVALSCOPE_LOAD_PLUGINS"
-            )
+            self.conflicts.setdefault(name, [existing.plugin]).append(plugin)
+            return
         self._entries[name] = Registration(self.kind, name, factory, plugin)
+
+    def conflict_message(self, name: str) -> str:
+        """The error for a name that more than one plugin registered."""
+        plugins = " and ".join(repr(plugin) for plugin in self.conflicts[name])
+        return (
+            f"{self.kind} {name!r} is registered by more than one plugin: {plugins}; "
+            "uninstall one, or choose which load with EVALSCOPE_LOAD_PLUGINS"
+        )
 
     def get(self, name: str) -> Registration:
         """Return the registration for ``name``, or fail with the list of known names."""
+        if name in self.conflicts:
+            raise PluginError(self.conflict_message(name))
         try:
             return self._entries[name]
         except KeyError:

@@ -1,0 +1,8 @@
+"""A plugin with a misspelt hook name."""
+
+from evalscope import hookimpl
+
+
+@hookimpl
+def register_modles(register):
+    register("never", object)
