@@ -1,0 +1,410 @@
+"""The default model: any OpenAI-compatible API (vLLM, SGLang, llama.cpp's server, Ollama, hosted APIs).
+
+One ``aiohttp`` session per run, created inside the runner's event loop, with a connection
+pool as large as the number of requests in flight (``eval_batch_size``). Each prompt is one
+request; a failed attempt (connection error, timeout, HTTP 429/5xx, or a 200 answer with
+invalid JSON, no choices or no text) is retried with exponential backoff and jitter,
+honouring ``Retry-After``. A sample that still fails raises ``APIRequestError``, which the
+runner records as that sample's error.
+
+``generation_config`` maps to the API's names: ``max_new_tokens`` -> ``max_tokens``,
+``num_return_sequences`` -> ``n``; ``do_sample=False`` sends ``temperature=0`` unless a
+temperature is given (``do_sample`` itself is never sent); ``extra_body`` (a dict) is merged
+into the request body; every other key (``temperature``, ``top_p``, ``stop``, ``n``,
+``seed``, ``top_k``, ``repetition_penalty``, ...) is sent as it is; a key set to ``None``
+is not sent.
+
+The API key is sent only in the ``Authorization`` header: it is kept out of ``self.config``,
+and removed from every error message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+from pydantic import BaseModel, ConfigDict, Field
+
+from evalscope.errors import ConfigError
+from evalscope.models.base import AsyncModel
+from evalscope.utils.logger import add_secret, get_logger
+from evalscope.utils.validation import parse_model
+
+logger = get_logger()
+
+RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524, 529})
+FATAL_STATUSES = {
+    401: "the API rejected the key (HTTP 401: {body}); check --api-key, EVALSCOPE_API_KEY or OPENAI_API_KEY",
+    403: "the API refused access (HTTP 403: {body}); check the key's permissions",
+    404: "the API answered HTTP 404 ({body}); check --api-url (the base URL, e.g. http://host:8000/v1) and --model",
+}
+SECRET_HEADER_WORDS = ("key", "auth", "token", "secret")
+GENERATION_RENAMES = {"max_new_tokens": "max_tokens", "num_return_sequences": "n"}
+RESERVED_BODY_KEYS = ("model", "messages", "prompt", "stream")
+MAX_WARNINGS = 5
+
+
+class OpenAIAPIOptions(BaseModel):
+    """The settings of ``OpenAIAPIModel`` (the runner fills the first ones; the rest come from ``--model-args``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model_id: str | None = None
+    model: str = Field(min_length=1)
+    api_url: str = Field(min_length=1)
+    api_key: str | None = None
+    api_mode: str = "chat"
+    timeout: float = Field(120.0, gt=0)
+    retries: int = Field(5, ge=0)
+    stream: bool = False
+    concurrency: int = Field(1, ge=1)
+    retry_backoff: float = Field(1.0, ge=0, description="Base of the exponential backoff, in seconds")
+    retry_max_backoff: float = Field(60.0, ge=0, description="Longest wait between attempts, Retry-After included")
+    headers: dict[str, str] = Field(default_factory=dict, description="Extra HTTP headers of every request")
+    extra_body: dict[str, Any] = Field(default_factory=dict, description="Merged into every request body")
+
+
+class APIRequestError(Exception):
+    """One sample's request failed after its retries (the message says why; it never holds the key)."""
+
+
+class _FailedAttempt(Exception):
+    """One attempt failed; ``retryable`` says whether another may succeed."""
+
+    def __init__(
+        self, reason: str, retryable: bool = True, retry_after: float | None = None, fatal: bool = False
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable and not fatal
+        self.retry_after = retry_after
+        self.fatal = fatal
+
+
+def endpoint_url(api_url: str, api_mode: str) -> tuple[str, str]:
+    """The URL to POST to and the API mode it implies.
+
+    ``api_url`` may be a base URL (``http://host:8000/v1``), to which ``/chat/completions``
+    (or ``/completions`` in completion mode) is added, or the endpoint's full URL, whose
+    path then decides the mode.
+    """
+    if api_mode not in ("chat", "completion"):
+        raise ConfigError(f"api_mode must be 'chat' or 'completion', got {api_mode!r}")
+    parts = urlsplit(api_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"api_url {_without_userinfo(api_url)!r} is not an http(s) URL (e.g. http://127.0.0.1:8000/v1)"
+        )
+    path = parts.path.rstrip("/")
+    if path.endswith("/chat/completions"):
+        if api_mode == "completion":
+            raise ConfigError("api_url ends with /chat/completions but api_mode is 'completion'; give the base URL")
+        mode = "chat"
+    elif path.endswith("/completions"):
+        mode = "completion"
+    else:
+        mode = api_mode
+        path += "/chat/completions" if mode == "chat" else "/completions"
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")), mode
+
+
+def request_params(infer_cfg: dict[str, Any]) -> dict[str, Any]:
+    """Map a ``generation_config`` to the body fields of an OpenAI request (see the module docstring)."""
+    params: dict[str, Any] = {}
+    config = dict(infer_cfg or {})
+    do_sample = config.pop("do_sample", None)
+    extra_body = config.pop("extra_body", None) or {}
+    if not isinstance(extra_body, dict):
+        raise ConfigError(f"generation_config: extra_body must be a mapping, got {type(extra_body).__name__}")
+    for key, value in config.items():
+        name = GENERATION_RENAMES.get(key, key)
+        if name in RESERVED_BODY_KEYS:
+            hint = " (use --stream)" if name == "stream" else ""
+            raise ConfigError(f"generation_config: {key!r} is set by evalscope and cannot be given{hint}")
+        if name in params:
+            raise ConfigError(f"generation_config: give {key!r} or {name!r}, not both")
+        params[name] = value
+    if do_sample is False and params.get("temperature") is None:
+        params["temperature"] = 0.0
+    params.update(extra_body)
+    return {key: value for key, value in params.items() if value is not None}
+
+
+def prompt_text(prompt: dict[str, Any]) -> str:
+    """The text sent to a text-completions endpoint: the system prompt (if any) and the query."""
+    data = prompt.get("data")
+    if isinstance(data, list) and data and isinstance(data[0], str):
+        query = data[0]
+    else:
+        messages = prompt.get("messages") or []
+        query = "\n\n".join(str(m.get("content", "")) for m in messages if m.get("role") != "system")
+    system_prompt = prompt.get("system_prompt")
+    return f"{system_prompt}\n\n{query}" if system_prompt else query
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (a number, or an HTTP date), or None."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def backoff_delay(attempt: int, base: float, ceiling: float, retry_after: float | None) -> float:
+    """Wait before retry ``attempt`` (0-based): exponential with jitter, or the server's Retry-After."""
+    if retry_after is not None:
+        return min(retry_after, ceiling)
+    exponential = min(ceiling, base * (2**attempt))
+    return exponential / 2 + random.uniform(0, exponential / 2)
+
+
+def response_problem(data: Any, mode: str) -> str | None:
+    """Why a 200 answer cannot be used (no choices, or no text), or None if it can."""
+    if not isinstance(data, dict):
+        return f"the answer is a JSON {type(data).__name__}, not an object"
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices:
+        return "the answer has no choices"
+    first = choices[0]
+    if not isinstance(first, dict):
+        return "choices[0] is not an object"
+    if mode == "completion":
+        return None if isinstance(first.get("text"), str) else "choices[0].text is null or missing"
+    message = first.get("message")
+    if not isinstance(message, dict) or not isinstance(message.get("content"), str):
+        return "choices[0].message.content is null or missing"
+    return None
+
+
+class OpenAIAPIModel(AsyncModel):
+    """A model served through an OpenAI-compatible API; ``agenerate`` answers one prompt per request.
+
+    ``config`` holds the options of ``OpenAIAPIOptions``: ``model``, ``api_url``, ``api_key``,
+    ``api_mode`` (``chat`` or ``completion``), ``timeout`` (seconds per request), ``retries``,
+    ``stream``, ``concurrency`` (the size of the connection pool), and from ``--model-args``
+    ``retry_backoff``, ``retry_max_backoff``, ``headers`` and ``extra_body``.
+    """
+
+    def __init__(self, config: dict | None = None, **kwargs: Any) -> None:
+        raw = dict(config or {})
+        raw.update(kwargs)
+        options = parse_model(OpenAIAPIOptions, raw, "openai_api model")
+        api_key = options.api_key
+        secret_headers = {name for name in options.headers if any(w in name.lower() for w in SECRET_HEADER_WORDS)}
+        # Secrets stay out of self.config, so nothing that prints or saves the config can show them.
+        public = options.model_dump(exclude={"api_key", "headers"})
+        public["api_key"] = "***" if api_key else None
+        public["headers"] = {k: "***" if k in secret_headers else v for k, v in options.headers.items()}
+        super().__init__(config=public)
+        self.options = options
+        self.url, self.mode = endpoint_url(options.api_url, options.api_mode)
+        self._secrets = [s for s in (api_key, *(options.headers[k] for k in secret_headers)) if s]
+        for secret in self._secrets:
+            add_secret(secret)
+        self._headers = {"Content-Type": "application/json", "Accept": "application/json", **options.headers}
+        if api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
+        self._session: aiohttp.ClientSession | None = None
+        self._timeout = aiohttp.ClientTimeout(total=options.timeout)
+        self._params_for: tuple[dict, dict] | None = None
+        self._fatal: str | None = None
+        self._warned: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"OpenAIAPIModel(model={self.options.model!r}, url={_without_userinfo(self.url)!r}, mode={self.mode!r})"
+
+    async def agenerate(self, prompt: dict, infer_cfg: dict) -> dict:
+        """Send one prompt and return the API's ``chat.completion`` (or ``text_completion``) answer.
+
+        Raises ``APIRequestError`` when every attempt failed, or at once when the API
+        rejected the key, the URL or the model.
+        """
+        if self._fatal is not None:
+            raise APIRequestError(self._fatal)
+        session = self._session or self._open_session()
+        body = self._body(prompt, infer_cfg)
+        options = self.options
+        attempts = options.retries + 1
+        for attempt in range(attempts):
+            try:
+                return await self._attempt(session, body)
+            except _FailedAttempt as exc:
+                failure = exc
+            except asyncio.TimeoutError:
+                failure = _FailedAttempt(f"no answer within the timeout of {options.timeout:g} s")
+            except aiohttp.ClientError as exc:
+                failure = _FailedAttempt(f"connection error: {_describe(exc)}")
+            reason = self._clean(failure.reason)
+            if not failure.retryable or attempt + 1 == attempts:
+                if failure.fatal:
+                    self._fatal = reason
+                message = reason if not failure.retryable else f"{reason} (after {attempts} attempts)"
+                self._warn_once(message)
+                raise APIRequestError(message)
+            delay = backoff_delay(attempt, options.retry_backoff, options.retry_max_backoff, failure.retry_after)
+            logger.debug(f"openai_api: attempt {attempt + 1}/{attempts} failed ({reason}); retrying in {delay:.2f} s")
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        options = self.options
+        connector = aiohttp.TCPConnector(limit=options.concurrency, limit_per_host=0, ttl_dns_cache=300)
+        self._session = aiohttp.ClientSession(
+            connector=connector, headers=self._headers, timeout=self._timeout, trust_env=True
+        )
+        logger.info(
+            f"openai_api: {options.model!r} at {_without_userinfo(self.url)} ({self.mode}"
+            f"{', streaming' if options.stream else ''}), {options.concurrency} in flight, "
+            f"timeout {options.timeout:g} s, {options.retries} retries"
+        )
+        return self._session
+
+    def _body(self, prompt: dict, infer_cfg: dict) -> bytes:
+        cached = self._params_for
+        if cached is not None and cached[0] is infer_cfg:
+            params = cached[1]
+        else:
+            params = {**self.options.extra_body, **request_params(infer_cfg)}
+            self._params_for = (infer_cfg, params)
+        body: dict[str, Any] = {"model": self.options.model}
+        if self.mode == "chat":
+            body["messages"] = prompt["messages"]
+        else:
+            body["prompt"] = prompt_text(prompt)
+        body.update(params)
+        if self.options.stream:
+            body["stream"] = True
+            body.setdefault("stream_options", {"include_usage": True})
+        return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+    async def _attempt(self, session: aiohttp.ClientSession, body: bytes) -> dict:
+        async with session.post(self.url, data=body) as response:
+            status = response.status
+            if status != 200:
+                text = await response.text(errors="replace")
+                self._raise_for_status(status, text, response.headers.get("Retry-After"))
+            if self.options.stream and response.content_type == "text/event-stream":
+                data = await self._read_stream(response)
+            else:
+                raw = await response.read()
+                try:
+                    data = json.loads(raw)
+                except ValueError:
+                    raise _FailedAttempt(f"the answer is not valid JSON: {_snippet(raw)}") from None
+        problem = response_problem(data, self.mode)
+        if problem:
+            raise _FailedAttempt(problem)
+        return data
+
+    def _raise_for_status(self, status: int, text: str, retry_after: str | None) -> None:
+        if status in FATAL_STATUSES:
+            raise _FailedAttempt(FATAL_STATUSES[status].format(body=_snippet(text, 120)), fatal=True)
+        reason = f"HTTP {status}: {_snippet(text)}"
+        retryable = status in RETRY_STATUSES or status >= 500
+        raise _FailedAttempt(reason, retryable=retryable, retry_after=retry_after_seconds(retry_after))
+
+    async def _read_stream(self, response: aiohttp.ClientResponse) -> dict:
+        """Join the server-sent events of a streamed answer into one non-streamed answer."""
+        texts: dict[int, list[str]] = {}
+        reasoning: dict[int, list[str]] = {}
+        finish: dict[int, Any] = {}
+        result: dict[str, Any] = {}
+        async for line in response.content:
+            line = line.strip()
+            if not line.startswith(b"data:"):
+                continue
+            payload = line[5:].strip()
+            if payload == b"[DONE]":
+                break
+            try:
+                chunk = json.loads(payload)
+            except ValueError:
+                raise _FailedAttempt(f"a streamed event is not valid JSON: {_snippet(payload)}") from None
+            if not isinstance(chunk, dict):
+                continue
+            for key in ("id", "created", "model", "system_fingerprint"):
+                if key in chunk:
+                    result[key] = chunk[key]
+            if chunk.get("usage"):
+                result["usage"] = chunk["usage"]
+            for choice in chunk.get("choices") or ():
+                index = choice.get("index", 0)
+                piece = choice.get("delta", {}) if self.mode == "chat" else choice
+                text = piece.get("content") if self.mode == "chat" else piece.get("text")
+                if text:
+                    texts.setdefault(index, []).append(text)
+                else:
+                    texts.setdefault(index, [])
+                thought = piece.get("reasoning_content") if self.mode == "chat" else None
+                if thought:
+                    reasoning.setdefault(index, []).append(thought)
+                if choice.get("finish_reason") is not None:
+                    finish[index] = choice["finish_reason"]
+        choices = []
+        for index in sorted(texts):
+            text = "".join(texts[index])
+            if self.mode == "chat":
+                message: dict[str, Any] = {"role": "assistant", "content": text}
+                if index in reasoning:
+                    message["reasoning_content"] = "".join(reasoning[index])
+                choices.append({"index": index, "message": message, "finish_reason": finish.get(index)})
+            else:
+                choices.append({"index": index, "text": text, "finish_reason": finish.get(index)})
+        result["object"] = "chat.completion" if self.mode == "chat" else "text_completion"
+        result["choices"] = choices
+        return result
+
+    def _clean(self, text: str) -> str:
+        """``text`` on one line, with the API key removed."""
+        text = " ".join(text.split())
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _warn_once(self, message: str) -> None:
+        """Log each distinct failure once, up to ``MAX_WARNINGS`` of them."""
+        if message in self._warned or len(self._warned) >= MAX_WARNINGS:
+            return
+        self._warned.add(message)
+        more = "; further failures are recorded in predictions only" if len(self._warned) == MAX_WARNINGS else ""
+        logger.warning(f"openai_api: a sample failed: {message}{more}")
+
+
+def _snippet(raw: bytes | str, limit: int = 200) -> str:
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _without_userinfo(url: str) -> str:
+    """``url`` without a ``user:password@`` part."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

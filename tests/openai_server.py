@@ -1,0 +1,307 @@
+"""A small OpenAI-compatible server on 127.0.0.1 for tests and benchmarks, with fault injection.
+
+It serves ``POST /v1/chat/completions`` and ``POST /v1/completions`` (streamed or not). The
+answer to a prompt is ``answers[last user text]`` when given, else the text itself (an echo).
+Faults are rules matched against the prompt text::
+
+    server.add_fault("status", match="Paris", times=2, status=500)
+    server.add_fault("status", status=429, retry_after="0.2", times=1)
+    server.add_fault("slow", delay=2.0)          # answers after 2 s
+    server.add_fault("drop")                     # closes the connection without answering
+    server.add_fault("bad_json") / ("empty_choices") / ("null_content")
+
+``times=None`` keeps the fault for ever. The server counts requests and the most it had in
+flight at once. In a test, use it as a context manager (it runs in a background thread); for
+benchmarks, run ``python tests/openai_server.py --latency 0.05``: it prints ``READY <base url>``
+and serves until its standard input closes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+FAULT_KINDS = ("status", "slow", "drop", "bad_json", "empty_choices", "null_content")
+
+
+@dataclass
+class Fault:
+    """A fault applied to the next ``times`` requests whose prompt contains ``match`` (None: all)."""
+
+    kind: str
+    match: str | None = None
+    times: int | None = 1
+    status: int = 500
+    retry_after: str | None = None
+    delay: float = 0.0
+    hits: int = 0
+
+    def applies(self, text: str) -> bool:
+        """Whether this fault takes the request with prompt ``text`` (and count it if so)."""
+        if self.times is not None and self.hits >= self.times:
+            return False
+        if self.match is not None and self.match not in text:
+            return False
+        self.hits += 1
+        return True
+
+
+@dataclass
+class Stats:
+    """What the server saw."""
+
+    requests: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    bodies: list[dict] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    auth: list[str | None] = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class FakeOpenAIServer:
+    """An OpenAI-compatible server answering from ``answers`` after ``latency`` seconds.
+
+    With ``api_key`` set, a request without ``Authorization: Bearer <api_key>`` gets a 401
+    whose body echoes the key it was sent (as some real APIs do).
+    """
+
+    def __init__(
+        self,
+        answers: dict[str, str] | None = None,
+        latency: float = 0.0,
+        api_key: str | None = None,
+        keep_bodies: bool = True,
+    ) -> None:
+        self.answers = dict(answers or {})
+        self.latency = latency
+        self.api_key = api_key
+        self.keep_bodies = keep_bodies
+        self.faults: list[Fault] = []
+        self.stats = Stats()
+        self.port: int | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+
+    # -- configuration -------------------------------------------------------------------
+
+    def add_fault(self, kind: str, match: str | None = None, times: int | None = 1, **params: Any) -> Fault:
+        """Add a fault rule (see the module docstring); returns it so a test can read ``hits``."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}")
+        fault = Fault(kind, match, times, **params)
+        self.faults.append(fault)
+        return fault
+
+    @property
+    def base_url(self) -> str:
+        """The base URL, ``http://127.0.0.1:PORT/v1``."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def prompts(self) -> list[str]:
+        """The prompt text of every request received, in order."""
+        return [_prompt_text(body) for body in self.stats.bodies]
+
+    # -- the app -------------------------------------------------------------------------
+
+    def app(self) -> web.Application:
+        """The aiohttp application."""
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_post("/v1/completions", self._completions)
+        return app
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        return await self._handle(request, chat=True)
+
+    async def _completions(self, request: web.Request) -> web.StreamResponse:
+        return await self._handle(request, chat=False)
+
+    async def _handle(self, request: web.Request, chat: bool) -> web.StreamResponse:
+        stats = self.stats
+        stats.requests += 1
+        stats.in_flight += 1
+        stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+        try:
+            body = json.loads(await request.read())
+            if self.keep_bodies:
+                stats.bodies.append(body)
+                stats.paths.append(request.path)
+                stats.auth.append(request.headers.get("Authorization"))
+            if self.api_key is not None:
+                sent = request.headers.get("Authorization", "")
+                if sent != f"Bearer {self.api_key}":
+                    error = {"error": {"message": f"Incorrect API key provided: {sent.removeprefix('Bearer ')}"}}
+                    return web.json_response(error, status=401)
+            text = _prompt_text(body)
+            fault = next((fault for fault in self.faults if fault.applies(text)), None)
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            if fault is not None:
+                response = await self._fault(request, fault, body, text, chat)
+                if response is not None:
+                    return response
+            return await self._answer(request, body, text, chat)
+        finally:
+            stats.in_flight -= 1
+
+    async def _fault(self, request: web.Request, fault: Fault, body: dict, text: str, chat: bool):
+        if fault.kind == "status":
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else None
+            return web.json_response(
+                {"error": {"message": f"injected {fault.status}"}}, status=fault.status, headers=headers
+            )
+        if fault.kind == "slow":
+            await asyncio.sleep(fault.delay)
+            return None
+        if fault.kind == "drop":
+            request.transport.close()  # the client sees the connection end before any answer
+            return web.Response()
+        if fault.kind == "bad_json":
+            return web.Response(text='{"choices": [{"message": ', content_type="application/json")
+        if fault.kind == "empty_choices":
+            return web.json_response({"id": "x", "object": "chat.completion", "choices": []})
+        if fault.kind == "null_content":
+            choice = {"index": 0, "message": {"role": "assistant", "content": None}, "finish_reason": "stop"}
+            if not chat:
+                choice = {"index": 0, "text": None, "finish_reason": "stop"}
+            return web.json_response({"id": "x", "object": "chat.completion", "choices": [choice]})
+        raise AssertionError(fault.kind)
+
+    async def _answer(self, request: web.Request, body: dict, text: str, chat: bool) -> web.StreamResponse:
+        answer = self.answers.get(text, text)
+        prompt_tokens = len(text.split()) or 1
+        completion_tokens = len(answer.split()) or 1
+        self.stats.prompt_tokens += prompt_tokens
+        self.stats.completion_tokens += completion_tokens
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
+        model = body.get("model", "fake")
+        created = int(time.time())
+        if body.get("stream"):
+            return await self._stream(request, answer, usage, model, created, chat, body)
+        if chat:
+            choice = {"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}
+            data = {"id": "chatcmpl-1", "object": "chat.completion", "created": created, "model": model}
+        else:
+            choice = {"index": 0, "text": answer, "finish_reason": "stop"}
+            data = {"id": "cmpl-1", "object": "text_completion", "created": created, "model": model}
+        data["choices"] = [choice]
+        data["usage"] = usage
+        return web.json_response(data)
+
+    async def _stream(self, request, answer, usage, model, created, chat, body) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        words = answer.split(" ")
+        pieces = [word if i == 0 else " " + word for i, word in enumerate(words)]
+        base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": created, "model": model}
+        for i, piece in enumerate(pieces):
+            finish = "stop" if i == len(pieces) - 1 else None
+            if chat:
+                delta = {"role": "assistant", "content": piece} if i == 0 else {"content": piece}
+                choice = {"index": 0, "delta": delta, "finish_reason": finish}
+            else:
+                choice = {"index": 0, "text": piece, "finish_reason": finish}
+            await response.write(f"data: {json.dumps({**base, 'choices': [choice]})}\n\n".encode())
+        if (body.get("stream_options") or {}).get("include_usage"):
+            await response.write(f"data: {json.dumps({**base, 'choices': [], 'usage': usage})}\n\n".encode())
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
+
+    # -- running -------------------------------------------------------------------------
+
+    async def start_async(self, port: int = 0) -> None:
+        """Start serving in the running event loop."""
+        self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port, backlog=1024)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop_async(self) -> None:
+        """Stop serving."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def start(self) -> FakeOpenAIServer:
+        """Serve from a background thread with its own event loop."""
+        ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+
+        def run() -> None:
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(self.start_async())
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="fake-openai-server", daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("the fake OpenAI server did not start")
+        return self
+
+    def stop(self) -> None:
+        """Stop the background server."""
+        if self._loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(self.stop_async(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+        self._loop = None
+
+    def __enter__(self) -> FakeOpenAIServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _prompt_text(body: dict) -> str:
+    """The last user message of a chat body, or the prompt of a completions body."""
+    if "messages" in body:
+        for message in reversed(body["messages"]):
+            if message.get("role") == "user":
+                return str(message.get("content", ""))
+        return ""
+    prompt = body.get("prompt", "")
+    return prompt if isinstance(prompt, str) else str(prompt)
+
+
+async def _serve(port: int, latency: float) -> None:
+    server = FakeOpenAIServer(latency=latency, keep_bodies=False)
+    await server.start_async(port)
+    print(f"READY {server.base_url}", flush=True)
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, sys.stdin.read)  # serve until stdin closes
+    print(f"SERVED requests={server.stats.requests} max_in_flight={server.stats.max_in_flight}", flush=True)
+    await server.stop_async()
+
+
+def main() -> None:
+    """Run the server in the foreground (for benchmarks)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds before each answer")
+    args = parser.parse_args()
+    asyncio.run(_serve(args.port, args.latency))
+
+
+if __name__ == "__main__":
+    main()
