@@ -29,10 +29,7 @@ def pip_install(*args: str) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def echo_quiz_plugin() -> str:
     """The third-party style plugin ``evalscope-echo-quiz`` (model ``echo-answer``, benchmark ``quiz``)."""
-    try:
-        importlib.import_module("evalscope_echo_quiz")
-    except ImportError:
-        pip_install("--no-deps", str(PACKAGES_DIR / "evalscope-echo-quiz"))
+    pip_install("--no-deps", "--force-reinstall", str(PACKAGES_DIR / "evalscope-echo-quiz"))
     from evalscope.plugins import get_plugins
 
     get_plugins(reload=True)

@@ -127,10 +127,20 @@ def main(argv: list[str] | None = None) -> int:
         from evalscope.utils.logger import redact
 
         print(f"evalscope: error: {redact(str(exc))}", file=sys.stderr)
+        _print_resume_hint(exc)
         return 1
-    except KeyboardInterrupt:
-        print("evalscope: interrupted; finished predictions are saved in the run folder", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print("evalscope: interrupted", file=sys.stderr)
+        _print_resume_hint(exc)
         return 130
+
+
+def _print_resume_hint(exc: BaseException) -> None:
+    run_dir = getattr(exc, "run_dir", None)
+    if run_dir is not None:
+        print(
+            f"evalscope: finished predictions are kept in {run_dir}; resume with --use-cache {run_dir}", file=sys.stderr
+        )
 
 
 def command_eval(options: dict[str, Any]) -> int:
@@ -151,11 +161,7 @@ def command_eval(options: dict[str, Any]) -> int:
         runner.run()
     except (EvalscopeError, KeyboardInterrupt) as exc:
         if runner.run_dir is not None and not isinstance(exc, SampleErrors):
-            print(
-                f"evalscope: finished predictions are kept in {runner.run_dir.root}; "
-                f"resume with --use-cache {runner.run_dir.root}",
-                file=sys.stderr,
-            )
+            exc.run_dir = runner.run_dir.root  # type: ignore[union-attr]
         raise
     return 0
 

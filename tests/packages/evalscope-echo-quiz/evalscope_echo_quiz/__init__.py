@@ -3,6 +3,9 @@
 ``echo-answer`` answers with the gold answer of rows whose id is even and with "wrong"
 otherwise, so a run's score is known in advance (3 of 5). It appends every sample it is
 asked about to the file named by ``$ECHO_QUIZ_LOG``, so tests can see which samples were asked.
+Model args: ``delay`` (seconds to sleep per batch) and ``mode`` to break the contract on
+purpose: ``short`` (one response too few), ``int-content`` (content is a number), ``raise``
+(predict raises on the sample with id 3).
 """
 
 import os
@@ -40,6 +43,7 @@ class EchoAnswer(CustomModel):
     def predict(self, prompts, **kwargs):
         log = os.environ.get("ECHO_QUIZ_LOG")
         delay = float(self.config.get("delay", 0))
+        mode = self.config.get("mode")
         if delay:
             time.sleep(delay)
         answers = []
@@ -49,13 +53,17 @@ class EchoAnswer(CustomModel):
                     handle.write(f"{item['index']}\n")
             right = int(item["index"]) % 2 == 0
             content = item["raw"]["a"] if right else "wrong"
+            if mode == "int-content":
+                content = 42
+            if mode == "raise" and item["index"] == "3":
+                raise RuntimeError("the GPU caught fire")
             answers.append(
                 {
                     "choices": [{"index": 0, "message": {"role": "assistant", "content": content}}],
                     "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
                 }
             )
-        return answers
+        return answers[:-1] if mode == "short" else answers
 
 
 @hookimpl
