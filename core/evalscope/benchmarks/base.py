@@ -6,8 +6,6 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
-
 
 @dataclass
 class Sample:
@@ -19,32 +17,27 @@ class Sample:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
-class BenchmarkOptions(BaseModel):
-    """Options every benchmark accepts in ``--dataset-args``; subclass to add more."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    subset_list: list[str] | None = None
-    system_prompt: str | None = None
-
-
 class Benchmark(ABC):
     """A benchmark: loads samples for each subset and turns each into a prompt.
 
     Subclasses set ``name``, ``scorer`` (a registered scorer name), ``subsets`` and
-    ``Options`` (a ``BenchmarkOptions`` subclass validating ``--dataset-args``).
+    ``Options`` (a ``evalscope.benchmarks.options.BenchmarkOptions`` subclass validating
+    ``--dataset-args``; the default accepts ``subset_list`` and ``system_prompt``). This
+    module does not import pydantic, so a plugin that subclasses ``Benchmark`` stays cheap to load.
     """
 
     name: ClassVar[str] = ""
     scorer: ClassVar[str] = "exact_match"
     subsets: ClassVar[list[str]] = ["main"]
-    Options: ClassVar[type[BenchmarkOptions]] = BenchmarkOptions
+    Options: ClassVar[type | None] = None
 
     def __init__(self, options: dict | None = None, seed: int = 42) -> None:
+        from evalscope.benchmarks.options import BenchmarkOptions
         from evalscope.utils.validation import parse_model
 
         self.seed = seed
-        self.options = parse_model(self.Options, options, f"dataset-args of {self.name or type(self).__name__}")
+        options_class = self.Options or BenchmarkOptions
+        self.options = parse_model(options_class, options, f"dataset-args of {self.name or type(self).__name__}")
 
     def subset_list(self) -> list[str]:
         """The subsets to evaluate: ``subset_list`` from the options, else all."""
@@ -70,3 +63,12 @@ class Benchmark(ABC):
         messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
         messages.append({"role": "user", "content": query})
         return {"messages": messages, "data": [query], "system_prompt": system_prompt}
+
+
+def __getattr__(name: str) -> Any:
+    # ``BenchmarkOptions`` needs pydantic, so it is imported only when asked for.
+    if name == "BenchmarkOptions":
+        from evalscope.benchmarks.options import BenchmarkOptions
+
+        return BenchmarkOptions
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
