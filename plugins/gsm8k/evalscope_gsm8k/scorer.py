@@ -1,0 +1,262 @@
+"""The GSM8K scorer: find the final number in a model's free-text answer and compare it by value.
+
+Extraction, in order of trust (within a rule, the last occurrence wins, so a model that corrects
+itself is read at its last word):
+
+1. ``#### N``, the dataset's own format;
+2. an answer phrase: ``The answer is N``, ``The final answer is $N$``, ``Answer: N``, a line ``A: N``;
+3. ``\\boxed{N}``;
+4. otherwise the last number in the text.
+
+Before that the text is cleaned: a ``<think>`` block that has an answer after it is dropped, and so
+is a made-up next question (``Question: ...`` after an answer, as base models write when they keep
+following the few-shot pattern). Numbers are read with currency (``$1,080.00``, ``\\$18``), signs
+(``-3``), decimals, fractions (``3/4``, ``\\frac{3}{4}``), thousands separators (``1,000,000``,
+LaTeX ``1{,}000``), percentages and scale words (``1.5 million``); when the answer phrase is followed
+by a worked expression (``The answer is 9 * 2 = 18``) the result after the last ``=`` is taken.
+Values compare as exact fractions, so ``18`` = ``18.0`` = ``18.00``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+from evalscope.benchmarks.base import Sample
+from evalscope.errors import DataError
+from evalscope.scorers.base import Score, Scorer
+
+_CURRENCY = r"(?:\\?\$|[€£¥₹])"
+_NUMBER = re.compile(
+    r"(?<![\w.])"
+    r"(?P<sign>[-+])?"
+    rf"(?:{_CURRENCY}[ \t]?)?"
+    r"(?P<sign2>[-+])?"
+    r"(?:"
+    r"\\[dt]?frac\{\s*(?P<fnum>[-+]?\d+)\s*\}\{\s*(?P<fden>\d+)\s*\}"
+    r"|"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+    r"(?:[ \t]*/[ \t]*(?P<den>\d+)(?![\d.]))?"
+    r")"
+    r"(?:[ \t]*(?P<scale>thousand|million|billion)\b)?"
+)
+_SCALES = {"thousand": 1000, "million": 10**6, "billion": 10**9}
+
+# What may stand between an answer phrase and its number: spaces, punctuation, markdown, LaTeX openers.
+_GAP = re.compile(
+    r"(?:[\s:=*_`\"'“”‘’(\[{$]|\\[(\[]|\\\$|\\(?:boxed|fbox|text(?:bf|rm)?|math(?:bf|rm))\{"
+    r"|(?i:therefore|thus|then|simply|just|exactly|approximately|about|roughly|around|equal\s+to|a\s+total\s+of)\b)*"
+)
+_HASH_MARKER = re.compile(r"####")
+_ANSWER_MARKER = re.compile(
+    r"(?i:\b(?:final\s+)?answer\b(?:\s+to\s+(?:the|this)\s+(?:question|problem))?(?:\s*\([^)\n]{0,40}\))?"
+    r"[\s*_]*(?:is|was|will\s+be|would\s+be|should\s+be|equals|[:=：]))"
+    r"|(?m:^[ \t>#*_-]*A[ \t*_]*[:：])"
+    r"|答案\s*(?:是|为|[:：])"
+)
+_BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
+# A worked expression after the number: ``9 * 2 = 18``; the result after the last ``=`` is the answer.
+_OPERATOR = re.compile(r"[ \t]*(?:[-+*/×÷x^]|\\times|\\cdot|\\div)[ \t]*\(?[ \t]*")
+_EQUALS = re.compile(r"[ \t]*\)?[ \t]*(?:=|≈|\\approx)[ \t]*(?:\\?\$|\\boxed\{)?[ \t]*")
+# A line that starts a new question: the model went on with an invented next example.
+_CONTINUATION = re.compile(r"\n[ \t>#*_]*(?:Question|Problem|Q|User|Human|Instruction)[ \t]*(?:\d+[ \t]*)?[:：]")
+_THINK_END = re.compile(r"</think>", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """A number found in an answer: its exact value, how it was written, and the rule that found it."""
+
+    value: Fraction
+    text: str
+    rule: str
+    snippet: str
+
+
+def normalize_text(text: str) -> str:
+    """Undo typography that hides numbers: unicode minus, LaTeX and thin-space thousands separators, bold."""
+    text = text.replace("\u2212", "-").replace("**", "").replace("__", "")
+    text = re.sub(r"(?<=\d)\{,\}(?=\d{3}(?!\d))", ",", text)
+    text = re.sub(r"(?<=\d)(?:\\[,!; ]|[\u2009\u202f\u00a0])(?=\d{3}(?!\d))", "", text)
+    return text.replace("\\%", "%")
+
+
+def answer_part(text: str) -> str:
+    """The part of a completion that holds the answer: after a closed ``<think>`` block, before a made-up question."""
+    ends = list(_THINK_END.finditer(text))
+    if ends and text[ends[-1].end() :].strip():
+        text = text[ends[-1].end() :]
+    for match in _CONTINUATION.finditer(text):
+        if re.search(r"\d", text[: match.start()]):
+            return text[: match.start()]
+    return text
+
+
+def parse_number(match: re.Match, text: str) -> tuple[Fraction, str]:
+    """The value and written form (without currency and commas) of a ``_NUMBER`` match in ``text``."""
+    if match.group("fnum") is not None:
+        numerator, denominator = int(match.group("fnum")), int(match.group("fden"))
+        value = Fraction(numerator, denominator) if denominator else Fraction(numerator)
+        written = f"{numerator}/{denominator}" if denominator else str(numerator)
+    else:
+        digits = match.group("num").replace(",", "")
+        value = Fraction(Decimal(digits))
+        written = digits
+        den = match.group("den")
+        if den is not None and int(den) != 0:
+            value /= int(den)
+            written = f"{digits}/{den}"
+    scale = match.group("scale")
+    if scale:
+        value *= _SCALES[scale]
+        written = _format(value)
+    sign = match.group("sign") or match.group("sign2")
+    if sign == "-" and not _is_binary_minus(text, match.start()):
+        value, written = -value, "-" + written
+    return value, written
+
+
+def _is_binary_minus(text: str, start: int) -> bool:
+    """A minus right after an operand (``16 -3``, ``(2)-3``) subtracts; it does not make a negative number."""
+    before = text[:start].rstrip()
+    return bool(before) and (before[-1].isdigit() or before[-1] in ")]}")
+
+
+def _format(value: Fraction) -> str:
+    if value.denominator == 1:
+        return str(value.numerator)
+    try:
+        return str(Decimal(value.numerator) / Decimal(value.denominator))
+    except InvalidOperation:  # pragma: no cover - Decimal division of two ints does not fail
+        return f"{value.numerator}/{value.denominator}"
+
+
+def _number_at(text: str, pos: int) -> re.Match | None:
+    """The number starting at ``pos`` after an optional gap (spaces, markdown, ``$``, ``\\boxed{``)."""
+    gap = _GAP.match(text, pos)
+    return _NUMBER.match(text, gap.end() if gap else pos)
+
+
+def _resolve_expression(text: str, match: re.Match) -> tuple[re.Match, bool]:
+    """Follow ``N op M ... = R`` after a number: the match of ``R`` (or ``N``), and whether an operator followed."""
+    result, pos, operated = match, match.end(), False
+    while True:
+        operator = _OPERATOR.match(text, pos)
+        operand = _NUMBER.match(text, operator.end()) if operator else None
+        if operand is not None:
+            pos, operated = operand.end(), True
+            continue
+        equals = _EQUALS.match(text, pos)
+        value = _NUMBER.match(text, equals.end()) if equals else None
+        if value is None:
+            return result, operated
+        result, pos = value, value.end()
+
+
+def _from_markers(text: str, marker: re.Pattern, rule: str) -> Extraction | None:
+    """The last marker in ``text`` directly followed by a number.
+
+    A label ending in a colon (``Answer:``, ``A:``) may head a line of working (``Answer: 16 - 3 = 13
+    eggs, ...``) rather than give the result; it counts only when its number is not the start of a
+    calculation and nothing else on its line is a number.
+    """
+    found = None
+    for hit in marker.finditer(text):
+        number = _number_at(text, hit.end())
+        if number is None:
+            continue
+        number, operated = _resolve_expression(text, number)
+        if rule != "####" and hit.group().rstrip()[-1] in ":：=" and (operated or _more_numbers_on_line(text, number)):
+            continue
+        value, written = parse_number(number, text)
+        found = Extraction(value, written, rule, _snippet(text, hit.start(), number.end()))
+    return found
+
+
+def _more_numbers_on_line(text: str, number: re.Match) -> bool:
+    """Whether the rest of the line after ``number`` holds another number (outside parentheses)."""
+    rest = text[number.end() :].split("\n", 1)[0]
+    rest = re.sub(r"\([^()]*\)", "", rest)
+    return _NUMBER.search(rest) is not None
+
+
+def _boxed_contents(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, content)`` of every ``\\boxed{...}``, braces balanced."""
+    boxes = []
+    for hit in _BOXED.finditer(text):
+        depth, pos = 1, hit.end()
+        while pos < len(text) and depth:
+            depth += {"{": 1, "}": -1}.get(text[pos], 0)
+            pos += 1
+        if depth == 0:
+            boxes.append((hit.start(), pos, text[hit.end() : pos - 1]))
+    return boxes
+
+
+def _from_boxed(text: str) -> Extraction | None:
+    """The number in the last ``\\boxed{}`` that holds one (after its last ``=``, if it shows a computation)."""
+    found = None
+    for start, end, content in _boxed_contents(text):
+        inner = re.sub(r"\\(?:text|textbf|mathrm|mathbf)\{([^{}]*)\}", r"\1", content)
+        if "=" in inner:
+            inner = inner.rsplit("=", 1)[1]
+        number = _NUMBER.search(inner)
+        if number is None:
+            continue
+        value, written = parse_number(number, inner)
+        found = Extraction(value, written, "boxed", _snippet(text, start, end))
+    return found
+
+
+def _last_number(text: str) -> Extraction | None:
+    """The last number in ``text``."""
+    last = None
+    for last in _NUMBER.finditer(text):  # noqa: B007 - the loop leaves the last match
+        pass
+    if last is None:
+        return None
+    value, written = parse_number(last, text)
+    return Extraction(value, written, "last number", _snippet(text, last.start(), last.end(), context=30))
+
+
+def _snippet(text: str, start: int, end: int, context: int = 0) -> str:
+    piece = text[max(0, start - context) : end]
+    return " ".join(piece.split())
+
+
+def extract_answer(completion: str) -> Extraction | None:
+    """Find the final numeric answer in ``completion`` (see the module docstring for the rules), or None."""
+    text = answer_part(normalize_text(completion or ""))
+    return (
+        _from_markers(text, _HASH_MARKER, "####")
+        or _from_markers(text, _ANSWER_MARKER, "answer phrase")
+        or _from_boxed(text)
+        or _last_number(text)
+    )
+
+
+def gold_value(target: str) -> Fraction | None:
+    """The exact value of a gold answer (``18``, ``1,080``, ``-3``, or a text ending in ``#### N``)."""
+    found = extract_answer(target)
+    return found.value if found else None
+
+
+class GSM8KScorer(Scorer):
+    """Scores 1.0 when the number extracted from the answer equals the gold number in value."""
+
+    metric = "AverageAccuracy"
+
+    def score(self, completion: str, sample: Sample) -> Score:
+        """Extract the model's final number and compare it with ``sample.target`` exactly."""
+        gold = gold_value(sample.target)
+        if gold is None:
+            raise DataError(f"gsm8k scorer: sample {sample.id}: gold answer {sample.target!r} is not a number")
+        found = extract_answer(completion)
+        if found is None:
+            return Score(0.0, prediction=None, gold=sample.target, explanation="no number found in the answer")
+        right = found.value == gold
+        verdict = "equals" if right else "differs from"
+        explanation = f"{found.rule}: {found.snippet!r} -> {found.text}, which {verdict} the gold {sample.target}"
+        return Score(float(right), prediction=found.text, gold=sample.target, explanation=explanation)
