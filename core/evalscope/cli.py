@@ -100,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_eval_arguments(eval_parser)
     plugins_parser = commands.add_parser("plugins", help="list installed plugins and what they register")
     plugins_parser.add_argument("--json", action="store_true", help="print JSON")
+    new_parser = plugins_parser.add_subparsers(dest="action", metavar="ACTION").add_parser(
+        "new", help="write a new plugin package: NAME --kind model|benchmark|scorer --path DIR"
+    )
+    new_parser.add_argument("name", help="the name the component is registered under, e.g. acme-echo")
+    new_parser.add_argument("--kind", choices=("model", "benchmark", "scorer"), default="model", help="default: model")
+    new_parser.add_argument("--path", help="the folder to create (default: ./NAME); must be new or empty")
     return parser
 
 
@@ -118,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     from evalscope.errors import EvalscopeError
 
     try:
+        if args.command == "plugins" and options.get("action") == "new":
+            from evalscope.scaffold import command_new
+
+            return command_new(options["name"], options["kind"], options["path"])
         if args.command == "plugins":
             return command_plugins(as_json=options["json"])
         return command_eval(options)
