@@ -69,7 +69,7 @@ def read_jsonl(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
                 if not line.strip():
                     continue
                 try:
-                    row = json.loads(line)
+                    row = json.loads(line.rstrip("\r\n"))
                 except json.JSONDecodeError as exc:
                     raise DataError(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
                 problem = row_problem(row)

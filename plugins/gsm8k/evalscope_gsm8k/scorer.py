@@ -30,7 +30,7 @@ from evalscope.scorers.base import Score, Scorer
 
 _CURRENCY = r"(?:\\?\$|[€£¥₹])"
 _NUMBER = re.compile(
-    r"(?<![\w.])"
+    r"(?<![A-Za-z0-9_.])"
     r"(?P<sign>[-+])?"
     rf"(?:{_CURRENCY}[ \t]?)?"
     r"(?P<sign2>[-+])?"
@@ -58,8 +58,10 @@ _ANSWER_MARKER = re.compile(
 )
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
 # A worked expression after the number: ``9 * 2 = 18``; the result after the last ``=`` is the answer.
-_OPERATOR = re.compile(r"[ \t]*(?:[-+*/×÷x^]|\\times|\\cdot|\\div)[ \t]*\(?[ \t]*")
-_EQUALS = re.compile(r"[ \t]*\)?[ \t]*(?:=|≈|\\approx)[ \t]*(?:\\?\$|\\boxed\{)?[ \t]*")
+# Up to two unit words may follow a number before the operator: ``9 eggs * $2 = $18``.
+_UNITS = r"(?:[ \t]*%|[ \t]+[A-Za-z]+){0,2}"
+_OPERATOR = re.compile(_UNITS + r"[ \t]*(?:[-+*/×÷x^]|\\times|\\cdot|\\div)[ \t]*\(?[ \t]*")
+_EQUALS = re.compile(_UNITS + r"[ \t]*\)?[ \t]*(?:=|≈|\\approx)[ \t]*(?:\\?\$|\\boxed\{)?[ \t]*")
 # A line that starts a new question: the model went on with an invented next example.
 _CONTINUATION = re.compile(r"\n[ \t>#*_]*(?:Question|Problem|Q|User|Human|Instruction)[ \t]*(?:\d+[ \t]*)?[:：]")
 _THINK_END = re.compile(r"</think>", re.IGNORECASE)
