@@ -143,7 +143,10 @@ async def _exercise_model(model: Any, label: str, items: list[tuple[dict, dict]]
     name = type(model).__name__
     count = len(items)
     try:
-        single = await _ask(model, name, label, items[:1], GENERATION_CONFIG, "a batch of 1 prompt")
+        alone = [
+            (await _ask(model, name, label, [item], GENERATION_CONFIG, f"a batch of 1 prompt (prompt {index})"))[0]
+            for index, item in enumerate(items)
+        ]
         many = await _ask(model, name, label, items, GENERATION_CONFIG, f"a batch of {count} prompts")
         reverse = await _ask(model, name, label, items[::-1], GENERATION_CONFIG, f"a reversed batch of {count}")
         again = await _ask(model, name, label, items[:1], GENERATION_CONFIG, "prompt 0 again, after other batches")
@@ -152,25 +155,31 @@ async def _exercise_model(model: Any, label: str, items: list[tuple[dict, dict]]
         await ModelDriver(model, name, 1).aclose()
     if not deterministic:
         return
-    if many[0] != single[0]:
+    if again[0] != alone[0]:
         raise AssertionError(
-            f"{label}: the answer to prompt 0 depends on the batch: alone it was {_short(single[0])}, in a batch of "
-            f"{count} it was {_short(many[0])}; at temperature 0 an answer must not depend on the other prompts "
-            "(pass deterministic=False for a model that samples)"
-        )
-    for position in range(count):
-        if reverse[count - 1 - position] != many[position]:
-            raise AssertionError(
-                f"{label}: answers do not follow the order of the prompts: prompt {position} was answered "
-                f"{_short(many[position])} in order and {_short(reverse[count - 1 - position])} when the batch was "
-                "reversed; return the responses in the order of the prompts"
-            )
-    if again[0] != single[0]:
-        raise AssertionError(
-            f"{label}: the model keeps state across batches: prompt 0 was answered {_short(single[0])} first and "
+            f"{label}: the model keeps state across batches: prompt 0 was answered {_short(alone[0])} first and "
             f"{_short(again[0])} when asked again; keep per-batch data in local variables, not on self "
             "(pass deterministic=False for a model that samples)"
         )
+    for answers, order, what in (
+        (many, list(range(count)), f"a batch of {count}"),
+        (reverse, list(range(count))[::-1], f"a reversed batch of {count}"),
+    ):
+        for position, index in enumerate(order):
+            if answers[position] == alone[index]:
+                continue
+            swapped = [other for other in range(count) if other != index and alone[other] == answers[position]]
+            if swapped:
+                raise AssertionError(
+                    f"{label}: answers do not follow the order of the prompts: in {what}, prompt {index} got the "
+                    f"answer to prompt {swapped[0]} ({_short(answers[position])}); return the responses in the "
+                    "order of the prompts"
+                )
+            raise AssertionError(
+                f"{label}: the answer to prompt {index} depends on the batch: alone it was {_short(alone[index])}, "
+                f"in {what} it was {_short(answers[position])}; at temperature 0 an answer must not depend on the "
+                "other prompts (pass deterministic=False for a model that samples)"
+            )
 
 
 async def _ask(
