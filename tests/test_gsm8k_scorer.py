@@ -104,6 +104,14 @@ CASES = [
     ("costs 5,000", "5000", "5000", True),
     ("The lists are 1,2,3", "3", "3", True),
     ("Janet sells 16 - 3 - 4 = 9 duck eggs.\nShe makes 9 * 2 = $18 every day.", "18", "18", True),
+    # markdown headings and numbered lists are not answers
+    ("#### 1. Count the eggs\n16 - 3 - 4 = 9\n#### 2. Sell them\n9 * 2 = 18\n\nThe answer is 18.", "18", "18", True),
+    ("#### 1. Count the eggs\n16 - 3 - 4 = 9\n#### 2) Sell them\n9 * 2 = 18", "18", "18", True),
+    ("#### Step 1: Count the eggs\n16 - 3 - 4 = 9\n#### Step 2: Sell them\n9 * 2 = 18", "18", "18", True),
+    ("Answer:\n1. Eggs left: 16 - 3 - 4 = 9\n2. Money: 9 * 2 = 18", "18", "18", True),
+    ("### Answer: 18", "18", "18", True),
+    ("The answer is\n18.", "18", "18", True),
+    ("The answer is 18. She sells 9 eggs.", "18", "18", True),
     # think blocks and invented next questions
     ("<think>maybe the answer is 20? No: 9 * 2 = 18.</think>\n\nJanet makes **$18** daily.", "18", "18", True),
     ("<think>\nshe sells 9 eggs, so the answer is 18", "18", "18", True),

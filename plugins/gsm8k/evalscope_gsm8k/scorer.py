@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
 from evalscope.benchmarks.base import Sample
@@ -102,6 +102,7 @@ _OPERATOR = re.compile(_UNITS + r"[ \t]*(?:[-+*/×÷x^]|\\times|\\cdot|\\div)[ \
 _EQUALS = re.compile(_UNITS + r"[ \t]*\)?[ \t]*(?:=|≈|\\approx)[ \t]*(?:\\?\$|\\boxed\{)?[ \t]*")
 # A line that starts a new question: the model went on with an invented next example.
 _CONTINUATION = re.compile(r"\n[ \t>#*_]*(?:Question|Problem|Q|User|Human|Instruction)[ \t]*(?:\d+[ \t]*)?[:：]")
+_LIST_ITEM = re.compile(r"[.):][ \t]+[^\W\d]")
 _THINK_END = re.compile(r"</think>", re.IGNORECASE)
 _LATEX_COMMA = re.compile(r"(\d)\{,\}(?=\d{3}(?!\d))")
 _SEPARATORS = ("\\,", "\\!", "\\;", "\\ ", "\u2009", "\u202f", "\u00a0")
@@ -172,10 +173,7 @@ def _is_binary_minus(text: str, start: int) -> bool:
 def _format(value: Fraction) -> str:
     if value.denominator == 1:
         return str(value.numerator)
-    try:
-        return str(Decimal(value.numerator) / Decimal(value.denominator))
-    except InvalidOperation:  # pragma: no cover - Decimal division of two ints does not fail
-        return f"{value.numerator}/{value.denominator}"
+    return str(Decimal(value.numerator) / Decimal(value.denominator))
 
 
 def _number_at(text: str, pos: int) -> re.Match | None:
@@ -210,7 +208,7 @@ def _from_markers(text: str, markers: tuple[_Marker, ...], rule: str) -> Extract
     hits = sorted((hit for marker in markers for hit in marker.hits(text)), key=lambda hit: hit.start())
     for hit in reversed(hits):
         number = _number_at(text, hit.end())
-        if number is None:
+        if number is None or _is_list_number(text, hit, number):
             continue
         number, operated = _resolve_expression(text, number)
         if rule != "####" and hit.group().rstrip()[-1] in ":：=" and (operated or _more_numbers_on_line(text, number)):
@@ -218,6 +216,15 @@ def _from_markers(text: str, markers: tuple[_Marker, ...], rule: str) -> Extract
         value, written = parse_number(number, text)
         return Extraction(value, written, rule, _snippet(text, hit.start(), number.end()))
     return None
+
+
+def _is_list_number(text: str, hit: re.Match, number: re.Match) -> bool:
+    """Whether ``number`` numbers a heading or list item (``#### 1. Count the eggs``, ``Answer:\\n1) First``)."""
+    if hit.group() == "####":
+        starts_line = _at_line_start(text, hit.start())
+    else:
+        starts_line = "\n" in text[hit.end() : number.start()]
+    return starts_line and _LIST_ITEM.match(text, number.end()) is not None
 
 
 def _more_numbers_on_line(text: str, number: re.Match) -> bool:
