@@ -220,10 +220,8 @@ def _from_markers(text: str, markers: tuple[_Marker, ...], rule: str) -> Extract
 
 def _is_list_number(text: str, hit: re.Match, number: re.Match) -> bool:
     """Whether ``number`` numbers a heading or list item (``#### 1. Count the eggs``, ``Answer:\\n1) First``)."""
-    if hit.group() == "####":
-        starts_line = _at_line_start(text, hit.start())
-    else:
-        starts_line = "\n" in text[hit.end() : number.start()]
+    heading = hit.group() == "####"
+    starts_line = _at_line_start(text, hit.start()) if heading else "\n" in text[hit.end() : number.start()]
     return starts_line and _LIST_ITEM.match(text, number.end()) is not None
 
 
