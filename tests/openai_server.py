@@ -1,7 +1,8 @@
 """A small OpenAI-compatible server on 127.0.0.1 for tests and benchmarks, with fault injection.
 
 It serves ``POST /v1/chat/completions`` and ``POST /v1/completions`` (streamed or not). The
-answer to a prompt is ``answers[last user text]`` when given, else the text itself (an echo).
+answer to a prompt is ``answers[last user text]`` when given, else ``default_answer`` when
+given, else the text itself (an echo).
 Faults are rules matched against the prompt text::
 
     server.add_fault("status", match="Paris", times=2, status=500)
@@ -64,6 +65,7 @@ class Stats:
     bodies: list[dict] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     auth: list[str | None] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
@@ -81,8 +83,10 @@ class FakeOpenAIServer:
         latency: float = 0.0,
         api_key: str | None = None,
         keep_bodies: bool = True,
+        default_answer: str | None = None,
     ) -> None:
         self.answers = dict(answers or {})
+        self.default_answer = default_answer
         self.latency = latency
         self.api_key = api_key
         self.keep_bodies = keep_bodies
@@ -112,6 +116,10 @@ class FakeOpenAIServer:
         """The prompt text of every request received, in order."""
         return [_prompt_text(body) for body in self.stats.bodies]
 
+    def arrivals(self, text: str) -> list[float]:
+        """When each request whose prompt contains ``text`` arrived (``time.monotonic()``)."""
+        return [when for body, when in zip(self.stats.bodies, self.stats.times) if text in _prompt_text(body)]
+
     # -- the app -------------------------------------------------------------------------
 
     def app(self) -> web.Application:
@@ -138,6 +146,7 @@ class FakeOpenAIServer:
                 stats.bodies.append(body)
                 stats.paths.append(request.path)
                 stats.auth.append(request.headers.get("Authorization"))
+                stats.times.append(time.monotonic())
             if self.api_key is not None:
                 sent = request.headers.get("Authorization", "")
                 if sent != f"Bearer {self.api_key}":
@@ -179,7 +188,7 @@ class FakeOpenAIServer:
         raise AssertionError(fault.kind)
 
     async def _answer(self, request: web.Request, body: dict, text: str, chat: bool) -> web.StreamResponse:
-        answer = self.answers.get(text, text)
+        answer = self.answers.get(text, self.default_answer if self.default_answer is not None else text)
         prompt_tokens = len(text.split()) or 1
         completion_tokens = len(answer.split()) or 1
         self.stats.prompt_tokens += prompt_tokens
@@ -229,7 +238,7 @@ class FakeOpenAIServer:
         """Start serving in the running event loop."""
         self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port, backlog=1024)
+        site = web.TCPSite(self._runner, "127.0.0.1", port, backlog=1024, shutdown_timeout=0.1)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
@@ -284,8 +293,17 @@ def _prompt_text(body: dict) -> str:
     return prompt if isinstance(prompt, str) else str(prompt)
 
 
-async def _serve(port: int, latency: float) -> None:
-    server = FakeOpenAIServer(latency=latency, keep_bodies=False)
+# A GSM8K-style solution of typical length, the answer of the benchmark server to every prompt.
+BENCHMARK_ANSWER = (
+    "Natalia sold 48 clips in April. In May she sold half as many, so 48 / 2 = 24 clips. "
+    "Altogether she sold 48 + 24 = 72 clips in April and May. Each clip earns her $2, "
+    "so over the two months she earned 72 * 2 = $144, and after spending $72 on supplies "
+    "she keeps 144 - 72 = $72. The question asks for the clips, which is 72.\nThe answer is 72."
+)
+
+
+async def _serve(port: int, latency: float, answer: str | None) -> None:
+    server = FakeOpenAIServer(latency=latency, keep_bodies=False, default_answer=answer)
     await server.start_async(port)
     print(f"READY {server.base_url}", flush=True)
     loop = asyncio.get_running_loop()
@@ -299,8 +317,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds before each answer")
+    parser.add_argument("--answer", default=BENCHMARK_ANSWER, help="the answer to every prompt")
+    parser.add_argument("--echo", action="store_true", help="answer each prompt with its own text")
     args = parser.parse_args()
-    asyncio.run(_serve(args.port, args.latency))
+    asyncio.run(_serve(args.port, args.latency, None if args.echo else args.answer))
 
 
 if __name__ == "__main__":

@@ -121,13 +121,15 @@ def request_params(infer_cfg: dict[str, Any]) -> dict[str, Any]:
     extra_body = config.pop("extra_body", None) or {}
     if not isinstance(extra_body, dict):
         raise ConfigError(f"generation_config: extra_body must be a mapping, got {type(extra_body).__name__}")
+    given_as: dict[str, str] = {}
     for key, value in config.items():
         name = GENERATION_RENAMES.get(key, key)
         if name in RESERVED_BODY_KEYS:
             hint = " (use --stream)" if name == "stream" else ""
             raise ConfigError(f"generation_config: {key!r} is set by evalscope and cannot be given{hint}")
-        if name in params:
-            raise ConfigError(f"generation_config: give {key!r} or {name!r}, not both")
+        if name in given_as:
+            raise ConfigError(f"generation_config: give {given_as[name]!r} or {key!r}, not both")
+        given_as[name] = key
         params[name] = value
     if do_sample is False and params.get("temperature") is None:
         params["temperature"] = 0.0
@@ -145,6 +147,17 @@ def prompt_text(prompt: dict[str, Any]) -> str:
         query = "\n\n".join(str(m.get("content", "")) for m in messages if m.get("role") != "system")
     system_prompt = prompt.get("system_prompt")
     return f"{system_prompt}\n\n{query}" if system_prompt else query
+
+
+def env_proxy(url: str) -> str | None:
+    """The proxy that the environment (``HTTP_PROXY``, ``HTTPS_PROXY``, ``NO_PROXY``) sets for ``url``, or None."""
+    from urllib.request import getproxies, proxy_bypass
+
+    parts = urlsplit(url)
+    proxy = getproxies().get(parts.scheme)
+    if not proxy or proxy_bypass(parts.hostname or ""):
+        return None
+    return proxy
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -218,6 +231,7 @@ class OpenAIAPIModel(AsyncModel):
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
         self._session: aiohttp.ClientSession | None = None
+        self._proxy: str | None = None
         self._timeout = aiohttp.ClientTimeout(total=options.timeout)
         self._params_for: tuple[dict, dict] | None = None
         self._fatal: str | None = None
@@ -268,8 +282,14 @@ class OpenAIAPIModel(AsyncModel):
     def _open_session(self) -> aiohttp.ClientSession:
         options = self.options
         connector = aiohttp.TCPConnector(limit=options.concurrency, limit_per_host=0, ttl_dns_cache=300)
+        # The proxy settings (HTTP(S)_PROXY, NO_PROXY) are read once here: aiohttp's trust_env would
+        # read them, and ~/.netrc, in a worker thread on every request.
+        self._proxy = env_proxy(self.url)
         self._session = aiohttp.ClientSession(
-            connector=connector, headers=self._headers, timeout=self._timeout, trust_env=True
+            connector=connector,
+            headers=self._headers,
+            timeout=self._timeout,
+            cookie_jar=aiohttp.DummyCookieJar(),
         )
         logger.info(
             f"openai_api: {options.model!r} at {_without_userinfo(self.url)} ({self.mode}"
@@ -297,7 +317,7 @@ class OpenAIAPIModel(AsyncModel):
         return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
     async def _attempt(self, session: aiohttp.ClientSession, body: bytes) -> dict:
-        async with session.post(self.url, data=body) as response:
+        async with session.post(self.url, data=body, proxy=self._proxy) as response:
             status = response.status
             if status != 200:
                 text = await response.text(errors="replace")

@@ -1,0 +1,118 @@
+"""``evalscope eval --api-url ...`` as a user runs it: exit codes, messages, and the key kept secret."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openai_server import FakeOpenAIServer
+
+QUIZ = {
+    "What is 1+1?": "2",
+    "Capital of France?": "Paris",
+    "3*3?": "9",
+    "Sky colour?": "blue",
+    "10-4?": "6",
+}
+NO_KEYS = {"EVALSCOPE_API_KEY": "", "OPENAI_API_KEY": ""}
+
+
+@pytest.fixture
+def server():
+    """The fake server, answering the quiz correctly."""
+    with FakeOpenAIServer(answers=QUIZ) as running:
+        yield running
+
+
+def eval_args(server: FakeOpenAIServer, work_dir: Path, *extra: str) -> list[str]:
+    """The command line of a quiz run against ``server``."""
+    return [
+        "eval",
+        "--model",
+        "qwen-test",
+        "--api-url",
+        server.base_url,
+        "--datasets",
+        "quiz",
+        "--work-dir",
+        str(work_dir),
+        "--no-timestamp",
+        "--retries",
+        "1",
+        "--model-args",
+        "retry_backoff=0.01",
+        *extra,
+    ]
+
+
+def assert_nowhere(secret: str, result, work_dir: Path) -> None:
+    """``secret`` is in no output stream and no file of the run folder."""
+    assert secret not in result.stdout
+    assert secret not in result.stderr
+    files = [path for path in work_dir.rglob("*") if path.is_file()]
+    assert any(path.name == "eval_log.log" for path in files)
+    for path in files:
+        assert secret.encode() not in path.read_bytes(), path
+
+
+def test_all_answered_exits_0_with_n_requests_in_flight(run_cli, server, tmp_path):
+    server.latency = 0.2
+    result = run_cli(*eval_args(server, tmp_path, "--api-key", "EMPTY", "--eval-batch-size", "5"), env=NO_KEYS)
+    assert result.returncode == 0, result.stderr
+    assert server.stats.requests == 5
+    assert server.stats.max_in_flight == 5
+    assert "| qwen-test | quiz" in result.stdout and "1.0000" in result.stdout
+
+
+def test_failed_sample_exits_1_with_one_line_and_keeps_the_others(run_cli, server, tmp_path):
+    key = "sk-cli-secret-7f3a9c"
+    server.add_fault("status", match="Capital of France?", times=None, status=500)
+    result = run_cli(*eval_args(server, tmp_path, "--api-key", key, "--eval-batch-size", "2"), env=NO_KEYS)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("evalscope: error: 1 samples failed")
+    assert f"--use-cache {tmp_path}" in last
+    assert "openai_api: a sample failed: HTTP 500" in result.stderr
+    lines = (tmp_path / "predictions" / "qwen-test" / "quiz_main.jsonl").read_text().splitlines()
+    assert len(lines) == 5 and sum('"error": null' in line for line in lines) == 4
+    assert_nowhere(key, result, tmp_path)
+
+    server.faults.clear()
+    before = server.stats.requests
+    result = run_cli(*eval_args(server, tmp_path, "--api-key", key, "--use-cache", str(tmp_path)), env=NO_KEYS)
+    assert result.returncode == 0, result.stderr
+    assert server.stats.requests - before == 1
+    assert_nowhere(key, result, tmp_path)
+
+
+def test_key_from_the_environment_is_sent_and_never_shown_even_with_debug(run_cli, server, tmp_path):
+    key, other = "sk-env-secret-51e2d0", "sk-openai-secret-93bb41"
+    server.add_fault("status", match="3*3?", times=None, status=503)
+    server.add_fault("null_content", match="Sky colour?", times=1)
+    env = {"EVALSCOPE_API_KEY": key, "OPENAI_API_KEY": other}
+    result = run_cli(*eval_args(server, tmp_path, "--debug"), env=env)
+    assert result.returncode != 0
+    assert "SampleErrors" in result.stderr  # --debug shows the traceback
+    assert set(server.stats.auth) == {f"Bearer {key}"}  # EVALSCOPE_API_KEY comes before OPENAI_API_KEY
+    assert "retrying in" in result.stderr  # debug lines about retries are shown
+    assert_nowhere(key, result, tmp_path)
+    assert_nowhere(other, result, tmp_path)
+
+
+def test_rejected_key_is_reported_without_the_key(run_cli, tmp_path):
+    wrong = "sk-wrong-cli-key-2b7e"
+    with FakeOpenAIServer(answers=QUIZ, api_key="sk-right") as server:
+        result = run_cli(*eval_args(server, tmp_path, "--api-key", wrong), env=NO_KEYS)
+    assert result.returncode == 1
+    assert "the API rejected the key (HTTP 401" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("evalscope: error: 5 samples failed")
+    assert server.stats.requests == 1
+    assert_nowhere(wrong, result, tmp_path)
+
+
+def test_url_without_scheme_is_a_one_line_error(run_cli, tmp_path):
+    result = run_cli("--model", "m", "--api-url", "localhost:8000/v1", "--datasets", "quiz", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "evalscope: error: api_url 'localhost:8000/v1' is not an http(s) URL (e.g. http://127.0.0.1:8000/v1)"
+    )
