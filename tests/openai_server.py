@@ -236,9 +236,9 @@ class FakeOpenAIServer:
 
     async def start_async(self, port: int = 0) -> None:
         """Start serving in the running event loop."""
-        self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False, shutdown_timeout=0.1)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port, backlog=1024, shutdown_timeout=0.1)
+        site = web.TCPSite(self._runner, "127.0.0.1", port, backlog=1024)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
@@ -254,10 +254,16 @@ class FakeOpenAIServer:
         self._loop = asyncio.new_event_loop()
 
         def run() -> None:
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(self.start_async())
+            loop = self._loop
+            asyncio.set_event_loop(loop)
+            loop.run_until_complete(self.start_async())
             ready.set()
-            self._loop.run_forever()
+            loop.run_forever()
+            pending = asyncio.all_tasks(loop)  # handlers still sleeping (slow faults)
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.close()
 
         self._thread = threading.Thread(target=run, name="fake-openai-server", daemon=True)
         self._thread.start()
@@ -272,7 +278,6 @@ class FakeOpenAIServer:
         asyncio.run_coroutine_threadsafe(self.stop_async(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
-        self._loop.close()
         self._loop = None
 
     def __enter__(self) -> FakeOpenAIServer:

@@ -302,7 +302,7 @@ def test_rejected_key_stops_sending_and_never_shows_the_key(tmp_path):
         run(server, tmp_path, api_key=wrong)
     assert server.stats.requests == 1  # the other samples fail at once, without a request
     errors = [record["error"] for record in predictions(tmp_path)]
-    assert all("the API rejected the key (HTTP 401" in error for error in errors)
+    assert all(error.startswith("ModelError: the API rejected the key (HTTP 401") for error in errors)
     assert all(wrong not in error for error in errors)
     assert wrong not in str(caught.value)
     for path in (tmp_path / "out").rglob("*"):

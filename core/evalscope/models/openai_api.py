@@ -30,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 from pydantic import BaseModel, ConfigDict, Field
 
-from evalscope.errors import ConfigError
+from evalscope.errors import ConfigError, ModelError
 from evalscope.models.base import AsyncModel
 from evalscope.utils.logger import add_secret, get_logger
 from evalscope.utils.validation import parse_model
@@ -243,11 +243,12 @@ class OpenAIAPIModel(AsyncModel):
     async def agenerate(self, prompt: dict, infer_cfg: dict) -> dict:
         """Send one prompt and return the API's ``chat.completion`` (or ``text_completion``) answer.
 
-        Raises ``APIRequestError`` when every attempt failed, or at once when the API
-        rejected the key, the URL or the model.
+        Raises ``APIRequestError`` when every attempt failed, and ``ModelError`` when the API
+        rejected the key, the URL or the model (later calls then fail at once, without a
+        request); a bad ``generation_config`` raises ``ConfigError``.
         """
         if self._fatal is not None:
-            raise APIRequestError(self._fatal)
+            raise ModelError(self._fatal)
         session = self._session or self._open_session()
         body = self._body(prompt, infer_cfg)
         options = self.options
@@ -263,10 +264,11 @@ class OpenAIAPIModel(AsyncModel):
                 failure = _FailedAttempt(f"connection error: {_describe(exc)}")
             reason = self._clean(failure.reason)
             if not failure.retryable or attempt + 1 == attempts:
-                if failure.fatal:
-                    self._fatal = reason
                 message = reason if not failure.retryable else f"{reason} (after {attempts} attempts)"
                 self._warn_once(message)
+                if failure.fatal:
+                    self._fatal = reason
+                    raise ModelError(message)
                 raise APIRequestError(message)
             delay = backoff_delay(attempt, options.retry_backoff, options.retry_max_backoff, failure.retry_after)
             logger.debug(f"openai_api: attempt {attempt + 1}/{attempts} failed ({reason}); retrying in {delay:.2f} s")
@@ -294,7 +296,7 @@ class OpenAIAPIModel(AsyncModel):
         logger.info(
             f"openai_api: {options.model!r} at {_without_userinfo(self.url)} ({self.mode}"
             f"{', streaming' if options.stream else ''}), {options.concurrency} in flight, "
-            f"timeout {options.timeout:g} s, {options.retries} retries"
+            f"timeout {options.timeout:g} s, {options.retries} {'retry' if options.retries == 1 else 'retries'}"
         )
         return self._session
 
