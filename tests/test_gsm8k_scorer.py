@@ -119,6 +119,38 @@ CASES = [
     ("Janet makes $18 per day.\n\nQuestion: John has 5 apples and eats 2. How many are left?", "18", "18", True),
     ("Sure!\nQuestion: Janet's ducks lay 16 eggs.\nAnswer: 16 - 7 = 9 eggs, 9 * 2 = 18.", "18", "18", True),
     ("The answer is 18.\n\nQ: Another one: 3 + 4?\nA: 7", "18", "18", True),
+    # whole answers in the styles of chat and base models
+    (
+        "Let's break it down:\n\n1. **Eggs laid per day:** 16\n2. **Eggs eaten:** 3\n3. **Eggs baked:** 4\n\n"
+        "Remaining: 16 - 3 - 4 = 9 eggs.\n\nShe sells each for $2: 9 × $2 = $18.\n\n"
+        "**Janet makes $18 every day at the farmers' market.**",
+        "18",
+        "18",
+        True,
+    ),
+    (
+        "## Solution\n\n### Step 1\nEggs left: $16 - 3 - 4 = 9$\n\n### Step 2\nRevenue: $9 \\times \\$2 = \\$18$\n\n"
+        "### Final Answer\n$\\boxed{18}$",
+        "18",
+        "18",
+        True,
+    ),
+    (
+        " Janet uses 3 + 4 = 7 eggs and sells 16 - 7 = 9, so she makes 9 * 2 = 18 dollars.\nThe answer is 18.\n\n"
+        "Question: A robe takes 2 bolts of blue fiber and half that much white fiber. How many bolts?\n"
+        "Answer: It takes 2/2 = 1 bolt of white fiber. So the total is 2 + 1 = 3 bolts.\nThe answer is 3.",
+        "18",
+        "18",
+        True,
+    ),
+    ("Step 1: 16 - 3 = 13\nStep 2: 13 - 4 = 9\nStep 3: 9 * 2 = 18\n\nFinal Answer: $18", "18", "18", True),
+    ("The answer is: $18.\n\nI hope this helps! Let me know if you have 2 more questions.", "18", "18", True),
+    ("Answer: 18\nExplanation: 16 - 3 - 4 = 9; 9 × 2 = 18", "18", "18", True),
+    ("The answer is:\n\n**18**", "18", "18", True),
+    ("ANSWER: 18", "18", "18", True),
+    ("The correct answer is 18.", "18", "18", True),
+    # without an answer phrase the last number decides, even when the model adds one after its answer
+    ("She makes $18 per day. Over a week (7 days), that's $126.", "18", "126", False),
     # no answer at all
     ("I don't know.", "18", None, False),
     ("", "18", None, False),
