@@ -196,3 +196,16 @@ def test_the_generated_benchmark_and_scorer_honour_the_contract(generated):
 def test_the_generated_scorer_honours_the_contract(generated):
     package = generated("acme-gen-num", "scorer")
     check_scorer(package.build_scorer, cases=[("about 1,000.5 in all", "1000.5", 1.0), ("7", "8", 0.0)])
+
+
+@pytest.mark.parametrize("kind", ["model", "benchmark", "scorer"])
+@pytest.mark.parametrize("name", ["acme-echo", "evalscope-a-rather-long-plugin-name-for-line-lengths"])
+def test_the_generated_package_is_lint_clean_under_its_own_config(tmp_path, kind, name):
+    import subprocess
+
+    pytest.importorskip("ruff")
+    target = tmp_path / "package"
+    generate(name, kind, target)
+    for command in (["check", "--quiet", "."], ["format", "--check", "--quiet", "."]):
+        result = subprocess.run([sys.executable, "-m", "ruff", *command], cwd=target, capture_output=True, text=True)
+        assert result.returncode == 0, f"ruff {command[0]}:\n{result.stdout}{result.stderr}"
