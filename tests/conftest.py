@@ -29,7 +29,14 @@ def pip_install(*args: str) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def echo_quiz_plugin() -> str:
     """The third-party style plugin ``evalscope-echo-quiz`` (model ``echo-answer``, benchmark ``quiz``)."""
-    pip_install("--no-deps", "--force-reinstall", str(PACKAGES_DIR / "evalscope-echo-quiz"))
+    source = PACKAGES_DIR / "evalscope-echo-quiz"
+    try:
+        installed = importlib.import_module("evalscope_echo_quiz").__file__
+        up_to_date = Path(installed).read_bytes() == (source / "evalscope_echo_quiz" / "__init__.py").read_bytes()
+    except ImportError:
+        up_to_date = False
+    if not up_to_date:
+        pip_install("--no-deps", "--force-reinstall", str(source))
     from evalscope.plugins import get_plugins
 
     get_plugins(reload=True)
