@@ -65,6 +65,7 @@ class Stats:
     bodies: list[dict] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     auth: list[str | None] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -146,6 +147,7 @@ class FakeOpenAIServer:
                 stats.bodies.append(body)
                 stats.paths.append(request.path)
                 stats.auth.append(request.headers.get("Authorization"))
+                stats.headers.append(dict(request.headers))
                 stats.times.append(time.monotonic())
             if self.api_key is not None:
                 sent = request.headers.get("Authorization", "")

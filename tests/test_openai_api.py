@@ -328,3 +328,19 @@ def test_bad_settings_fail_before_any_request_with_one_line(server, tmp_path, op
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
     assert server.stats.requests == 0
+
+
+def test_extra_headers_are_sent_and_secret_ones_are_hidden(server, tmp_path):
+    from evalscope.models.openai_api import OpenAIAPIModel
+
+    headers = {"X-Api-Key": "hdr-secret-4411", "X-Team": "evals"}
+    report = run(server, tmp_path, api_key="sk-model-9876", model_args={"retry_backoff": 0.01, "headers": headers})
+    assert report["score"] == 1.0
+    sent = server.stats.headers[0]
+    assert sent["X-Api-Key"] == "hdr-secret-4411" and sent["X-Team"] == "evals"
+    assert sent["Authorization"] == "Bearer sk-model-9876"
+    config = {"model": "m", "api_url": server.base_url, "api_key": "sk-model-9876", "headers": headers}
+    model = OpenAIAPIModel(config=config)
+    shown = f"{model!r} {model.config} {model.options!r}"
+    assert "sk-model-9876" not in shown and "hdr-secret-4411" not in shown
+    assert model.config["headers"] == {"X-Api-Key": "***", "X-Team": "evals"}

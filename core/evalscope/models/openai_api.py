@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from evalscope.errors import ConfigError, ModelError
 from evalscope.models.base import AsyncModel
@@ -57,7 +57,7 @@ class OpenAIAPIOptions(BaseModel):
     model_id: str | None = None
     model: str = Field(min_length=1)
     api_url: str = Field(min_length=1)
-    api_key: str | None = None
+    api_key: SecretStr | None = None
     api_mode: str = "chat"
     timeout: float = Field(120.0, gt=0)
     retries: int = Field(5, ge=0)
@@ -65,7 +65,7 @@ class OpenAIAPIOptions(BaseModel):
     concurrency: int = Field(1, ge=1)
     retry_backoff: float = Field(1.0, ge=0, description="Base of the exponential backoff, in seconds")
     retry_max_backoff: float = Field(60.0, ge=0, description="Longest wait between attempts, Retry-After included")
-    headers: dict[str, str] = Field(default_factory=dict, description="Extra HTTP headers of every request")
+    headers: dict[str, str] = Field(default_factory=dict, repr=False, description="Extra HTTP headers of every request")
     extra_body: dict[str, Any] = Field(default_factory=dict, description="Merged into every request body")
 
 
@@ -215,7 +215,7 @@ class OpenAIAPIModel(AsyncModel):
         raw = dict(config or {})
         raw.update(kwargs)
         options = parse_model(OpenAIAPIOptions, raw, "openai_api model")
-        api_key = options.api_key
+        api_key = options.api_key.get_secret_value() if options.api_key is not None else None
         secret_headers = {name for name in options.headers if any(w in name.lower() for w in SECRET_HEADER_WORDS)}
         # Secrets stay out of self.config, so nothing that prints or saves the config can show them.
         public = options.model_dump(exclude={"api_key", "headers"})
