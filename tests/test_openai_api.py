@@ -11,7 +11,7 @@ from openai_server import FakeOpenAIServer
 
 from evalscope.benchmarks import Benchmark, Sample
 from evalscope.config import TaskConfig
-from evalscope.errors import ConfigError, SampleErrors
+from evalscope.errors import ConfigError, ModelError, SampleErrors
 from evalscope.models.openai_api import backoff_delay, request_params, retry_after_seconds
 from evalscope.plugins import get_plugins
 from evalscope.runner import run_task
@@ -250,8 +250,8 @@ PERSISTENT_FAULTS = {
     "timeout": (("slow", {"delay": 1.0}), "no answer within the timeout of 0.3 s"),
     "dropped connection": (("drop", {}), "connection error: ServerDisconnectedError"),
     "malformed JSON": (("bad_json", {}), "the answer is not valid JSON"),
-    "empty choices": (("empty_choices", {}), "the answer has no choices"),
-    "null content": (("null_content", {}), "choices[0].message.content is null or missing"),
+    "empty choices": (("empty_choices", {}), "'choices' is missing or empty"),
+    "null content": (("null_content", {}), "choices[0].message.content is NoneType, expected a string"),
 }
 
 
@@ -296,14 +296,12 @@ def test_client_error_is_not_retried(server, tmp_path):
     assert len(failed) == 1 and failed[0]["error"].startswith("APIRequestError: HTTP 400: ")
 
 
-def test_rejected_key_stops_sending_and_never_shows_the_key(tmp_path):
+def test_rejected_key_stops_the_run_and_never_shows_the_key(tmp_path):
     wrong = "sk-wrong-key-0123456789"
-    with FakeOpenAIServer(answers=QUIZ, api_key="sk-right") as server, pytest.raises(SampleErrors) as caught:
+    with FakeOpenAIServer(answers=QUIZ, api_key="sk-right") as server, pytest.raises(ModelError) as caught:
         run(server, tmp_path, api_key=wrong)
-    assert server.stats.requests == 1  # the other samples fail at once, without a request
-    errors = [record["error"] for record in predictions(tmp_path)]
-    assert all(error.startswith("ModelError: the API rejected the key (HTTP 401") for error in errors)
-    assert all(wrong not in error for error in errors)
+    assert server.stats.requests == 1  # the run stops at the first rejection
+    assert str(caught.value).startswith("the API rejected the key (HTTP 401")
     assert wrong not in str(caught.value)
     for path in (tmp_path / "out").rglob("*"):
         if path.is_file():

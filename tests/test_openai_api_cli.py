@@ -104,8 +104,8 @@ def test_rejected_key_is_reported_without_the_key(run_cli, tmp_path):
     with FakeOpenAIServer(answers=QUIZ, api_key="sk-right") as server:
         result = run_cli(*eval_args(server, tmp_path, "--api-key", wrong), env=NO_KEYS)
     assert result.returncode == 1
-    assert "the API rejected the key (HTTP 401" in result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith("evalscope: error: 5 samples failed")
+    errors = [line for line in result.stderr.splitlines() if line.startswith("evalscope: error: ")]
+    assert len(errors) == 1 and errors[0].startswith("evalscope: error: the API rejected the key (HTTP 401")
     assert server.stats.requests == 1
     assert_nowhere(wrong, result, tmp_path)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from evalscope.errors import ModelError
+from evalscope.errors import ConfigError, ModelError
 from evalscope.models.base import AsyncModel, CustomModel
 
 
@@ -21,8 +21,12 @@ class Generation:
     error: str | None = None
 
 
-def response_problem(response: Any) -> str | None:
-    """Say what is wrong with one OpenAI chat.completion-shaped response, or None if it is valid."""
+def response_problem(response: Any, mode: str | None = None) -> str | None:
+    """Say what is wrong with one OpenAI-shaped response, or None if it is valid.
+
+    ``mode`` ``"chat"`` requires ``choices[0].message.content``, ``"completion"`` requires
+    ``choices[0].text``; ``None`` accepts either.
+    """
     if not isinstance(response, dict):
         return f"response is {type(response).__name__}, expected a dict"
     choices = response.get("choices")
@@ -31,9 +35,10 @@ def response_problem(response: Any) -> str | None:
     first = choices[0]
     if not isinstance(first, dict):
         return f"choices[0] is {type(first).__name__}, expected a dict"
+    text = first.get("text")
+    if mode == "completion" or (mode is None and "message" not in first and text is not None):
+        return None if isinstance(text, str) else f"choices[0].text is {type(text).__name__}, expected a string"
     message = first.get("message")
-    if message is None and isinstance(first.get("text"), str):  # text-completion shape
-        return None
     if not isinstance(message, dict):
         return "choices[0].message is missing"
     content = message.get("content")
@@ -75,6 +80,8 @@ class ModelDriver:
         if isinstance(self.model, AsyncModel):
             try:
                 response = await self.model.agenerate(prompts[0], infer_cfg)
+            except (ConfigError, ModelError):
+                raise  # a wrong setting, key, URL or model: stop the run (finished samples are kept)
             except Exception as exc:  # recorded per sample; the run goes on
                 return [Generation(error=_one_line(exc))]
             problem = response_problem(response)

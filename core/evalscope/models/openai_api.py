@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from evalscope.errors import ConfigError, ModelError
 from evalscope.models.base import AsyncModel
+from evalscope.models.driver import response_problem
 from evalscope.utils.logger import add_secret, get_logger
 from evalscope.utils.validation import parse_model
 
@@ -182,24 +183,6 @@ def backoff_delay(attempt: int, base: float, ceiling: float, retry_after: float 
         return min(retry_after, ceiling)
     exponential = min(ceiling, base * (2**attempt))
     return exponential / 2 + random.uniform(0, exponential / 2)
-
-
-def response_problem(data: Any, mode: str) -> str | None:
-    """Why a 200 answer cannot be used (no choices, or no text), or None if it can."""
-    if not isinstance(data, dict):
-        return f"the answer is a JSON {type(data).__name__}, not an object"
-    choices = data.get("choices")
-    if not isinstance(choices, list) or not choices:
-        return "the answer has no choices"
-    first = choices[0]
-    if not isinstance(first, dict):
-        return "choices[0] is not an object"
-    if mode == "completion":
-        return None if isinstance(first.get("text"), str) else "choices[0].text is null or missing"
-    message = first.get("message")
-    if not isinstance(message, dict) or not isinstance(message.get("content"), str):
-        return "choices[0].message.content is null or missing"
-    return None
 
 
 class OpenAIAPIModel(AsyncModel):
