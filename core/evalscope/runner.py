@@ -197,11 +197,12 @@ class Runner:
         store = PredictionStore(run_dir.predictions_path(self.model_id, job.name, subset))
         previous = store.load()
         records: dict[str, dict[str, Any]] = {}
-        pending: list[tuple[Sample, dict, str]] = []
+        pending: list[tuple[Sample, dict, str | None]] = []
         for sample in samples:
             prompt = job.benchmark.build_prompt(sample)
-            key = cache_key(self.model_id, prompt, infer_cfg)
             cached = previous.get(sample.id)
+            # The key of a sample with no cached record is computed by the worker, beside the requests.
+            key = cache_key(self.model_id, prompt, infer_cfg) if cached is not None else None
             if cached is not None and cached.get("cache_key") == key:
                 records[sample.id] = cached
             else:
@@ -230,6 +231,7 @@ class Runner:
                         raise
                     generations = [Generation(error=str(exc))] * len(batch)
                 for (sample, prompt, key), generation in zip(batch, generations):
+                    key = key or cache_key(self.model_id, prompt, infer_cfg)
                     record = prediction_record(self.model_id, sample, prompt, key, generation)
                     store.append(record)
                     records[sample.id] = record
@@ -289,7 +291,7 @@ def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]
         "error": record.get("error"),
     }
     if review["error"] is None:
-        score = scorer.score(record["completion"], sample)
+        score = scorer.score(review["completion"], sample)
         review.update(
             prediction=score.prediction,
             gold=score.gold,
