@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,24 @@ def test_url_without_scheme_is_a_one_line_error(run_cli, tmp_path):
     assert result.stderr.strip() == (
         "evalscope: error: api_url 'localhost:8000/v1' is not an http(s) URL (e.g. http://127.0.0.1:8000/v1)"
     )
+
+
+def test_secrets_in_model_args_and_the_url_are_written_nowhere(run_cli, tmp_path):
+    header_token, arg_key, query_key, password = "hdr-LEAK-4821", "arg-LEAK-9313", "qry-LEAK-7730", "pw-LEAK-5512"
+    model_args = json.dumps(
+        {
+            "retry_backoff": 0.01,
+            "headers": {"X-Api-Key": header_token, "X-Trace": "visible"},
+            "extra_body": {"api_key": arg_key},
+        }
+    )
+    with FakeOpenAIServer(answers=QUIZ) as server:
+        url = server.base_url.replace("http://", f"http://user:{password}@") + f"?api-key={query_key}"
+        args = [*eval_args(server, tmp_path, "--debug"), "--model-args", model_args, "--api-url", url]
+        result = run_cli(*args, env=NO_KEYS)
+    assert result.returncode == 0, result.stderr
+    for secret in (header_token, arg_key, query_key, password):
+        assert_nowhere(secret, result, tmp_path)
+    saved = (tmp_path / "configs" / "task_config.yaml").read_text()
+    assert "X-Trace: visible" in saved  # only secrets are masked
+    assert "X-Api-Key: '***'" in saved

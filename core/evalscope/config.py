@@ -137,7 +137,12 @@ class TaskConfig(BaseModel):
 
     def safe_dict(self) -> dict[str, Any]:
         """The config as plain data for ``task_config.yaml``: secrets redacted, objects named."""
+        from evalscope.utils.secrets import redact_mapping, redact_url
+
         data = self.model_dump(mode="json", exclude={"model", "api_key"})
+        data["model_args"] = redact_mapping(data["model_args"])
+        data["generation_config"] = redact_mapping(data["generation_config"])
+        data["api_url"] = redact_url(self.api_url) if self.api_url else None
         model = self.model
         data["model"] = model if model is None or isinstance(model, str) else f"<{type(model).__name__} instance>"
         data["api_key"] = "***" if self.api_key is not None else None

@@ -23,6 +23,7 @@ from evalscope.plugins import Plugins, get_plugins
 from evalscope.report import build_report, subset_result, summary_table
 from evalscope.scorers.base import Scorer
 from evalscope.utils.logger import add_file_handler, add_secret, get_logger
+from evalscope.utils.secrets import secret_values, url_secrets
 
 logger = get_logger()
 
@@ -58,6 +59,8 @@ class Runner:
         """Validate everything, then evaluate each dataset in turn."""
         config = self.config
         logger.setLevel("DEBUG" if config.debug else "INFO")
+        for secret in (*secret_values(config.model_args), *url_secrets(config.api_url or "")):
+            add_secret(secret)
         plugins = get_plugins()
         jobs = self._build_jobs(plugins)
         model = self._build_model(plugins)

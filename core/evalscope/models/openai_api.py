@@ -34,6 +34,7 @@ from evalscope.errors import ConfigError, ModelError
 from evalscope.models.base import AsyncModel
 from evalscope.models.driver import response_problem
 from evalscope.utils.logger import add_secret, get_logger
+from evalscope.utils.secrets import is_secret_name, redact_url, url_secrets
 from evalscope.utils.validation import parse_model
 
 logger = get_logger()
@@ -44,7 +45,6 @@ FATAL_STATUSES = {
     403: "the API refused access (HTTP 403: {body}); check the key's permissions",
     404: "the API answered HTTP 404 ({body}); check --api-url (the base URL, e.g. http://host:8000/v1) and --model",
 }
-SECRET_HEADER_WORDS = ("key", "auth", "token", "secret")
 GENERATION_RENAMES = {"max_new_tokens": "max_tokens", "num_return_sequences": "n"}
 RESERVED_BODY_KEYS = ("model", "messages", "prompt", "stream")
 MAX_WARNINGS = 5
@@ -98,9 +98,7 @@ def endpoint_url(api_url: str, api_mode: str) -> tuple[str, str]:
         raise ConfigError(f"api_mode must be 'chat' or 'completion', got {api_mode!r}")
     parts = urlsplit(api_url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            f"api_url {_without_userinfo(api_url)!r} is not an http(s) URL (e.g. http://127.0.0.1:8000/v1)"
-        )
+        raise ConfigError(f"api_url {redact_url(api_url)!r} is not an http(s) URL (e.g. http://127.0.0.1:8000/v1)")
     path = parts.path.rstrip("/")
     if path.endswith("/chat/completions"):
         if api_mode == "completion":
@@ -199,7 +197,7 @@ class OpenAIAPIModel(AsyncModel):
         raw.update(kwargs)
         options = parse_model(OpenAIAPIOptions, raw, "openai_api model")
         api_key = options.api_key.get_secret_value() if options.api_key is not None else None
-        secret_headers = {name for name in options.headers if any(w in name.lower() for w in SECRET_HEADER_WORDS)}
+        secret_headers = {name for name in options.headers if is_secret_name(name)}
         # Secrets stay out of self.config, so nothing that prints or saves the config can show them.
         public = options.model_dump(exclude={"api_key", "headers"})
         public["api_key"] = "***" if api_key else None
@@ -207,7 +205,9 @@ class OpenAIAPIModel(AsyncModel):
         super().__init__(config=public)
         self.options = options
         self.url, self.mode = endpoint_url(options.api_url, options.api_mode)
-        self._secrets = [s for s in (api_key, *(options.headers[k] for k in secret_headers)) if s]
+        self._secrets = [
+            s for s in (api_key, *(options.headers[k] for k in secret_headers), *url_secrets(options.api_url)) if s
+        ]
         for secret in self._secrets:
             add_secret(secret)
         self._headers = {"Content-Type": "application/json", "Accept": "application/json", **options.headers}
@@ -221,7 +221,7 @@ class OpenAIAPIModel(AsyncModel):
         self._warned: set[str] = set()
 
     def __repr__(self) -> str:
-        return f"OpenAIAPIModel(model={self.options.model!r}, url={_without_userinfo(self.url)!r}, mode={self.mode!r})"
+        return f"OpenAIAPIModel(model={self.options.model!r}, url={redact_url(self.url)!r}, mode={self.mode!r})"
 
     async def agenerate(self, prompt: dict, infer_cfg: dict) -> dict:
         """Send one prompt and return the API's ``chat.completion`` (or ``text_completion``) answer.
@@ -277,7 +277,7 @@ class OpenAIAPIModel(AsyncModel):
             cookie_jar=aiohttp.DummyCookieJar(),
         )
         logger.info(
-            f"openai_api: {options.model!r} at {_without_userinfo(self.url)} ({self.mode}"
+            f"openai_api: {options.model!r} at {redact_url(self.url)} ({self.mode}"
             f"{', streaming' if options.stream else ''}), {options.concurrency} in flight, "
             f"timeout {options.timeout:g} s, {options.retries} {'retry' if options.retries == 1 else 'retries'}"
         )
@@ -403,13 +403,3 @@ def _snippet(raw: bytes | str, limit: int = 200) -> str:
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _without_userinfo(url: str) -> str:
-    """``url`` without a ``user:password@`` part."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
