@@ -157,9 +157,15 @@ def test_malformed_model_answer_stops_with_one_line(run_cli, tmp_path, mode, mes
     result = run_cli(*args)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    error, hint = result.stderr.strip().splitlines()[-2:]
+    lines = result.stderr.strip().splitlines()
+    hint = f"evalscope: finished predictions are kept in {tmp_path}; resume with --use-cache {tmp_path}"
+    if mode == "raise":  # batch 0 had finished: the hint follows the error
+        error = lines[-2]
+        assert lines[-1] == hint
+    else:  # nothing had finished: no hint
+        error = lines[-1]
+        assert "resume with" not in result.stderr
     assert error.startswith("evalscope: error: ") and message in error
-    assert hint == f"evalscope: finished predictions are kept in {tmp_path}; resume with --use-cache {tmp_path}"
 
     debug = run_cli(*args, "--debug")
     assert debug.returncode == 1
@@ -226,7 +232,16 @@ def test_sigkilled_run_resumes_without_asking_again_and_reports_the_same(run_cli
     assert 2 <= len(finished) < 5
     asked_before_kill = len(log.read_text().split())
 
-    resumed = run_cli(*QUIZ, "--work-dir", str(out), "--use-cache", str(out), env={"ECHO_QUIZ_LOG": str(log)})
+    resumed = run_cli(
+        *QUIZ,
+        "--work-dir",
+        str(out),
+        "--use-cache",
+        str(out),
+        "--model-args",
+        "delay=0.3",
+        env={"ECHO_QUIZ_LOG": str(log)},
+    )
     assert resumed.returncode == 0, resumed.stderr
     asked_on_resume = log.read_text().split()[asked_before_kill:]
     assert sorted(asked_on_resume) == sorted({"0", "1", "2", "3", "4"} - finished)
@@ -269,3 +284,40 @@ def test_model_error_from_python_is_a_model_error(tmp_path):
 
     with pytest.raises(ModelError, match="response 0 of batch 0 .*'choices' is missing or empty"):
         run_task(model=Wrong(), model_id="wrong", datasets=["quiz"], work_dir=str(tmp_path))
+
+
+def test_a_fresh_run_into_the_same_folder_does_not_reuse_old_predictions(run_cli, tmp_path):
+    log = tmp_path / "asked.log"
+    out = tmp_path / "run"
+    for _ in range(2):
+        assert run_cli(*QUIZ, "--work-dir", str(out), env={"ECHO_QUIZ_LOG": str(log)}).returncode == 0
+    assert len(log.read_text().split()) == 10  # without --use-cache every sample is asked again
+    assert len(read_jsonl(out / "predictions" / "echo-answer" / "quiz_main.jsonl")) == 5  # and the file starts anew
+
+
+def test_different_model_args_are_a_different_model_for_the_cache(run_cli, tmp_path):
+    log = tmp_path / "asked.log"
+    env = {"ECHO_QUIZ_LOG": str(log)}
+    assert run_cli(*QUIZ, "--work-dir", str(tmp_path), "--model-args", "checkpoint=a", env=env).returncode == 0
+    again = run_cli(
+        *QUIZ, "--work-dir", str(tmp_path), "--use-cache", str(tmp_path), "--model-args", "checkpoint=b", env=env
+    )
+    assert again.returncode == 0
+    assert len(log.read_text().split()) == 10
+
+
+@pytest.mark.parametrize(
+    ("flag", "make", "message"),
+    [
+        ("--use-cache", lambda p: p / "missing", "use_cache: '{p}' does not exist"),
+        ("--use-cache", lambda p: p, "use_cache: '{p}' is not a run folder (it has no configs/task_config.yaml)"),
+        ("--work-dir", lambda p: p / "file.txt", "work_dir: cannot create the run folder '{p}': Not a directory"),
+    ],
+)
+def test_unusable_folders_are_one_line_errors(run_cli, tmp_path, flag, make, message):
+    (tmp_path / "file.txt").write_text("not a folder")
+    target = make(tmp_path)
+    extra = ["--work-dir", str(tmp_path / "out")] if flag == "--use-cache" else []
+    result = run_cli(*QUIZ, *extra, flag, str(target))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"evalscope: error: {message.format(p=target)}"]

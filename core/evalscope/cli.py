@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _print_resume_hint(exc: BaseException) -> None:
     run_dir = getattr(exc, "run_dir", None)
-    if run_dir is not None:
+    if run_dir is not None and any(path.stat().st_size for path in run_dir.glob("predictions/*/*.jsonl")):
         print(
             f"evalscope: finished predictions are kept in {run_dir}; resume with --use-cache {run_dir}", file=sys.stderr
         )

@@ -74,7 +74,9 @@ class TaskConfig(BaseModel):
     @field_validator("datasets", mode="before")
     @classmethod
     def _split_datasets(cls, value: Any) -> Any:
-        return value.split(",") if isinstance(value, str) else value
+        """Accept ``"a,b"``; a name given twice runs once."""
+        names = value.split(",") if isinstance(value, str) else value
+        return list(dict.fromkeys(names)) if isinstance(names, list) else names
 
     @field_validator("limit")
     @classmethod

@@ -38,8 +38,13 @@ class RunDir:
         """The folder to write: the ``use_cache`` folder, ``work_dir``, or a new timestamped one in it."""
         if use_cache:
             root = Path(use_cache)
-            if not root.is_dir():
-                raise ConfigError(f"use_cache: run folder {use_cache!r} does not exist")
+            if not (root / "configs" / "task_config.yaml").is_file():
+                problem = (
+                    "does not exist"
+                    if not root.exists()
+                    else "is not a run folder (it has no configs/task_config.yaml)"
+                )
+                raise ConfigError(f"use_cache: {use_cache!r} {problem}")
         elif no_timestamp:
             root = Path(work_dir)
         else:
@@ -48,25 +53,33 @@ class RunDir:
             while root.exists():
                 root = Path(work_dir) / f"{time.strftime('%Y%m%d_%H%M%S')}_{suffix}"
                 suffix += 1
-        for sub in ("configs", "logs", "predictions", "reviews", "reports"):
-            (root / sub).mkdir(parents=True, exist_ok=True)
+        try:
+            for sub in ("configs", "logs", "predictions", "reviews", "reports"):
+                (root / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"work_dir: cannot create the run folder {str(root)!r}: {exc.strerror}") from None
         return cls(root)
 
     @property
     def config_path(self) -> Path:
+        """``configs/task_config.yaml``."""
         return self.root / "configs" / "task_config.yaml"
 
     @property
     def log_path(self) -> Path:
+        """``logs/eval_log.log``."""
         return self.root / "logs" / "eval_log.log"
 
     def predictions_path(self, model_id: str, dataset: str, subset: str) -> Path:
+        """``predictions/<model_id>/<dataset>_<subset>.jsonl``."""
         return self._file("predictions", model_id, f"{safe_name(dataset)}_{safe_name(subset)}.jsonl")
 
     def reviews_path(self, model_id: str, dataset: str, subset: str) -> Path:
+        """``reviews/<model_id>/<dataset>_<subset>.jsonl``."""
         return self._file("reviews", model_id, f"{safe_name(dataset)}_{safe_name(subset)}.jsonl")
 
     def report_path(self, model_id: str, dataset: str) -> Path:
+        """``reports/<model_id>/<dataset>.json``."""
         return self._file("reports", model_id, f"{safe_name(dataset)}.json")
 
     def _file(self, kind: str, model_id: str, name: str) -> Path:
@@ -75,26 +88,31 @@ class RunDir:
         return folder / name
 
 
-def cache_key(model_id: str, prompt: dict, infer_cfg: dict) -> str:
-    """A digest of everything that determines a sample's prediction."""
-    payload = json.dumps([model_id, prompt, infer_cfg], sort_keys=True, ensure_ascii=False, default=str)
+def cache_key(model: Any, prompt: dict, infer_cfg: dict) -> str:
+    """A digest of everything that determines a sample's prediction.
+
+    ``model`` describes the model (JSON-able: its id, class or served name, and settings).
+    """
+    payload = json.dumps([model, prompt, infer_cfg], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
 
 
 class PredictionStore:
     """An append-only JSONL file of predictions, each line flushed as soon as it is written.
 
-    A line cut short by a crash is dropped when the file is opened again.
+    With ``resume`` the existing records are kept and reused (a line cut short by a crash
+    is dropped); without it the file starts empty.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, resume: bool) -> None:
         self.path = path
+        self.resume = resume
         self._file = None
 
     def load(self) -> dict[str, dict[str, Any]]:
         """The last successful record of each sample id (failed ones are retried)."""
         records: dict[str, dict[str, Any]] = {}
-        if not self.path.exists():
+        if not self.resume or not self.path.exists():
             return records
         self._drop_partial_tail()
         with self.path.open(encoding="utf-8") as handle:
@@ -110,8 +128,9 @@ class PredictionStore:
     def append(self, record: dict[str, Any]) -> None:
         """Write one record and push it to the operating system at once."""
         if self._file is None:
-            self._drop_partial_tail()
-            self._file = self.path.open("a", encoding="utf-8")
+            if self.resume:
+                self._drop_partial_tail()
+            self._file = self.path.open("a" if self.resume else "w", encoding="utf-8")
         self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._file.flush()
 

@@ -64,6 +64,7 @@ class Runner:
         plugins = get_plugins()
         jobs = self._build_jobs(plugins)
         model = self._build_model(plugins)
+        self.model_identity = model_identity(config, self.model_id, model)
         driver = ModelDriver(model, self.model_id, config.eval_batch_size)
 
         self.run_dir = run_dir = RunDir.create(config.work_dir, config.no_timestamp, config.use_cache)
@@ -197,7 +198,9 @@ class Runner:
         self, job: BenchmarkJob, subset: str, samples: list[Sample], driver: ModelDriver, run_dir: RunDir
     ) -> dict[str, dict[str, Any]]:
         infer_cfg = dict(self.config.generation_config)
-        store = PredictionStore(run_dir.predictions_path(self.model_id, job.name, subset))
+        store = PredictionStore(
+            run_dir.predictions_path(self.model_id, job.name, subset), resume=bool(self.config.use_cache)
+        )
         previous = store.load()
         records: dict[str, dict[str, Any]] = {}
         pending: list[tuple[Sample, dict, str | None]] = []
@@ -205,7 +208,7 @@ class Runner:
             prompt = job.benchmark.build_prompt(sample)
             cached = previous.get(sample.id)
             # The key of a sample with no cached record is computed by the worker, beside the requests.
-            key = cache_key(self.model_id, prompt, infer_cfg) if cached is not None else None
+            key = cache_key(self.model_identity, prompt, infer_cfg) if cached is not None else None
             if cached is not None and cached.get("cache_key") == key:
                 records[sample.id] = cached
             else:
@@ -234,7 +237,7 @@ class Runner:
                         raise
                     generations = [Generation(error=str(exc))] * len(batch)
                 for (sample, prompt, key), generation in zip(batch, generations):
-                    key = key or cache_key(self.model_id, prompt, infer_cfg)
+                    key = key or cache_key(self.model_identity, prompt, infer_cfg)
                     record = prediction_record(self.model_id, sample, prompt, key, generation)
                     store.append(record)
                     records[sample.id] = record
@@ -254,6 +257,27 @@ class Runner:
             store.close()
             progress.close()
         return records
+
+
+def model_identity(config: TaskConfig, model_id: str, model: Any) -> dict[str, Any]:
+    """What identifies the model in cache keys: a cached answer is reused only for the same one.
+
+    Secrets are left out; the API URL is too, so a server that moved keeps its cache.
+    """
+    from evalscope.utils.secrets import redact_mapping
+
+    identity: dict[str, Any] = {"model_id": model_id, "eval_type": config.eval_type}
+    if config.eval_type == "custom":
+        identity["class"] = f"{type(model).__module__}.{type(model).__qualname__}"
+        identity["config"] = redact_mapping(getattr(model, "config", None))
+    else:
+        identity.update(
+            plugin=config.model_plugin,
+            model=config.model if isinstance(config.model, str) else None,
+            api_mode=config.api_mode if config.eval_type in API_EVAL_TYPES else None,
+            model_args=redact_mapping(config.model_args),
+        )
+    return identity
 
 
 def apply_limit(samples: list[Sample], limit: int | float | None) -> list[Sample]:
