@@ -127,6 +127,14 @@ def test_config_loads_from_yaml_and_json_files(tmp_path):
     (tmp_path / "bad.yaml").write_text("datasetz: [quiz]\n")
     with pytest.raises(ConfigError, match="did you mean 'datasets'"):
         TaskConfig.load(tmp_path / "bad.yaml")
+    (tmp_path / "broken.yaml").write_text("datasets: [quiz\nlimit: 3\n")
+    with pytest.raises(ConfigError) as caught:
+        TaskConfig.load(tmp_path / "broken.yaml")
+    assert str(caught.value).startswith(f"task config file {tmp_path / 'broken.yaml'}:2:6: ")
+    assert "\n" not in str(caught.value)
+    (tmp_path / "broken.json").write_text('{"datasets": ["quiz",]}')
+    with pytest.raises(ConfigError, match=r"broken.json:1:22: Expecting value"):
+        TaskConfig.load(tmp_path / "broken.json")
 
 
 def test_cli_reads_a_config_file_and_flags_override_it(run_cli, tmp_path):
@@ -321,3 +329,20 @@ def test_unusable_folders_are_one_line_errors(run_cli, tmp_path, flag, make, mes
     result = run_cli(*QUIZ, *extra, flag, str(target))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [f"evalscope: error: {message.format(p=target)}"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--modle-plugin", "dummy"], "unrecognized arguments: --modle-plugin dummy (did you mean '--model-plugin'?)"),
+        (["plugin"], "unrecognized arguments: plugin (did you mean 'plugins'?)"),
+        (["--limi", "5"], "unrecognized arguments: --limi 5 (did you mean '--limit'?)"),
+        (["--limit", "abc"], "argument --limit: expected a whole number or a fraction, got 'abc'"),
+        (["--dataset-args", "{bad"], "argument --dataset-args: not valid JSON: Expecting property name"),
+    ],
+)
+def test_bad_flags_are_one_line_errors_with_a_suggestion(run_cli, tmp_path, args, message):
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"evalscope: error: {message}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 SUBCOMMANDS = ("eval", "plugins")
 
@@ -85,11 +85,44 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     add("--stream", action="store_true", default=s, help="stream API responses")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, naming the closest flag for a misspelt one."""
+
+    known_words: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``evalscope: error: ...`` on one line and exit with status 2."""
+        if message.startswith("unrecognized arguments: "):
+            import difflib
+
+            for word in message.removeprefix("unrecognized arguments: ").split():
+                close = difflib.get_close_matches(word.split("=")[0], self.known_words, n=1, cutoff=0.7)
+                if close:
+                    message += f" (did you mean {close[0]!r}?)"
+                    break
+        self.exit(2, f"evalscope: error: {message}; see `{self.prog} --help`\n")
+
+
+def _known_words(parser: argparse.ArgumentParser) -> list[str]:
+    words: list[str] = []
+    for action in parser._actions:
+        words.extend(action.option_strings)
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                words.append(name)
+                words.extend(_known_words(sub))
+    return words
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``evalscope`` command."""
     from evalscope.version import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="evalscope",
         description="Evaluate large language models. `evalscope --model-plugin dummy --datasets gsm8k` "
         "is short for `evalscope eval ...`.",
@@ -106,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     new_parser.add_argument("name", help="the name the component is registered under, e.g. acme-echo")
     new_parser.add_argument("--kind", choices=("model", "benchmark", "scorer"), default="model", help="default: model")
     new_parser.add_argument("--path", help="the folder to create (default: ./NAME); must be new or empty")
+    OneLineParser.known_words = _known_words(parser)
     return parser
 
 

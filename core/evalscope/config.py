@@ -121,7 +121,13 @@ class TaskConfig(BaseModel):
 
                 data = yaml.safe_load(text)
         except Exception as exc:
-            raise ConfigError(f"task config file {str(path)!r} is not valid: {exc}") from None
+            mark = getattr(exc, "problem_mark", None)
+            line, column = (
+                (mark.line + 1, mark.column + 1) if mark else (getattr(exc, "lineno", 0), getattr(exc, "colno", 0))
+            )
+            where = f"{path}:{line}:{column}" if line else str(path)
+            problem = getattr(exc, "problem", None) or getattr(exc, "msg", None) or str(exc)
+            raise ConfigError(f"task config file {where}: {' '.join(str(problem).split())}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"task config file {str(path)!r} must hold a mapping of options")
         return cls(**data)
