@@ -73,8 +73,12 @@ def test_run_task_sample_scores_gsm8k_and_writes_outputs(tmp_path):
     report = results["gsm8k"]
     assert report["model_name"] == "dummy-model"
     assert report["metrics"][0]["num"] == 5
-    assert 0.0 <= report["score"] <= 1.0
     [run_dir] = list((tmp_path / "outputs").iterdir())
+    reviews = [
+        json.loads(line) for line in (run_dir / "reviews" / "dummy-model" / "gsm8k_main.jsonl").read_text().splitlines()
+    ]
+    assert [review["sample_id"] for review in reviews] == ["0", "1", "2", "3", "4"]
+    assert report["score"] == sum(review["score"] for review in reviews) / 5
     predictions = (run_dir / "predictions" / "dummy-model" / "gsm8k_main.jsonl").read_text().splitlines()
     assert len(predictions) == 5
     first = json.loads(predictions[0])
