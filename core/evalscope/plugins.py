@@ -19,7 +19,7 @@ import pluggy
 
 from evalscope import hookspecs
 from evalscope.errors import PluginError
-from evalscope.registry import Registration, Registry
+from evalscope.registry import Registry
 from evalscope.utils.logger import get_logger
 
 ENTRY_POINT_GROUP = "evalscope"
@@ -96,14 +96,19 @@ def load_plugins() -> Plugins:
         infos.append(PluginInfo(module_name, "evalscope", _core_version(), module_name, builtin=True))
 
     selected = _selected_names()
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for entry_point in _entry_points():
         dist = getattr(entry_point, "dist", None)
         dist_name = dist.name if dist is not None else "?"
         version = dist.version if dist is not None else "?"
         if entry_point.name in seen:
+            if seen[entry_point.name] != dist_name:
+                logger.warning(
+                    f"plugin name {entry_point.name!r} is declared by {seen[entry_point.name]} and by {dist_name}; "
+                    f"only {seen[entry_point.name]}'s is loaded"
+                )
             continue
-        seen.add(entry_point.name)
+        seen[entry_point.name] = dist_name
         if selected is not None and entry_point.name not in selected and dist_name not in selected:
             continue
         info = PluginInfo(entry_point.name, dist_name, version, entry_point.value)
@@ -112,11 +117,7 @@ def load_plugins() -> Plugins:
             plugin = entry_point.load()
             manager.register(plugin, name=entry_point.name)
         except Exception as exc:  # a broken plugin must not break the others
-            info.error = f"{type(exc).__name__}: {exc}"
-            message = f"plugin {entry_point.name!r} ({dist_name} {version}) failed to load: {info.error}"
-            if _strict():
-                raise PluginError(message + " (EVALSCOPE_STRICT_PLUGINS is set)") from exc
-            logger.warning(message + "; skipped")
+            _plugin_failed(info, f"failed to load: {type(exc).__name__}: {exc}", "skipped", exc)
 
     _drop_plugins_with_unknown_hooks(manager, infos)
     plugins = Plugins(manager, infos, Registry("model"), Registry("benchmark"), Registry("scorer"))
@@ -137,11 +138,8 @@ def load_plugins() -> Plugins:
             try:
                 impl.function(register=register)
             except Exception as exc:  # one plugin's bad registration must not break the others
-                info.error = f"{hook_name} raised {type(exc).__name__}: {exc}"
-                message = f"plugin {info.name!r} ({info.distribution} {info.version}) failed: {info.error}"
-                if _strict():
-                    raise PluginError(message + " (EVALSCOPE_STRICT_PLUGINS is set)") from exc
-                logger.warning(message + "; its other registrations are kept")
+                what = f"failed: {hook_name} raised {type(exc).__name__}: {exc}"
+                _plugin_failed(info, what, "its other registrations are kept", exc)
         for name in registry.conflicts:
             logger.warning(registry.conflict_message(name))
     return plugins
@@ -157,20 +155,19 @@ def _drop_plugins_with_unknown_hooks(manager: pluggy.PluginManager, infos: list[
         except pluggy.PluginValidationError as exc:
             name = manager.get_name(exc.plugin)
             manager.unregister(exc.plugin)
-            info = by_name[name]
-            info.error = str(exc)
-            message = f"plugin {name!r} ({info.distribution} {info.version}) failed to load: {exc}"
-            if _strict():
-                raise PluginError(message + " (EVALSCOPE_STRICT_PLUGINS is set)") from exc
-            logger.warning(message + "; skipped")
+            _plugin_failed(by_name[name], f"failed to load: {exc}", "skipped", exc)
+
+
+def _plugin_failed(info: PluginInfo, what: str, consequence: str, exc: BaseException) -> None:
+    """Record a plugin's failure; warn and go on, or raise when EVALSCOPE_STRICT_PLUGINS is set."""
+    info.error = what.split(": ", 1)[1]
+    message = f"plugin {info.name!r} ({info.distribution} {info.version}) {what}"
+    if _strict():
+        raise PluginError(message + " (EVALSCOPE_STRICT_PLUGINS is set)") from exc
+    logger.warning(f"{message}; {consequence}")
 
 
 def _core_version() -> str:
     from evalscope.version import __version__
 
     return __version__
-
-
-def describe(registration: Registration) -> str:
-    """A short ``kind name (plugin)`` label for messages."""
-    return f"{registration.kind} {registration.name!r} (plugin {registration.plugin!r})"

@@ -9,8 +9,6 @@ from typing import Any
 
 from evalscope.errors import ConfigError, PluginError
 
-KINDS = ("model", "benchmark", "scorer")
-
 
 @dataclass(frozen=True)
 class Registration:

@@ -11,6 +11,7 @@ class ExactMatch(Scorer):
     """1.0 when the answer, stripped of surrounding white space, equals the target."""
 
     def score(self, completion: str, sample: Sample) -> Score:
+        """Compare the stripped answer with the stripped target."""
         prediction = completion.strip()
         return Score(float(prediction == sample.target.strip()), prediction, sample.target)
 
@@ -19,6 +20,7 @@ class Includes(Scorer):
     """1.0 when the target occurs anywhere in the answer."""
 
     def score(self, completion: str, sample: Sample) -> Score:
+        """Look for the target in the answer."""
         return Score(float(sample.target in completion), completion, sample.target)
 
 

@@ -14,6 +14,7 @@ class RedactSecrets(logging.Filter):
     """Replace every registered secret in a log record with ``***``."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message without secrets; never drops a record."""
         if _secrets:
             message = record.getMessage()
             for secret in _secrets:
