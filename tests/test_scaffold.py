@@ -209,3 +209,21 @@ def test_the_generated_package_is_lint_clean_under_its_own_config(tmp_path, kind
     for command in (["check", "--quiet", "."], ["format", "--check", "--quiet", "."]):
         result = subprocess.run([sys.executable, "-m", "ruff", *command], cwd=target, capture_output=True, text=True)
         assert result.returncode == 0, f"ruff {command[0]}:\n{result.stdout}{result.stderr}"
+
+
+def test_refuses_the_name_of_an_installed_plugin_package(tmp_path):
+    from evalscope.errors import ConfigError
+
+    with pytest.raises(
+        ConfigError, match=r"plugin name 'dummy-model' is taken: evalscope-dummy-model \S+ is installed"
+    ):
+        generate("dummy-model", "model", tmp_path / "new")
+    assert not (tmp_path / "new").exists()
+
+
+def test_an_unwritable_path_is_a_one_line_error(tmp_path):
+    from evalscope.errors import ConfigError
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match=r"--path '.*file/pkg': cannot write .*: Not a directory"):
+        generate("acme-unwritable", "model", tmp_path / "file" / "pkg")

@@ -82,6 +82,12 @@ def generate(name: str, kind: str = "model", path: str | Path | None = None) -> 
     for registered_kind in registered_kinds:
         if name in builtin_names(registered_kind):
             raise ConfigError(f"plugin name {name!r} is taken: evalscope has a built-in {registered_kind} of that name")
+    installed = _installed_version(names.distribution)
+    if installed is not None:
+        raise ConfigError(
+            f"plugin name {name!r} is taken: {names.distribution} {installed} is installed, and a new package of "
+            "that name would replace it; choose another name"
+        )
     target = Path(path) if path is not None else Path(name)
     if target.exists():
         if not target.is_dir():
@@ -109,12 +115,24 @@ def generate(name: str, kind: str = "model", path: str | Path | None = None) -> 
                 relative = _output_path(source.relative_to(folder), names.module)
                 rendered.append((relative, render(source.read_text(encoding="utf-8"), variables, source)))
     written = []
-    for relative, text in rendered:
-        destination = target / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_text(text, encoding="utf-8")
-        written.append(destination)
+    try:
+        for relative, text in rendered:
+            destination = target / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_text(text, encoding="utf-8")
+            written.append(destination)
+    except OSError as exc:
+        raise ConfigError(f"--path {str(target)!r}: cannot write {exc.filename}: {exc.strerror}") from None
     return written
+
+
+def _installed_version(distribution: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return None
 
 
 def render(text: str, variables: dict[str, str], source: Path | str = "template") -> str:
