@@ -126,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="evalscope",
         description="Evaluate large language models. `evalscope --model-plugin dummy --datasets gsm8k` "
         "is short for `evalscope eval ...`.",
+        epilog="`evalscope eval --help` lists the evaluation flags; `evalscope plugins new --help` the plugin "
+        "generator's.",
     )
     parser.add_argument("--version", action="version", version=f"evalscope {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
