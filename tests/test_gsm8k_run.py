@@ -61,7 +61,8 @@ def test_gold_solutions_score_one_on_the_whole_test_set(tmp_path, dataset_args):
     assert on_disk == report
     metric = on_disk["metrics"][0]
     assert (on_disk["score"], metric["num"], metric["stderr"], metric["errors"]) == (1.0, NUM_TEST, 0.0, 0)
-    assert (metric["ci_low"], metric["ci_high"]) == (1.0, 1.0)
+    assert metric["ci_high"] == 1.0
+    assert metric["ci_low"] == pytest.approx(0.99709, abs=1e-5)  # Wilson interval of 1319 out of 1319
 
     reviews = read_jsonl(root / "reviews" / "replay" / "gsm8k_main.jsonl")
     assert [review["sample_id"] for review in reviews] == [str(index) for index in range(NUM_TEST)]
@@ -90,8 +91,11 @@ def test_report_gives_accuracy_with_stderr_and_confidence_interval(tmp_path):
     assert metric["num"] == NUM_TEST
     assert metric["score"] == pytest.approx(mean)
     assert metric["stderr"] == pytest.approx(stderr)
-    assert metric["ci_low"] == pytest.approx(mean - 1.959964 * stderr)
-    assert metric["ci_high"] == pytest.approx(mean + 1.959964 * stderr)
+    z = 1.959964  # Wilson score interval, as accuracy is a proportion
+    centre = (mean + z * z / (2 * NUM_TEST)) / (1 + z * z / NUM_TEST)
+    half = z * math.sqrt(mean * (1 - mean) / NUM_TEST + z * z / (4 * NUM_TEST**2)) / (1 + z * z / NUM_TEST)
+    assert metric["ci_low"] == pytest.approx(centre - half)
+    assert metric["ci_high"] == pytest.approx(centre + half)
     reviews = read_jsonl(root / "reviews" / "replay" / "gsm8k_main.jsonl")
     wrong = reviews[1]
     assert (wrong["correct"], wrong["gold"], wrong["prediction"]) == (False, "3", "4")

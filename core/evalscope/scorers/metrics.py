@@ -8,10 +8,12 @@ Z_95 = 1.959963984540054
 
 
 def mean_with_ci(values: list[float]) -> dict[str, float | int]:
-    """The mean of ``values`` with its standard error and a normal 95% confidence interval.
+    """The mean of ``values`` with its standard error and a 95% confidence interval.
 
-    The standard error uses the sample standard deviation (n - 1); the interval is
-    clipped to [0, 1] since scores are in that range.
+    The standard error uses the sample standard deviation (n - 1). When every value is 0
+    or 1 (accuracy), the interval is the Wilson score interval, which stays inside [0, 1]
+    and does not collapse to a point at 0% or 100% accuracy; otherwise it is the normal
+    interval, clipped to [0, 1].
     """
     n = len(values)
     if n == 0:
@@ -19,10 +21,18 @@ def mean_with_ci(values: list[float]) -> dict[str, float | int]:
     mean = sum(values) / n
     variance = sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else 0.0
     stderr = math.sqrt(variance / n)
-    return {
-        "score": mean,
-        "stderr": stderr,
-        "ci_low": max(0.0, mean - Z_95 * stderr),
-        "ci_high": min(1.0, mean + Z_95 * stderr),
-        "num": n,
-    }
+    if all(value in (0, 1) for value in values):
+        low, high = wilson_interval(mean, n)
+    else:
+        low, high = max(0.0, mean - Z_95 * stderr), min(1.0, mean + Z_95 * stderr)
+    return {"score": mean, "stderr": stderr, "ci_low": low, "ci_high": high, "num": n}
+
+
+def wilson_interval(proportion: float, n: int, z: float = Z_95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion observed in ``n`` trials."""
+    denominator = 1 + z * z / n
+    centre = (proportion + z * z / (2 * n)) / denominator
+    half_width = z * math.sqrt(proportion * (1 - proportion) / n + z * z / (4 * n * n)) / denominator
+    low = 0.0 if proportion == 0 else max(0.0, centre - half_width)  # exact at the edges, free of rounding
+    high = 1.0 if proportion == 1 else min(1.0, centre + half_width)
+    return low, high
