@@ -346,3 +346,12 @@ def test_bad_flags_are_one_line_errors_with_a_suggestion(run_cli, tmp_path, args
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"evalscope: error: {message}")
+
+
+def test_a_plugin_model_receives_model_and_model_args_in_its_config(tmp_path):
+    from evalscope.plugins import get_plugins
+    from evalscope.runner import Runner
+
+    runner = Runner(TaskConfig(model_plugin="echo-answer", model="ckpt-7b", model_args={"delay": 0}, datasets=["quiz"]))
+    model = runner._build_model(get_plugins())
+    assert model.config == {"model_id": "ckpt-7b", "model": "ckpt-7b", "delay": 0}

@@ -26,8 +26,8 @@ def register_models(register: RegisterCallback) -> None:
 
     Call ``register(name, factory)`` once per model. ``factory`` is a ``CustomModel``
     subclass (or any callable) that the runner calls as ``factory(config=<dict>)``,
-    where the dict holds ``model_id`` and the ``--model-args``. Users select the model
-    with ``--model-plugin NAME``.
+    where the dict holds ``model_id``, ``model`` (when ``--model`` is given) and the
+    ``--model-args``. Users select the model with ``--model-plugin NAME``.
     """
 
 

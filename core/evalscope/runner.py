@@ -107,6 +107,10 @@ class Runner:
 
     def _build_model(self, plugins: Plugins) -> Any:
         config = self.config
+        if config.eval_type not in API_EVAL_TYPES:
+            ignored = [flag for flag, value in (("--api-url", config.api_url), ("--api-key", config.api_key)) if value]
+            if ignored:
+                logger.warning(f"{' and '.join(ignored)} ignored: eval_type is {config.eval_type!r}, not an API model")
         if config.eval_type == "custom":
             model = config.model
             if model is None or isinstance(model, str):
@@ -119,7 +123,8 @@ class Runner:
             name = config.model_plugin
             if not name:
                 raise ConfigError("eval_type 'plugin' needs --model-plugin NAME")
-            return self._call_factory(plugins, name, {"model_id": self.model_id, **config.model_args})
+            served = {"model": config.model} if isinstance(config.model, str) else {}
+            return self._call_factory(plugins, name, {"model_id": self.model_id, **served, **config.model_args})
         if config.eval_type in API_EVAL_TYPES:
             if not config.api_url:
                 raise ConfigError(f"eval_type {config.eval_type!r} needs --api-url (an OpenAI-compatible URL)")
