@@ -22,13 +22,13 @@ def pip_install(*args: str) -> None:
         text=True,
     )
     if result.returncode != 0:
-        pytest.fail(f"pip install {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        pytest.exit(f"pip install {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}", returncode=1)
     importlib.invalidate_caches()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def echo_quiz_plugin() -> str:
-    """The third-party style plugin ``evalscope-echo-quiz`` (model ``echo-answer``, benchmark ``quiz``)."""
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Install the third-party style plugin ``evalscope-echo-quiz`` (model ``echo-answer``, benchmark
+    ``quiz``) before collection, since test modules import its questions."""
     source = PACKAGES_DIR / "evalscope-echo-quiz"
     try:
         installed = importlib.import_module("evalscope_echo_quiz").__file__
@@ -36,11 +36,11 @@ def echo_quiz_plugin() -> str:
     except ImportError:
         up_to_date = False
     if not up_to_date:
+        sys.modules.pop("evalscope_echo_quiz", None)
         pip_install("--no-deps", "--force-reinstall", str(source))
     from evalscope.plugins import get_plugins
 
     get_plugins(reload=True)
-    return "echo-quiz"
 
 
 def _run_evalscope(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 300):

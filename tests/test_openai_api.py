@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from evalscope_echo_quiz import QUESTIONS
 from openai_server import FakeOpenAIServer
 
 from evalscope.benchmarks import Benchmark, Sample
@@ -16,13 +17,7 @@ from evalscope.models.openai_api import backoff_delay, request_params, retry_aft
 from evalscope.plugins import get_plugins
 from evalscope.runner import run_task
 
-QUIZ = {
-    "What is 1+1?": "2",
-    "Capital of France?": "Paris",
-    "3*3?": "9",
-    "Sky colour?": "blue",
-    "10-4?": "6",
-}
+QUIZ = dict(QUESTIONS)  # the quiz benchmark's questions and answers, as the fake server answers them
 FAULTY = "Capital of France?"
 
 

@@ -6,15 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from evalscope_echo_quiz import QUESTIONS
 from openai_server import FakeOpenAIServer
 
-QUIZ = {
-    "What is 1+1?": "2",
-    "Capital of France?": "Paris",
-    "3*3?": "9",
-    "Sky colour?": "blue",
-    "10-4?": "6",
-}
+QUIZ = dict(QUESTIONS)  # the quiz benchmark's questions and answers, as the fake server answers them
 NO_KEYS = {"EVALSCOPE_API_KEY": "", "OPENAI_API_KEY": ""}
 
 
