@@ -26,9 +26,10 @@ def test_half_right_matches_the_textbook_values():
 def test_partial_credit_gets_a_normal_interval_clipped_to_the_score_range():
     result = mean_with_ci([0.5, 1.0, 1.0])
     assert result["score"] == pytest.approx(5 / 6)
+    assert result["stderr"] == pytest.approx(1 / 6)  # sd sqrt(1/12) over sqrt(3)
     assert result["ci_high"] == 1.0
-    assert result["ci_low"] == pytest.approx(5 / 6 - 1.959964 * result["stderr"])
+    assert result["ci_low"] == pytest.approx(0.50668, abs=1e-5)
 
 
-def test_no_samples_is_zero_with_no_width():
-    assert mean_with_ci([]) == {"score": 0.0, "stderr": 0.0, "ci_low": 0.0, "ci_high": 0.0, "num": 0}
+def test_no_scored_samples_is_no_score_rather_than_zero():
+    assert mean_with_ci([]) == {"score": None, "stderr": None, "ci_low": None, "ci_high": None, "num": 0}

@@ -291,10 +291,11 @@ def test_client_error_is_not_retried(server, tmp_path):
     assert len(failed) == 1 and failed[0]["error"].startswith("APIRequestError: HTTP 400: ")
 
 
-def test_rejected_key_stops_the_run_and_never_shows_the_key(tmp_path):
+@pytest.mark.parametrize("ignore_errors", [False, True])
+def test_rejected_key_stops_the_run_and_never_shows_the_key(tmp_path, ignore_errors):
     wrong = "sk-wrong-key-0123456789"
     with FakeOpenAIServer(answers=QUIZ, api_key="sk-right") as server, pytest.raises(ModelError) as caught:
-        run(server, tmp_path, api_key=wrong)
+        run(server, tmp_path, api_key=wrong, ignore_errors=ignore_errors)  # no sample could succeed
     assert server.stats.requests == 1  # the run stops at the first rejection
     assert str(caught.value).startswith("the API rejected the key (HTTP 401")
     assert wrong not in str(caught.value)

@@ -278,8 +278,11 @@ def test_ctrl_c_stops_cleanly_and_keeps_finished_predictions(tmp_path):
     predictions = out / "predictions" / "echo-answer" / "quiz_main.jsonl"
     wait_for_lines(predictions, 1)
     process.send_signal(signal.SIGINT)
+    interrupted_at = time.monotonic()
     _, stderr = process.communicate(timeout=30)
+    assert time.monotonic() - interrupted_at < 2.5  # it stops after the batch in hand (0.3 s), not at the end
     assert process.returncode == 130
+    assert len(read_jsonl(predictions)) < 5
     assert "evalscope: interrupted" in stderr and "Traceback" not in stderr
     assert f"resume with --use-cache {out}" in stderr
     assert len(read_jsonl(predictions)) >= 1
@@ -355,3 +358,32 @@ def test_a_plugin_model_receives_model_and_model_args_in_its_config(tmp_path):
     runner = Runner(TaskConfig(model_plugin="echo-answer", model="ckpt-7b", model_args={"delay": 0}, datasets=["quiz"]))
     model = runner._build_model(get_plugins())
     assert model.config == {"model_id": "ckpt-7b", "model": "ckpt-7b", "delay": 0}
+
+
+def test_a_secret_in_model_args_is_written_nowhere_even_when_the_model_quotes_it(run_cli, tmp_path):
+    secret = "sk-quoted-LEAK-6624"
+    model_args = json.dumps({"mode": "leak", "api_key": secret})
+    ignored = run_cli(*QUIZ, "--work-dir", str(tmp_path / "ignored"), "--model-args", model_args, "--ignore-errors")
+    assert ignored.returncode == 0, ignored.stderr
+    debug = run_cli(*QUIZ, "--work-dir", str(tmp_path / "debug"), "--model-args", model_args, "--debug")
+    assert debug.returncode == 1 and "Traceback" in debug.stderr and "auth failed for key ***" in debug.stderr
+    for result in (ignored, debug):
+        assert secret not in result.stdout + result.stderr
+    files = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert any(path.parent.name == "echo-answer" and path.suffix == ".jsonl" for path in files)
+    for path in files:
+        assert secret not in path.read_text(), path
+
+
+def test_a_bad_secret_value_is_not_echoed_in_the_error():
+    with pytest.raises(ConfigError) as caught:
+        TaskConfig(datasets=["quiz"], model="m", api_url="http://127.0.0.1:1/v1", api_key=12345678)
+    assert "api_key" in str(caught.value) and "12345678" not in str(caught.value)
+
+
+def test_a_run_whose_every_sample_failed_has_no_score(run_cli, tmp_path):
+    result = run_cli(*QUIZ, "--work-dir", str(tmp_path), "--model-args", "mode=leak", "--ignore-errors")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "reports" / "echo-answer" / "quiz.json").read_text())
+    assert (report["score"], report["errors"], report["metrics"][0]["num"]) == (None, 5, 0)
+    assert "| echo-answer | quiz    | AverageAccuracy | main   | 0   | n/a   | n/a" in result.stdout

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any, NoReturn
 
@@ -167,18 +168,28 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "plugins":
             return command_plugins(as_json=options["json"])
         return command_eval(options)
-    except EvalscopeError as exc:
-        if debug:
-            raise
-        from evalscope.utils.logger import redact
-
-        print(f"evalscope: error: {redact(str(exc))}", file=sys.stderr)
-        _print_resume_hint(exc)
-        return 1
     except KeyboardInterrupt as exc:
         print("evalscope: interrupted", file=sys.stderr)
         _print_resume_hint(exc)
         return 130
+    except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
+        return 1
+    except Exception as exc:
+        from evalscope.utils.logger import redact
+
+        if debug:
+            import traceback
+
+            print(redact(traceback.format_exc()), end="", file=sys.stderr)
+        if isinstance(exc, EvalscopeError):
+            print(f"evalscope: error: {redact(str(exc))}", file=sys.stderr)
+        else:
+            message = f"{type(exc).__name__}: {exc}"
+            hint = "" if debug else " (run with --debug for the traceback)"
+            print(f"evalscope: error: unexpected {redact(message)}{hint}", file=sys.stderr)
+        _print_resume_hint(exc)
+        return 1
 
 
 def _print_resume_hint(exc: BaseException) -> None:
@@ -192,7 +203,7 @@ def _print_resume_hint(exc: BaseException) -> None:
 def command_eval(options: dict[str, Any]) -> int:
     """Run ``evalscope eval`` with the parsed flags."""
     from evalscope.config import TaskConfig
-    from evalscope.errors import EvalscopeError, SampleErrors
+    from evalscope.errors import SampleErrors
     from evalscope.runner import Runner
 
     config_path = options.pop("config", None)
@@ -205,7 +216,7 @@ def command_eval(options: dict[str, Any]) -> int:
     runner = Runner(TaskConfig(**options))
     try:
         runner.run()
-    except (EvalscopeError, KeyboardInterrupt) as exc:
+    except (Exception, KeyboardInterrupt) as exc:
         if runner.run_dir is not None and not isinstance(exc, SampleErrors):
             exc.run_dir = runner.run_dir.root  # type: ignore[union-attr]
         raise

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from evalscope.errors import ConfigError
+from evalscope.utils.logger import redact
 
 
 def safe_name(name: str) -> str:
@@ -108,6 +109,7 @@ class PredictionStore:
         self.path = path
         self.resume = resume
         self._file = None
+        self._started = False
 
     def load(self) -> dict[str, dict[str, Any]]:
         """The last successful record of each sample id (failed ones are retried)."""
@@ -128,10 +130,12 @@ class PredictionStore:
     def append(self, record: dict[str, Any]) -> None:
         """Write one record and push it to the operating system at once."""
         if self._file is None:
-            if self.resume:
+            append = self.resume or self._started
+            if append:
                 self._drop_partial_tail()
-            self._file = self.path.open("a" if self.resume else "w", encoding="utf-8")
-        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._file = self.path.open("a" if append else "w", encoding="utf-8")
+            self._started = True
+        self._file.write(redact(json.dumps(record, ensure_ascii=False)) + "\n")
         self._file.flush()
 
     def close(self) -> None:
@@ -169,12 +173,12 @@ def write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     with tmp.open("w", encoding="utf-8") as handle:
         for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            handle.write(redact(json.dumps(record, ensure_ascii=False)) + "\n")
     os.replace(tmp, path)
 
 
 def write_json(path: Path, data: Any) -> None:
     """Write ``data`` to ``path`` as indented JSON, replacing it atomically."""
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.write_text(redact(json.dumps(data, ensure_ascii=False, indent=2)) + "\n", encoding="utf-8")
     os.replace(tmp, path)

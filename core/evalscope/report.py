@@ -61,7 +61,7 @@ def _row(report: dict[str, Any], metric: str, result: dict[str, Any]) -> list[st
         metric,
         result["name"],
         str(result["num"]),
-        f"{result['score']:.4f}",
-        f"[{result['ci_low']:.4f}, {result['ci_high']:.4f}]",
+        "n/a" if result["score"] is None else f"{result['score']:.4f}",
+        "n/a" if result["score"] is None else f"[{result['ci_low']:.4f}, {result['ci_high']:.4f}]",
         str(result["errors"]),
     ]

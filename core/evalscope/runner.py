@@ -116,7 +116,7 @@ class Runner:
             if model is None or isinstance(model, str):
                 raise ConfigError("eval_type 'custom' needs model=<an instance of your CustomModel subclass>")
             model_config = getattr(model, "config", None)
-            if isinstance(model_config, dict) and not model_config.get("model_id"):
+            if isinstance(model_config, dict) and (config.model_id or not model_config.get("model_id")):
                 model_config["model_id"] = self.model_id
             return model
         if config.eval_type == "plugin":
@@ -238,7 +238,7 @@ class Runner:
                 try:
                     generations = await driver.generate(prompts, origin_inputs, infer_cfg, label)
                 except ModelError as exc:
-                    if not self.config.ignore_errors:
+                    if not self.config.ignore_errors or driver.is_async:  # an API model's ModelError is fatal
                         raise
                     generations = [Generation(error=str(exc))] * len(batch)
                 for (sample, prompt, key), generation in zip(batch, generations):

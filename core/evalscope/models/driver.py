@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +61,8 @@ class ModelDriver:
     def __init__(self, model: Any, model_id: str, eval_batch_size: int) -> None:
         self.model = model
         self.model_id = model_id
-        if isinstance(model, AsyncModel):
+        self.is_async = isinstance(model, AsyncModel)
+        if self.is_async:
             self.batch_size, self.concurrency = 1, eval_batch_size
         elif isinstance(model, CustomModel) or callable(getattr(model, "predict", None)):
             self.batch_size, self.concurrency = eval_batch_size, 1
@@ -75,7 +77,8 @@ class ModelDriver:
 
         A ``CustomModel`` that raises or breaks the response contract raises ``ModelError``
         (``label`` names the batch in the message). An ``AsyncModel`` failure is recorded in
-        the ``Generation`` of that prompt.
+        the ``Generation`` of that prompt, except a ``ConfigError`` or ``ModelError`` (a wrong
+        setting, key, URL or model), which is raised: no later request could succeed.
         """
         if isinstance(self.model, AsyncModel):
             try:
@@ -86,6 +89,8 @@ class ModelDriver:
                 return [Generation(error=_one_line(exc))]
             problem = response_problem(response)
             return [Generation(error=problem)] if problem else [Generation(response=response)]
+        # Let the event loop run between batches, so Ctrl-C stops the run after the current one.
+        await asyncio.sleep(0)
         try:
             responses = self.model.predict(prompts, origin_inputs=origin_inputs, infer_cfg=infer_cfg)
         except Exception as exc:
@@ -113,5 +118,7 @@ class ModelDriver:
 
 
 def _one_line(exc: BaseException) -> str:
+    from evalscope.utils.logger import redact
+
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    return redact(f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__)

@@ -7,17 +7,17 @@ import math
 Z_95 = 1.959963984540054
 
 
-def mean_with_ci(values: list[float]) -> dict[str, float | int]:
+def mean_with_ci(values: list[float]) -> dict[str, float | int | None]:
     """The mean of ``values`` with its standard error and a 95% confidence interval.
 
     The standard error uses the sample standard deviation (n - 1). When every value is 0
     or 1 (accuracy), the interval is the Wilson score interval, which stays inside [0, 1]
     and does not collapse to a point at 0% or 100% accuracy; otherwise it is the normal
-    interval, clipped to [0, 1].
+    interval, clipped to [0, 1]. With no values there is no score: every figure is None.
     """
     n = len(values)
     if n == 0:
-        return {"score": 0.0, "stderr": 0.0, "ci_low": 0.0, "ci_high": 0.0, "num": 0}
+        return {"score": None, "stderr": None, "ci_low": None, "ci_high": None, "num": 0}
     mean = sum(values) / n
     variance = sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else 0.0
     stderr = math.sqrt(variance / n)

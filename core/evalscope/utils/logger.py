@@ -31,6 +31,8 @@ def add_secret(secret: str | None) -> None:
 
 def redact(text: str) -> str:
     """Return ``text`` with every registered secret replaced by ``***``."""
+    if not _secrets:
+        return text
     for secret in _secrets:
         text = text.replace(secret, "***")
     return text

@@ -35,17 +35,16 @@ def redact_mapping(value: Any) -> Any:
     return value
 
 
-def secret_values(value: Any) -> Iterator[str]:
-    """Every string stored under a secret-looking name in ``value`` (nested dicts and lists too)."""
+def secret_values(value: Any, inside_secret: bool = False) -> Iterator[str]:
+    """Every value stored under a secret-looking name in ``value``, as text (nested dicts and lists too)."""
     if isinstance(value, dict):
         for key, item in value.items():
-            if is_secret_name(key) and isinstance(item, str):
-                yield item
-            else:
-                yield from secret_values(item)
+            yield from secret_values(item, inside_secret or is_secret_name(key))
     elif isinstance(value, list):
         for item in value:
-            yield from secret_values(item)
+            yield from secret_values(item, inside_secret)
+    elif inside_secret and value is not None and not isinstance(value, bool):
+        yield str(value)
 
 
 def url_secrets(url: str) -> list[str]:

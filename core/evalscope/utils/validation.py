@@ -36,6 +36,9 @@ def describe_validation_error(exc: Any) -> str:
     error = exc.errors()[0]
     where = ".".join(str(part) for part in error.get("loc", ())) or "value"
     got = error.get("input")
-    got_text = f" (got {got!r})" if got is not None and not isinstance(got, dict) else ""
+    from evalscope.utils.secrets import is_secret_name
+
+    hide = any(is_secret_name(part) for part in error.get("loc", ()))  # never echo a secret back
+    got_text = f" (got {got!r})" if got is not None and not isinstance(got, dict) and not hide else ""
     message = error.get("msg", "invalid").removeprefix("Value error, ")
     return f"option {where!r}: {message}{got_text}"

@@ -5,7 +5,8 @@ otherwise, so a run's score is known in advance (3 of 5). It appends every sampl
 asked about to the file named by ``$ECHO_QUIZ_LOG``, so tests can see which samples were asked.
 Model args: ``delay`` (seconds to sleep per batch) and ``mode`` to break the contract on
 purpose: ``short`` (one response too few), ``int-content`` (content is a number), ``raise``
-(predict raises on the sample with id 3).
+(predict raises on the sample with id 3), ``leak`` (predict raises an error that quotes
+the ``api_key`` of its config, as a careless client library might).
 """
 
 import os
@@ -57,6 +58,8 @@ class EchoAnswer(CustomModel):
                 content = 42
             if mode == "raise" and item["index"] == "3":
                 raise RuntimeError("the GPU caught fire")
+            if mode == "leak":
+                raise PermissionError(f"auth failed for key {self.config.get('api_key')}")
             answers.append(
                 {
                     "choices": [{"index": 0, "message": {"role": "assistant", "content": content}}],
