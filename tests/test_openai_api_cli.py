@@ -133,3 +133,22 @@ def test_secrets_in_model_args_and_the_url_are_written_nowhere(run_cli, tmp_path
     saved = (tmp_path / "configs" / "task_config.yaml").read_text()
     assert "X-Trace: visible" in saved  # only secrets are masked
     assert "X-Api-Key: '***'" in saved
+
+
+def test_a_server_that_cannot_be_reached_stops_the_run_with_one_line(run_cli, tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port on this machine that nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1"
+    args = ["--model", "m", "--api-url", url, "--datasets", "quiz", "--work-dir", str(tmp_path), "--no-timestamp"]
+    result = run_cli(
+        *args, "--eval-batch-size", "5", "--retries", "1", "--model-args", "retry_backoff=0.01", env=NO_KEYS
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("evalscope: error: ")]
+    assert errors == [errors[0]]
+    assert errors[0].startswith(
+        f"evalscope: error: cannot reach the API at {url}/chat/completions; is the server running?"
+    )

@@ -219,6 +219,7 @@ class OpenAIAPIModel(AsyncModel):
         self._params_for: tuple[dict, dict] | None = None
         self._fatal: str | None = None
         self._warned: set[str] = set()
+        self._answered = 0
 
     def __repr__(self) -> str:
         return f"OpenAIAPIModel(model={self.options.model!r}, url={redact_url(self.url)!r}, mode={self.mode!r})"
@@ -227,8 +228,9 @@ class OpenAIAPIModel(AsyncModel):
         """Send one prompt and return the API's ``chat.completion`` (or ``text_completion``) answer.
 
         Raises ``APIRequestError`` when every attempt failed, and ``ModelError`` when the API
-        rejected the key, the URL or the model (later calls then fail at once, without a
-        request); a bad ``generation_config`` raises ``ConfigError``.
+        rejected the key, the URL or the model, or could not be connected to before any answer
+        (later calls then fail at once, without a request); a bad ``generation_config`` raises
+        ``ConfigError``.
         """
         if self._fatal is not None:
             raise ModelError(self._fatal)
@@ -237,17 +239,24 @@ class OpenAIAPIModel(AsyncModel):
         options = self.options
         attempts = options.retries + 1
         for attempt in range(attempts):
+            unreachable = False
             try:
-                return await self._attempt(session, body)
+                answer = await self._attempt(session, body)
+                self._answered += 1
+                return answer
             except _FailedAttempt as exc:
                 failure = exc
             except asyncio.TimeoutError:
                 failure = _FailedAttempt(f"no answer within the timeout of {options.timeout:g} s")
             except aiohttp.ClientError as exc:
                 failure = _FailedAttempt(f"connection error: {_describe(exc)}")
+                unreachable = isinstance(exc, aiohttp.ClientConnectorError)
             reason = self._clean(failure.reason)
             if not failure.retryable or attempt + 1 == attempts:
                 message = reason if not failure.retryable else f"{reason} (after {attempts} attempts)"
+                if unreachable and not self._answered:  # the server was never reached: every sample would fail
+                    self._fatal = f"cannot reach the API at {redact_url(self.url)}; is the server running?"
+                    raise ModelError(f"{self._fatal} ({message})")
                 self._warn_once(message)
                 if failure.fatal:
                     self._fatal = reason
