@@ -32,8 +32,10 @@ class CustomModel(ABC):
 class AsyncModel(ABC):
     """A model answered one prompt at a time, with many requests in flight (a remote API).
 
-    The runner keeps ``eval_batch_size`` calls of ``agenerate`` running at once. Raise
-    any exception from ``agenerate`` to record that sample as failed.
+    The runner keeps ``eval_batch_size`` calls of ``agenerate`` running at once. An
+    exception raised from ``agenerate`` records that sample as failed and the run goes on,
+    except ``evalscope.errors.ModelError`` or ``ConfigError`` (a wrong key, URL, model or
+    setting, which no later call could overcome): those stop the run.
     """
 
     def __init__(self, config: dict | None = None, **kwargs: Any) -> None:
