@@ -387,3 +387,21 @@ def test_a_run_whose_every_sample_failed_has_no_score(run_cli, tmp_path):
     report = json.loads((tmp_path / "reports" / "echo-answer" / "quiz.json").read_text())
     assert (report["score"], report["errors"], report["metrics"][0]["num"]) == (None, 5, 0)
     assert "| echo-answer | quiz    | AverageAccuracy | main   | 0   | n/a   | n/a" in result.stdout
+
+
+def test_a_custom_model_whose_config_holds_objects_still_hits_the_cache(tmp_path):
+    class WithTokenizer(Counting):
+        def __init__(self):
+            super().__init__(config={"tokenizer": object(), "path": Path("/models/x")})
+
+    options = {
+        "model_id": "tok",
+        "datasets": ["quiz"],
+        "work_dir": str(tmp_path),
+        "no_timestamp": True,
+        "generation_config": {"temperature": 0.0},
+    }
+    Counting.asked = []
+    run_task(model=WithTokenizer(), **options)
+    run_task(model=WithTokenizer(), use_cache=str(tmp_path), **options)  # a new instance, a new object inside
+    assert sorted(Counting.asked) == ["0", "1", "2", "3", "4"]  # the second run asked nothing

@@ -94,8 +94,14 @@ def cache_key(model: Any, prompt: dict, infer_cfg: dict) -> str:
 
     ``model`` describes the model (JSON-able: its id, class or served name, and settings).
     """
-    payload = json.dumps([model, prompt, infer_cfg], sort_keys=True, ensure_ascii=False, default=str)
+    payload = json.dumps([model, prompt, infer_cfg], sort_keys=True, ensure_ascii=False, default=_stable_text)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
+
+
+def _stable_text(value: Any) -> str:
+    # An object whose text carries its memory address would change the key on every run.
+    text = str(value)
+    return f"<{type(value).__module__}.{type(value).__qualname__}>" if " at 0x" in text else text
 
 
 class PredictionStore:

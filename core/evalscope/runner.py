@@ -53,6 +53,7 @@ class Runner:
     def __init__(self, config: TaskConfig) -> None:
         self.config = config
         self.model_id = config.resolved_model_id()
+        self.model_identity: dict[str, Any] = {}
         self.run_dir: RunDir | None = None
 
     def run(self) -> dict[str, dict[str, Any]]:
