@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from evalscope.errors import ConfigError, ModelError
 from evalscope.models.base import AsyncModel
 from evalscope.models.driver import response_problem
-from evalscope.utils.logger import add_secret, get_logger
+from evalscope.utils.logger import add_secret, get_logger, redact
 from evalscope.utils.secrets import is_secret_name, redact_url, url_secrets
 from evalscope.utils.validation import parse_model
 
@@ -205,10 +205,7 @@ class OpenAIAPIModel(AsyncModel):
         super().__init__(config=public)
         self.options = options
         self.url, self.mode = endpoint_url(options.api_url, options.api_mode)
-        self._secrets = [
-            s for s in (api_key, *(options.headers[k] for k in secret_headers), *url_secrets(options.api_url)) if s
-        ]
-        for secret in self._secrets:
+        for secret in (api_key, *(options.headers[k] for k in secret_headers), *url_secrets(options.api_url)):
             add_secret(secret)
         self._headers = {"Content-Type": "application/json", "Accept": "application/json", **options.headers}
         if api_key:
@@ -388,11 +385,8 @@ class OpenAIAPIModel(AsyncModel):
         return result
 
     def _clean(self, text: str) -> str:
-        """``text`` on one line, with the API key removed."""
-        text = " ".join(text.split())
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        """``text`` on one line, with the API key and other secrets removed."""
+        return redact(" ".join(text.split()))
 
     def _warn_once(self, message: str) -> None:
         """Log each distinct failure once, up to ``MAX_WARNINGS`` of them."""
