@@ -1,0 +1,39 @@
+"""evalscope plugin: your own data without code, ``general_mcq`` and ``general_qa``, and their scorers.
+
+This module is imported at every start of evalscope, so it imports nothing heavy: the benchmark
+and scorer modules (and ``rouge-score``) load only when a run asks for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evalscope import hookimpl
+
+__version__ = "0.1.0"
+
+
+def general_mcq_benchmark(options: dict | None = None, seed: int = 42) -> Any:
+    """Build ``general_mcq`` from its ``--dataset-args`` options (``local_path`` is required)."""
+    from evalscope_general.mcq import GeneralMCQ
+
+    return GeneralMCQ(options=options, seed=seed)
+
+
+def general_mcq_scorer() -> Any:
+    """Build the ``general_mcq`` scorer (the chosen letter, read from free text)."""
+    from evalscope_general.mcq_scorer import GeneralMCQScorer
+
+    return GeneralMCQScorer()
+
+
+@hookimpl
+def register_benchmarks(register):
+    """Register the benchmarks ``general_mcq`` and ``general_qa``."""
+    register("general_mcq", general_mcq_benchmark)
+
+
+@hookimpl
+def register_scorers(register):
+    """Register the scorers of ``general_mcq`` and ``general_qa``."""
+    register("general_mcq", general_mcq_scorer)
