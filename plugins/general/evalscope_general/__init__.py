@@ -1,7 +1,8 @@
 """evalscope plugin: your own data without code, ``general_mcq`` and ``general_qa``, and their scorers.
 
-This module is imported at every start of evalscope, so it imports nothing heavy: the benchmark
-and scorer modules (and ``rouge-score``) load only when a run asks for them.
+This module is imported at every start of evalscope, so it imports nothing heavy (``qa_metrics``
+imports only the standard library): the benchmark and scorer modules, and ``rouge-score``, load only
+when a run asks for them.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from evalscope import hookimpl
+from evalscope_general.qa_metrics import METRICS as QA_METRICS
 
 __version__ = "0.1.0"
 
@@ -27,13 +29,35 @@ def general_mcq_scorer() -> Any:
     return GeneralMCQScorer()
 
 
+def general_qa_benchmark(options: dict | None = None, seed: int = 42) -> Any:
+    """Build ``general_qa`` from its ``--dataset-args`` options (``local_path`` is required)."""
+    from evalscope_general.qa import GeneralQA
+
+    return GeneralQA(options=options, seed=seed)
+
+
+def general_qa_scorer(metric: str) -> Any:
+    """A factory of the ``general_qa`` scorer whose score is ``metric`` (all three are in each review)."""
+
+    def factory() -> Any:
+        from evalscope_general.qa_scorer import GeneralQAScorer
+
+        return GeneralQAScorer(metric)
+
+    factory.__doc__ = f"Build the general_qa scorer scored by {metric}."
+    return factory
+
+
 @hookimpl
 def register_benchmarks(register):
     """Register the benchmarks ``general_mcq`` and ``general_qa``."""
     register("general_mcq", general_mcq_benchmark)
+    register("general_qa", general_qa_benchmark)
 
 
 @hookimpl
 def register_scorers(register):
     """Register the scorers of ``general_mcq`` and ``general_qa``."""
     register("general_mcq", general_mcq_scorer)
+    for metric in QA_METRICS:
+        register(f"general_qa_{metric}", general_qa_scorer(metric))

@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from evalscope.benchmarks.base import Sample
 from evalscope.scorers.base import Score, Scorer
 from evalscope_general.choices import LETTERS, question_options
+from evalscope_general.thinking import after_thinking
 
-_THINK_OPEN = re.compile(r"<think>", re.IGNORECASE)
-_THINK_CLOSE = re.compile(r"</think>", re.IGNORECASE)
 _CONTINUATION = re.compile(r"\n[ \t>#*_]*(?:Question|Q|问题|User|Human)[ \t]*(?:\d+[ \t]*)?[:：]")
 _LETTER_END = r"(?![A-Za-z0-9])"
 # Between an answer phrase and its letter: spaces, markdown, brackets, and words such as "option".
@@ -62,13 +61,7 @@ class Choice:
 
 def answer_part(text: str) -> str:
     """The part of a completion that holds the answer (see the module docstring)."""
-    closes = list(_THINK_CLOSE.finditer(text))
-    if closes:
-        text = text[closes[-1].end() :]
-    else:
-        opened = _THINK_OPEN.search(text)
-        if opened:
-            text = text[: opened.start()]
+    text = after_thinking(text)
     for match in _CONTINUATION.finditer(text):
         if text[: match.start()].strip():
             return text[: match.start()]
