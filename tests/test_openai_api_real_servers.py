@@ -62,7 +62,7 @@ def run_log(tmp_path: Path) -> str:
 
 
 def test_a_stream_cut_off_without_finish_reason_is_retried(server, tmp_path):
-    cut = server.add_fault("cut_stream", match=FAULTY, times=1, after=0)
+    cut = server.add_fault("cut_stream", match=FAULTY, times=1, after=1)  # the whole word, no finish_reason
     report = run(server, tmp_path, stream=True)
     assert cut.hits == 1
     assert report["score"] == 1.0 and report["errors"] == 0
