@@ -12,11 +12,23 @@ USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 def subset_result(subset: str, reviews: list[dict[str, Any]]) -> dict[str, Any]:
     """Aggregate one subset's reviews; failed samples are counted apart, not scored.
 
-    ``truncated`` counts the scored answers that hit ``max_tokens``.
+    ``truncated`` counts the scored answers that hit ``max_tokens``; ``no_prediction`` those from
+    which the scorer extracted nothing (``prediction`` null), and ``no_prediction_rate`` their share.
     """
-    scored = [review["score"] for review in reviews if review.get("error") is None]
-    truncated = sum(1 for review in reviews if review.get("error") is None and review.get("truncated"))
-    return {"name": subset, **mean_with_ci(scored), "errors": len(reviews) - len(scored), "truncated": truncated}
+    scored = [review for review in reviews if review.get("error") is None]
+    truncated = sum(1 for review in scored if review.get("truncated"))
+    no_prediction = sum(1 for review in scored if review.get("prediction") is None)
+    return {
+        "name": subset,
+        **mean_with_ci([review["score"] for review in scored]),
+        "errors": len(reviews) - len(scored),
+        "truncated": truncated,
+        **_no_prediction(no_prediction, len(scored)),
+    }
+
+
+def _no_prediction(count: int, scored: int) -> dict[str, Any]:
+    return {"no_prediction": count, "no_prediction_rate": count / scored if scored else None}
 
 
 def response_summary(responses: list[dict[str, Any]]) -> dict[str, Any]:
@@ -64,16 +76,24 @@ def build_report(
     values: list[float],
     usage: dict[str, Any],
 ) -> dict[str, Any]:
-    """The report of one dataset: overall score with its uncertainty, and each subset's."""
+    """The report of one dataset: overall score with its uncertainty, and each subset's.
+
+    The overall ``score`` is the mean over samples (micro); ``macro_score`` is the mean of the
+    subsets' scores, each subset counting once.
+    """
     overall = mean_with_ci(values)
     errors = sum(subset["errors"] for subset in subsets)
     truncated = sum(subset["truncated"] for subset in subsets)
+    subset_scores = [subset["score"] for subset in subsets if subset["score"] is not None]
+    macro = sum(subset_scores) / len(subset_scores) if subset_scores else None
+    no_prediction = _no_prediction(sum(subset["no_prediction"] for subset in subsets), overall["num"])
+    aggregate = {**overall, "macro_score": macro, "errors": errors, "truncated": truncated, **no_prediction}
     return {
         "name": f"{model_id}@{dataset}",
         "model_name": model_id,
         "dataset_name": dataset,
         "score": overall["score"],
-        "metrics": [{"name": metric, **overall, "errors": errors, "truncated": truncated, "subsets": subsets}],
+        "metrics": [{"name": metric, **aggregate, "subsets": subsets}],
         "errors": errors,
         "truncated": truncated,
         "usage": usage,
@@ -83,7 +103,9 @@ def build_report(
 def summary_table(reports: list[dict[str, Any]]) -> str:
     """A plain-text table of every report: one row per dataset and subset.
 
-    A ``Truncated`` column (answers that hit ``max_tokens``) is shown when any count is not 0.
+    A dataset with several subsets gets two more rows: ``OVERALL (micro)``, the mean over samples,
+    and ``OVERALL (macro)``, the mean of the subsets' scores (no interval). A ``Truncated`` column
+    (answers that hit ``max_tokens``) is shown when any count is not 0.
     """
     header = ["Model", "Dataset", "Metric", "Subset", "Num", "Score", "95% CI", "Errors"]
     rows = []
@@ -92,7 +114,9 @@ def summary_table(reports: list[dict[str, Any]]) -> str:
         for metric in report["metrics"]:
             results = list(metric["subsets"])
             if len(metric["subsets"]) > 1:
-                results.append({**metric, "name": "OVERALL"})
+                results.append({**metric, "name": "OVERALL (micro)"})
+                macro = metric.get("macro_score")
+                results.append({**metric, "name": "OVERALL (macro)", "score": macro, "ci_low": None})
             for result in results:
                 rows.append(_row(report, metric["name"], result))
                 truncated.append(str(result.get("truncated", 0)))
@@ -116,6 +140,8 @@ def _row(report: dict[str, Any], metric: str, result: dict[str, Any]) -> list[st
         result["name"],
         str(result["num"]),
         "n/a" if result["score"] is None else f"{result['score']:.4f}",
-        "n/a" if result["score"] is None else f"[{result['ci_low']:.4f}, {result['ci_high']:.4f}]",
+        "n/a"
+        if result["score"] is None or result["ci_low"] is None
+        else f"[{result['ci_low']:.4f}, {result['ci_high']:.4f}]",
         str(result["errors"]),
     ]
