@@ -157,7 +157,7 @@ class GeneralMCQScorer(Scorer):
         choice = extract_choice(completion, options)
         gold = sample.target.strip().upper()
         right = choice.letter is not None and choice.letter == gold and choice.letter in options
-        if choice.letter is None:
+        if choice.letter is None or choice.letter not in options:
             explanation = f"{choice.rule}: {choice.reason}"
         else:
             verdict = "equals" if right else "differs from"
