@@ -151,6 +151,7 @@ class TaskConfig(BaseModel):
 
         data = self.model_dump(mode="json", exclude={"model", "api_key"})
         data["model_args"] = redact_mapping(data["model_args"])
+        data["dataset_args"] = redact_mapping(data["dataset_args"])
         data["generation_config"] = redact_mapping(data["generation_config"])
         data["api_url"] = redact_url(self.api_url) if self.api_url else None
         model = self.model

@@ -24,6 +24,13 @@ class DataError(EvalscopeError):
     """A data file is missing or malformed."""
 
 
+class ScoringError(EvalscopeError):
+    """A scorer could not grade one sample (for example, an LLM judge that failed or gave no grade).
+
+    The runner records the sample as failed, with this message, and does not score it.
+    """
+
+
 class SampleErrors(EvalscopeError):
     """Some samples failed; they are recorded in the outputs and were not scored as correct."""
 

@@ -16,7 +16,7 @@ from typing import Any
 from evalscope.benchmarks.base import Benchmark, Sample
 from evalscope.builtins.models import OPENAI_API_MODEL
 from evalscope.config import API_EVAL_TYPES, TaskConfig
-from evalscope.errors import APIStoppedError, ConfigError, ModelError, SampleErrors
+from evalscope.errors import APIStoppedError, ConfigError, ModelError, SampleErrors, ScoringError
 from evalscope.models.driver import Generation, ModelDriver, finish_reason, reasoning_text, response_text
 from evalscope.outputs import PredictionStore, RunDir, cache_key, write_json, write_jsonl
 from evalscope.plugins import Plugins, get_plugins
@@ -369,7 +369,11 @@ def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]
         **answer_details(record.get("response")),
     }
     if review["error"] is None:
-        score = scorer.score(review["completion"], sample)
+        try:
+            score = scorer.score(review["completion"], sample)
+        except ScoringError as exc:
+            review["error"] = f"scoring failed: {exc}"
+            return review
         review.update(
             prediction=score.prediction,
             gold=score.gold,
