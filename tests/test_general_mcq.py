@@ -140,7 +140,7 @@ def test_few_shot_without_a_dev_file_says_which_file_is_missing(tmp_path):
 
 
 def test_the_plugin_registers_and_passes_the_contract_kit(tmp_path):
-    scorers = ["general_mcq", "general_qa_exact_match", "general_qa_f1", "general_qa_rouge_l"]
+    scorers = ["general_mcq", "general_qa_exact_match", "general_qa_f1", "general_qa_rouge_l", "general_qa_judge"]
     check_plugin_registers("general", benchmarks=["general_mcq", "general_qa"], scorers=scorers)
     write(tmp_path / "s_val.csv", HEADER + "1,q?,a,b,c,d,A\n2,r?,a,b,c,d,D\n")
     check_benchmark(GeneralMCQ, options={"local_path": str(tmp_path)})

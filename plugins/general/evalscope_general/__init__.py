@@ -1,8 +1,7 @@
 """evalscope plugin: your own data without code, ``general_mcq`` and ``general_qa``, and their scorers.
 
-This module is imported at every start of evalscope, so it imports nothing heavy (``qa_metrics``
-imports only the standard library): the benchmark and scorer modules, and ``rouge-score``, load only
-when a run asks for them.
+This module is imported at every start of evalscope, so it imports nothing but ``evalscope``'s
+hook marker: the benchmark and scorer modules, and ``rouge-score``, load only when a run asks for them.
 """
 
 from __future__ import annotations
@@ -10,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from evalscope import hookimpl
-from evalscope_general.qa_metrics import METRICS as QA_METRICS
 
 __version__ = "0.1.0"
+
+QA_METRICS = ("exact_match", "f1", "rouge_l")  # general_qa's metrics, in the order reviews list them
 
 
 def general_mcq_benchmark(options: dict | None = None, seed: int = 42) -> Any:
@@ -48,6 +48,13 @@ def general_qa_scorer(metric: str) -> Any:
     return factory
 
 
+def general_qa_judge_scorer() -> Any:
+    """Build the ``general_qa_judge`` scorer (an LLM judge's grade; used with general_qa's ``judge`` option)."""
+    from evalscope_general.qa_scorer import GeneralQAJudgeScorer
+
+    return GeneralQAJudgeScorer()
+
+
 @hookimpl
 def register_benchmarks(register):
     """Register the benchmarks ``general_mcq`` and ``general_qa``."""
@@ -61,3 +68,4 @@ def register_scorers(register):
     register("general_mcq", general_mcq_scorer)
     for metric in QA_METRICS:
         register(f"general_qa_{metric}", general_qa_scorer(metric))
+    register("general_qa_judge", general_qa_judge_scorer)

@@ -16,6 +16,7 @@ from pydantic import field_validator
 
 from evalscope.benchmarks.base import Benchmark, BenchmarkOptions, Sample
 from evalscope.errors import ConfigError, DataError
+from evalscope_general.judge import Judge, JudgeOptions
 from evalscope_general.qa_metrics import METRICS
 from evalscope_general.rows import check_unique_ids, find_subset_files, folder_listing, read_rows, row_id, text_field
 
@@ -29,6 +30,7 @@ class GeneralQAOptions(BenchmarkOptions):
     local_path: str | None = None
     prompt_template: str = "{query}"
     metric: str = "f1"
+    judge: JudgeOptions | None = None
 
     @field_validator("prompt_template")
     @classmethod
@@ -47,9 +49,11 @@ class GeneralQAOptions(BenchmarkOptions):
 
 @dataclass
 class QASample(Sample):
-    """A question with the conversation that leads to it (``messages`` without the reference answer)."""
+    """A question with the conversation that leads to it (``messages`` without the reference answer),
+    and the judge that grades it when the ``judge`` option is given."""
 
     messages: list[dict[str, str]] = field(default_factory=list)
+    judge: Judge | None = field(default=None, compare=False, repr=False)
 
 
 class GeneralQA(Benchmark):
@@ -57,7 +61,8 @@ class GeneralQA(Benchmark):
 
     The prompt is the row's conversation: its ``system`` (else ``system_prompt``) and the question
     filled into ``prompt_template``, or the ``messages`` before the reference. ``metric`` picks the
-    report's score (``exact_match``, ``f1`` or ``rouge_l``); every review records all three.
+    report's score (``exact_match``, ``f1`` or ``rouge_l``); every review records all three. With
+    ``judge``, the scorer ``general_qa_judge`` grades each answer with that model instead.
     """
 
     name = NAME
@@ -66,6 +71,9 @@ class GeneralQA(Benchmark):
     def __init__(self, options: dict | None = None, seed: int = 42) -> None:
         super().__init__(options, seed)
         self.scorer = f"{NAME}_{self.options.metric}"
+        self.judge = Judge(self.options.judge) if self.options.judge is not None else None
+        if self.judge is not None:
+            self.scorer = f"{NAME}_judge"
         self.files = discover(self.options.local_path)
         self.subsets = sorted(self.files)
 
@@ -84,7 +92,10 @@ class GeneralQA(Benchmark):
 
     def load(self, subset: str) -> list[Sample]:
         """The questions of ``subset``'s file, in file order, each checked."""
-        return load_questions(self.files[subset])
+        samples = load_questions(self.files[subset])
+        for sample in samples:
+            sample.judge = self.judge
+        return samples
 
     def build_prompt(self, sample: Sample) -> dict:
         """The conversation up to the question, the question filled into ``prompt_template``."""

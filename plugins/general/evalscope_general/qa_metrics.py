@@ -15,6 +15,8 @@ import string
 from collections import Counter
 from typing import Any
 
+from evalscope_general import QA_METRICS
+
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 _CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
@@ -65,4 +67,4 @@ def rouge_l(answer: str, reference: str) -> float:
     return _rouge_scorer().score(reference, answer)["rougeL"].fmeasure
 
 
-METRICS = {"exact_match": exact_match, "f1": token_f1, "rouge_l": rouge_l}
+METRICS = dict(zip(QA_METRICS, (exact_match, token_f1, rouge_l)))
