@@ -39,7 +39,13 @@ CASES = [
     ("London", "B", "option text", True),
     ("**London.**", "B", "option text", True),
     ("The answer is A. Wait, no. The answer is B.", None, "answer phrase", False),
-    ("Answer: I think it is B", None, "none", False),
+    ("Answer: I don't know.", None, "none", False),
+    ("**Answer:** b", "B", "answer phrase", True),
+    ("The answer is (c).", "C", "answer phrase", False),
+    ("The answer is a city in England.", None, "none", False),
+    ("ANSWER: B", "B", "answer phrase", True),
+    ("The correct answer is **B. London**.", "B", "answer phrase", True),
+    ("Therefore, the final answer is \\(\\boxed{B}\\).", "B", "answer phrase", True),
     ("I am not sure which one is right.", None, "none", False),
     ("", None, "none", False),
     ("答案：B", "B", "answer phrase", True),
@@ -53,7 +59,7 @@ CASES = [
     ("B. London is the capital of the United Kingdom.", "B", "option line", True),
     ("The capital is in England.\n\nC. Berlin", "C", "option line", False),
     ("Option B is correct.", "B", "option word", True),
-    ("Option A is wrong. Option B is right.", None, "none", False),
+    ("Option A or option B, both could be right.", None, "none", False),
     # base models (continuing the few-shot pattern)
     (" B", "B", "lone letter", True),
     ("B\n\nQuestion: What is the capital of France?\nA. Paris\nB. Rome\nAnswer: A", "B", "lone letter", True),
@@ -68,9 +74,8 @@ CASES = [
         True,
     ),
     ("<think>The answer is B... or maybe C</think>The answer is C.", "C", "answer phrase", False),
-    ("<think>\nLet me check each option. Answer: B", None, "none", False),
+    ("<think>\nLet me check each option. A is Paris, the capital of France. B", None, "none", False),
     ("<think>London is the capital.</think>\n\n**B**", "B", "bold", True),
-    ("<think>It is London.</think>", None, "none", False),
 ]
 
 

@@ -16,7 +16,8 @@ first rule that finds anything decides:
 6. the whole reply is the text of exactly one option (``London``);
 7. a lone letter: a line holding only ``B``, ``(B)``, ``B.`` or ``B)``.
 
-Only capital letters count. Within rules 1-3, two different letters mean the answer is ambiguous
+Only capital letters count, except a small letter that ends an answer phrase's line (``Answer: b``,
+``The answer is (c).``). Within rules 1-3, two different letters mean the answer is ambiguous
 (wrong); rules 1 and 2 are declarations, so a letter outside the options there (``Answer: E`` with
 options A-D) is wrong, while the other rules skip letters that are not this question's options
 (``**I** think`` is not a choice).
@@ -47,6 +48,7 @@ _BOLD = re.compile(r"\*\*[ \t]*\(?([A-Z])(?:\)|\.|:)?(?:[ \t]+[^*\n]*)?\*\*")
 _OPTION_LINE = re.compile(r"^[ \t>#*_-]*\(?([A-Z])[).][ \t]+\S", re.MULTILINE)
 _OPTION_WORD = re.compile(r"(?<![A-Za-z])(?:[Oo]ption|[Cc]hoice)[ \t]+\(?([A-Z])\)?" + _LETTER_END)
 _LONE_LETTER = re.compile(r"^[ \t>#*_]*\(?([A-Z])[).]?[ \t*_]*$", re.MULTILINE)
+_ENDS_LINE = re.compile(r"[ \t).*_\]]*(?:\n|$)")
 _PUNCTUATION = re.compile(r"[\s" + re.escape(string.punctuation) + r"“”‘’。，：！？]+")
 
 
@@ -107,10 +109,14 @@ def _answer_phrase_letters(text: str, options: dict[str, str]) -> list[str]:
         if quoted:
             letters.append(quoted)
             continue
-        match = re.match(_GAP + r"([A-Z])" + r"(?P<after>[^\n]{0,2})", rest)
+        match = re.match(_GAP + r"([A-Za-z])" + r"(?P<after>[^\n]{0,2})", rest)
         if match is None:
             continue
         letter, after = match.group(1), match.group("after")
+        if letter.islower():
+            if not _ENDS_LINE.match(rest, match.end(1)):
+                continue  # "The answer is a city": an article, not a choice
+            letter = letter.upper()
         if after[:1].isalnum():
             continue  # a word, not a letter: "Answer: It is B", "The answer is Berlin"
         if letter not in options and after[:1] == " " and after[1:2].isalpha():
