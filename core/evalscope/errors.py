@@ -26,3 +26,11 @@ class DataError(EvalscopeError):
 
 class SampleErrors(EvalscopeError):
     """Some samples failed; they are recorded in the outputs and were not scored as correct."""
+
+
+def one_line(exc: BaseException) -> str:
+    """``TypeName: first line of the message`` of ``exc``, with registered secrets masked."""
+    from evalscope.utils.logger import redact
+
+    text = str(exc).strip().splitlines()
+    return redact(f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__)

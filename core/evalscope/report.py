@@ -1,4 +1,8 @@
-"""Reports: per-dataset aggregates of the reviews, and the summary table printed at the end."""
+"""Reports: per-dataset aggregates of the reviews, and the summary table printed at the end.
+
+A report counts apart the samples it could not score: ``errors`` (the model gave no answer) and
+``scoring_errors`` (the scorer raised on the answer); neither enters the score.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,16 @@ from typing import Any
 from evalscope.scorers.metrics import mean_with_ci
 
 
+def scored_values(reviews: list[dict[str, Any]]) -> list[float]:
+    """The scores of the reviews that have one: failed predictions and scoring errors have none."""
+    return [review["score"] for review in reviews if review.get("error") is None and not review.get("scoring_error")]
+
+
 def subset_result(subset: str, reviews: list[dict[str, Any]]) -> dict[str, Any]:
-    """Aggregate one subset's reviews; failed samples are counted apart, not scored."""
-    scored = [review["score"] for review in reviews if review.get("error") is None]
-    return {"name": subset, **mean_with_ci(scored), "errors": len(reviews) - len(scored)}
+    """Aggregate one subset's reviews; failed samples and scoring errors are counted apart, not scored."""
+    errors = sum(review.get("error") is not None for review in reviews)
+    scoring_errors = sum(bool(review.get("scoring_error")) for review in reviews)
+    return {"name": subset, **mean_with_ci(scored_values(reviews)), "errors": errors, "scoring_errors": scoring_errors}
 
 
 def build_report(
@@ -24,20 +34,24 @@ def build_report(
     """The report of one dataset: overall score with its uncertainty, and each subset's."""
     overall = mean_with_ci(values)
     errors = sum(subset["errors"] for subset in subsets)
+    scoring_errors = sum(subset["scoring_errors"] for subset in subsets)
     return {
         "name": f"{model_id}@{dataset}",
         "model_name": model_id,
         "dataset_name": dataset,
         "score": overall["score"],
-        "metrics": [{"name": metric, **overall, "errors": errors, "subsets": subsets}],
+        "metrics": [
+            {"name": metric, **overall, "errors": errors, "scoring_errors": scoring_errors, "subsets": subsets}
+        ],
         "errors": errors,
+        "scoring_errors": scoring_errors,
         "usage": usage,
     }
 
 
 def summary_table(reports: list[dict[str, Any]]) -> str:
     """A plain-text table of every report: one row per dataset and subset."""
-    header = ["Model", "Dataset", "Metric", "Subset", "Num", "Score", "95% CI", "Errors"]
+    header = ["Model", "Dataset", "Metric", "Subset", "Num", "Score", "95% CI", "Errors", "Scoring errors"]
     rows = []
     for report in reports:
         for metric in report["metrics"]:
@@ -64,4 +78,5 @@ def _row(report: dict[str, Any], metric: str, result: dict[str, Any]) -> list[st
         "n/a" if result["score"] is None else f"{result['score']:.4f}",
         "n/a" if result["score"] is None else f"[{result['ci_low']:.4f}, {result['ci_high']:.4f}]",
         str(result["errors"]),
+        str(result.get("scoring_errors", 0)),
     ]

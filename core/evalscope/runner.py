@@ -16,12 +16,12 @@ from typing import Any
 from evalscope.benchmarks.base import Benchmark, Sample
 from evalscope.builtins.models import OPENAI_API_MODEL
 from evalscope.config import API_EVAL_TYPES, TaskConfig
-from evalscope.errors import ConfigError, ModelError, SampleErrors
+from evalscope.errors import ConfigError, ModelError, SampleErrors, one_line
 from evalscope.models.driver import Generation, ModelDriver, response_text
 from evalscope.outputs import PredictionStore, RunDir, cache_key, write_json, write_jsonl
 from evalscope.plugins import Plugins, get_plugins
-from evalscope.report import build_report, subset_result, summary_table
-from evalscope.scorers.base import Scorer
+from evalscope.report import build_report, scored_values, subset_result, summary_table
+from evalscope.scorers.base import Score, Scorer
 from evalscope.utils.logger import add_file_handler, add_secret, get_logger
 from evalscope.utils.secrets import secret_values, url_secrets
 
@@ -81,12 +81,9 @@ class Runner:
         table = summary_table(list(reports.values()))
         print(table, flush=True)
         logger.info(f"reports written to {run_dir.root / 'reports'}")
-        errors = sum(report["errors"] for report in reports.values())
-        if errors and not config.ignore_errors:
-            raise SampleErrors(
-                f"{errors} samples failed (see 'error' in {run_dir.root / 'predictions'}); "
-                f"rerun with --use-cache {run_dir.root} to retry only them, or pass --ignore-errors"
-            )
+        problem = unscored_samples_problem(list(reports.values()), run_dir)
+        if problem and not config.ignore_errors:
+            raise SampleErrors(problem)
         return reports
 
     def _build_jobs(self, plugins: Plugins) -> list[BenchmarkJob]:
@@ -190,8 +187,9 @@ class Runner:
             records = await self._predict(job, subset, samples, driver, run_dir)
             reviews = [score_sample(job.scorer, sample, records[sample.id]) for sample in samples]
             write_jsonl(run_dir.reviews_path(self.model_id, job.name, subset), reviews)
+            warn_scoring_errors(f"{job.name}/{subset}", job.benchmark.scorer, reviews)
             subsets.append(subset_result(subset, reviews))
-            values.extend(review["score"] for review in reviews if review["error"] is None)
+            values.extend(scored_values(reviews))
             for record in records.values():
                 for key, count in ((record.get("response") or {}).get("usage") or {}).items():
                     if key in usage and isinstance(count, int):
@@ -286,6 +284,35 @@ def model_identity(config: TaskConfig, model_id: str, model: Any) -> dict[str, A
     return identity
 
 
+def warn_scoring_errors(where: str, scorer_name: str, reviews: list[dict[str, Any]]) -> None:
+    """Log one warning when the scorer could not score some of ``where``'s samples."""
+    failed = [review for review in reviews if review["scoring_error"]]
+    if failed:
+        first = failed[0]
+        logger.warning(
+            f"{where}: scorer {scorer_name!r} failed on {len(failed)} of {len(reviews)} samples "
+            f"(sample {first['sample_id']}: {first['scoring_error']}); they are counted as scoring_errors, not scored"
+        )
+
+
+def unscored_samples_problem(reports: list[dict[str, Any]], run_dir: RunDir) -> str | None:
+    """Why the run should exit non-zero: samples that failed or could not be scored; None if all were scored."""
+    errors = sum(report["errors"] for report in reports)
+    scoring_errors = sum(report["scoring_errors"] for report in reports)
+    problems = []
+    if errors:
+        problems.append(
+            f"{errors} samples failed (see 'error' in {run_dir.root / 'predictions'}); "
+            f"rerun with --use-cache {run_dir.root} to retry only them"
+        )
+    if scoring_errors:
+        problems.append(
+            f"the scorer failed on {scoring_errors} samples (see 'scoring_error' in {run_dir.root / 'reviews'}); "
+            f"once it is fixed, --use-cache {run_dir.root} scores them again without asking the model"
+        )
+    return "; ".join(problems) + ", or pass --ignore-errors" if problems else None
+
+
 def apply_limit(samples: list[Sample], limit: int | float | None) -> list[Sample]:
     """The first ``limit`` samples (a count, or a fraction of them rounded up)."""
     if limit is None:
@@ -310,7 +337,11 @@ def prediction_record(model_id: str, sample: Sample, prompt: dict, key: str, gen
 
 
 def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]:
-    """The review of one sample: what was extracted, the gold answer and the score."""
+    """The review of one sample: what was extracted, the gold answer and the score.
+
+    A scorer that raises (or returns something other than a ``Score``) does not stop the run:
+    the review keeps the completion, records the reason in ``scoring_error`` and has no score.
+    """
     review: dict[str, Any] = {
         "sample_id": sample.id,
         "input": sample.input,
@@ -322,14 +353,33 @@ def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]
         "correct": False,
         "explanation": None,
         "error": record.get("error"),
+        "scoring_error": None,
     }
-    if review["error"] is None:
+    if review["error"] is not None:
+        return review
+    try:
         score = scorer.score(review["completion"], sample)
-        review.update(
-            prediction=score.prediction,
-            gold=score.gold,
-            score=score.value,
-            correct=score.value == 1.0,
-            explanation=score.explanation,
-        )
+        problem = score_problem(score)
+    except Exception as exc:
+        problem = one_line(exc)
+    if problem is not None:
+        review.update(score=None, correct=None, scoring_error=problem)
+        return review
+    review.update(
+        prediction=score.prediction,
+        gold=score.gold,
+        score=score.value,
+        correct=score.value == 1.0,
+        explanation=score.explanation,
+    )
     return review
+
+
+def score_problem(score: Any) -> str | None:
+    """Say what is wrong with a scorer's result, or None if it is a ``Score`` with a number in [0, 1]."""
+    if not isinstance(score, Score):
+        return f"the scorer returned {type(score).__name__}, expected a Score"
+    value = score.value
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        return f"the scorer returned a Score whose value is {value!r}, expected a number in [0, 1]"
+    return None
