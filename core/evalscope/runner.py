@@ -11,6 +11,7 @@ import math
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from evalscope.benchmarks.base import Benchmark, Sample
@@ -21,6 +22,7 @@ from evalscope.models.driver import Generation, ModelDriver, response_text
 from evalscope.outputs import PredictionStore, RunDir, cache_key, write_json, write_jsonl
 from evalscope.plugins import Plugins, get_plugins
 from evalscope.report import build_report, scored_values, subset_result, summary_table
+from evalscope.resume import RunFolder, evaluated, open_run_folder, with_saved_config
 from evalscope.scorers.base import Score, Scorer
 from evalscope.utils.logger import add_file_handler, add_secret, get_logger
 from evalscope.utils.secrets import secret_values, url_secrets
@@ -51,10 +53,11 @@ class Runner:
     """Runs one ``TaskConfig`` from start to report."""
 
     def __init__(self, config: TaskConfig) -> None:
-        self.config = config
+        self.config = config = with_saved_config(config)
         self.model_id = config.resolved_model_id()
         self.model_identity: dict[str, Any] = {}
         self.run_dir: RunDir | None = None
+        self.folder: RunFolder | None = None
 
     def run(self) -> dict[str, dict[str, Any]]:
         """Validate everything, then evaluate each dataset in turn."""
@@ -68,9 +71,12 @@ class Runner:
         self.model_identity = model_identity(config, self.model_id, model)
         driver = ModelDriver(model, self.model_id, config.eval_batch_size)
 
-        self.run_dir = run_dir = RunDir.create(config.work_dir, config.no_timestamp, config.use_cache)
-        self._write_config(run_dir)
+        self.folder = folder = open_run_folder(config, evaluated(config, self.model_identity))
+        self.run_dir = run_dir = folder.run_dir
+        self._write_config(folder.config_path)
         handler = add_file_handler(str(run_dir.log_path))
+        if folder.notice:
+            logger.warning(folder.notice)
         logger.info(f"evaluating {self.model_id!r} on {', '.join(job.name for job in jobs)}; outputs: {run_dir.root}")
         try:
             reports = asyncio.run(self._run_jobs(jobs, driver, run_dir))
@@ -80,6 +86,8 @@ class Runner:
 
         table = summary_table(list(reports.values()))
         print(table, flush=True)
+        if folder.notice:
+            print(folder.notice[0].upper() + folder.notice[1:], flush=True)
         logger.info(f"reports written to {run_dir.root / 'reports'}")
         problem = unscored_samples_problem(list(reports.values()), run_dir)
         if problem and not config.ignore_errors:
@@ -163,12 +171,12 @@ class Runner:
                 f"model {name!r} (plugin {registration.plugin!r}) failed to start: {type(exc).__name__}: {exc}"
             ) from exc
 
-    def _write_config(self, run_dir: RunDir) -> None:
+    def _write_config(self, path: Path) -> None:
         import yaml
 
         data = self.config.safe_dict()
         data["model_id"] = self.model_id
-        run_dir.config_path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
     async def _run_jobs(self, jobs: list[BenchmarkJob], driver: ModelDriver, run_dir: RunDir):
         reports: dict[str, dict[str, Any]] = {}
@@ -202,10 +210,15 @@ class Runner:
         self, job: BenchmarkJob, subset: str, samples: list[Sample], driver: ModelDriver, run_dir: RunDir
     ) -> dict[str, dict[str, Any]]:
         infer_cfg = dict(self.config.generation_config)
+        cache_from = self.folder.cache_from if self.folder is not None else None
         store = PredictionStore(
-            run_dir.predictions_path(self.model_id, job.name, subset), resume=bool(self.config.use_cache)
+            run_dir.predictions_path(self.model_id, job.name, subset),
+            resume=bool(self.config.use_cache) and cache_from is None,
         )
-        previous = store.load()
+        if cache_from is None:
+            previous = store.load()
+        else:  # a resume that changed what is evaluated: read the old folder, copy what it reuses
+            previous = PredictionStore(cache_from.predictions_path(self.model_id, job.name, subset), resume=True).load()
         records: dict[str, dict[str, Any]] = {}
         pending: list[tuple[Sample, dict, str | None]] = []
         for sample in samples:
@@ -215,12 +228,15 @@ class Runner:
             key = cache_key(self.model_identity, prompt, infer_cfg) if cached is not None else None
             if cached is not None and cached.get("cache_key") == key:
                 records[sample.id] = cached
+                if cache_from is not None:
+                    store.append(cached)
             else:
                 pending.append((sample, prompt, key))
         logger.info(
             f"{job.name}/{subset}: {len(samples)} samples, {len(records)} from cache, {len(pending)} to predict"
         )
         if not pending:
+            store.close()
             return records
 
         from tqdm import tqdm
