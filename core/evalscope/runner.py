@@ -7,6 +7,7 @@ sample id and a digest of what produced it, so a killed run resumes where it sto
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import os
 import time
@@ -17,7 +18,8 @@ from typing import Any
 from evalscope.benchmarks.base import Benchmark, Sample
 from evalscope.builtins.models import OPENAI_API_MODEL
 from evalscope.config import API_EVAL_TYPES, TaskConfig
-from evalscope.errors import ConfigError, ModelError, SampleErrors, one_line
+from evalscope.errors import ConfigError, EvalscopeError, ModelError, SampleErrors, one_line
+from evalscope.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
 from evalscope.models.driver import Generation, ModelDriver, response_text
 from evalscope.outputs import PredictionStore, RunDir, cache_key, write_json, write_jsonl
 from evalscope.plugins import Plugins, get_plugins
@@ -58,6 +60,7 @@ class Runner:
         self.model_identity: dict[str, Any] = {}
         self.run_dir: RunDir | None = None
         self.folder: RunFolder | None = None
+        self.ctrl_c = CtrlC()
 
     def run(self) -> dict[str, dict[str, Any]]:
         """Validate everything, then evaluate each dataset in turn."""
@@ -72,17 +75,28 @@ class Runner:
         driver = ModelDriver(model, self.model_id, config.eval_batch_size)
 
         self.folder = folder = open_run_folder(config, evaluated(config, self.model_identity))
-        self.run_dir = run_dir = folder.run_dir
+        self.run_dir = folder.run_dir
         self._write_config(folder.config_path)
-        handler = add_file_handler(str(run_dir.log_path))
-        if folder.notice:
-            logger.warning(folder.notice)
-        logger.info(f"evaluating {self.model_id!r} on {', '.join(job.name for job in jobs)}; outputs: {run_dir.root}")
+        handler = add_file_handler(str(folder.run_dir.log_path))
         try:
-            reports = asyncio.run(self._run_jobs(jobs, driver, run_dir))
+            return self._evaluate(jobs, driver, folder)
+        except BaseException as exc:
+            log_stop_reason(handler, exc, self.ctrl_c.requested, folder.run_dir)
+            raise
         finally:
             logger.removeHandler(handler)
             handler.close()
+
+    def _evaluate(self, jobs: list[BenchmarkJob], driver: ModelDriver, folder: RunFolder) -> dict[str, dict[str, Any]]:
+        run_dir = folder.run_dir
+        if folder.notice:
+            logger.warning(folder.notice)
+        logger.info(f"evaluating {self.model_id!r} on {', '.join(job.name for job in jobs)}; outputs: {run_dir.root}")
+        with self.ctrl_c:
+            try:
+                reports = asyncio.run(self._run_jobs(jobs, driver, run_dir))
+            except StopRequested:
+                raise KeyboardInterrupt(STOPPED_AFTER_BATCH) from None
 
         table = summary_table(list(reports.values()))
         print(table, flush=True)
@@ -90,7 +104,7 @@ class Runner:
             print(folder.notice[0].upper() + folder.notice[1:], flush=True)
         logger.info(f"reports written to {run_dir.root / 'reports'}")
         problem = unscored_samples_problem(list(reports.values()), run_dir)
-        if problem and not config.ignore_errors:
+        if problem and not self.config.ignore_errors:
             raise SampleErrors(problem)
         return reports
 
@@ -209,6 +223,7 @@ class Runner:
     async def _predict(
         self, job: BenchmarkJob, subset: str, samples: list[Sample], driver: ModelDriver, run_dir: RunDir
     ) -> dict[str, dict[str, Any]]:
+        self.ctrl_c.check()
         infer_cfg = dict(self.config.generation_config)
         cache_from = self.folder.cache_from if self.folder is not None else None
         store = PredictionStore(
@@ -247,6 +262,8 @@ class Runner:
 
         async def worker() -> None:
             for batch_number, batch in next_batch:
+                if self.ctrl_c.requested:
+                    return
                 prompts = [prompt for _, prompt, _ in batch]
                 origin_inputs = [{**prompt, "raw": sample.raw, "index": sample.id} for sample, prompt, _ in batch]
                 label = f"batch {batch_number} (samples {batch[0][0].id}..{batch[-1][0].id})"
@@ -271,6 +288,7 @@ class Runner:
             await asyncio.gather(*still_running, return_exceptions=True)
             for task in done:
                 task.result()
+            self.ctrl_c.check()
         finally:
             for task in tasks:
                 task.cancel()
@@ -298,6 +316,20 @@ def model_identity(config: TaskConfig, model_id: str, model: Any) -> dict[str, A
             model_args=redact_mapping(config.model_args),
         )
     return identity
+
+
+def log_stop_reason(handler: logging.Handler, exc: BaseException, ctrl_c_pressed: bool, run_dir: RunDir) -> None:
+    """Write why the run stopped into the run's log file (the terminal hears it from the caller)."""
+    if isinstance(exc, KeyboardInterrupt):
+        how = str(exc) or ("aborted by a second Ctrl-C" if ctrl_c_pressed else "interrupted (Ctrl-C)")
+        reason = f"run {how}; finished predictions are kept; resume with --use-cache {run_dir.root}"
+    elif isinstance(exc, SampleErrors):
+        reason = f"run finished with unscored samples: {exc}"
+    elif isinstance(exc, EvalscopeError):
+        reason = f"run failed: {exc}"
+    else:
+        reason = f"run failed: unexpected {one_line(exc)}"
+    handler.handle(logger.makeRecord(logger.name, logging.ERROR, __file__, 0, reason, None, None))
 
 
 def warn_scoring_errors(where: str, scorer_name: str, reviews: list[dict[str, Any]]) -> None:
