@@ -23,6 +23,7 @@ from evalscope.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
 from evalscope.models.driver import Generation, ModelDriver, response_text
 from evalscope.outputs import PredictionStore, RunDir, cache_key, write_json, write_jsonl
 from evalscope.plugins import Plugins, get_plugins
+from evalscope.provenance import provenance, software
 from evalscope.report import build_report, scored_values, subset_result, summary_table
 from evalscope.resume import RunFolder, evaluated, open_run_folder, with_saved_config
 from evalscope.scorers.base import Score, Scorer
@@ -61,6 +62,7 @@ class Runner:
         self.run_dir: RunDir | None = None
         self.folder: RunFolder | None = None
         self.ctrl_c = CtrlC()
+        self.software: dict[str, Any] = {}
 
     def run(self) -> dict[str, dict[str, Any]]:
         """Validate everything, then evaluate each dataset in turn."""
@@ -69,6 +71,7 @@ class Runner:
         for secret in (*secret_values(config.model_args), *url_secrets(config.api_url or "")):
             add_secret(secret)
         plugins = get_plugins()
+        self.software = software(plugins.infos)
         jobs = self._build_jobs(plugins)
         model = self._build_model(plugins)
         self.model_identity = model_identity(config, self.model_id, model)
@@ -201,7 +204,12 @@ class Runner:
             await driver.aclose()
         return reports
 
+    def _generation_config(self, job: BenchmarkJob) -> dict[str, Any]:
+        """The generation config sent to the model for ``job`` (recorded as such in its report's provenance)."""
+        return dict(self.config.generation_config)
+
     async def _run_benchmark(self, job: BenchmarkJob, driver: ModelDriver, run_dir: RunDir) -> dict[str, Any]:
+        started = time.time()
         subsets, values = [], []
         usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
         for subset in job.benchmark.subset_list():
@@ -217,6 +225,18 @@ class Runner:
                     if key in usage and isinstance(count, int):
                         usage[key] += count
         report = build_report(self.model_id, job.name, job.scorer.metric, subsets, values, usage)
+        report["provenance"] = provenance(
+            started=started,
+            finished=time.time(),
+            software=self.software,
+            model=self.model_identity,
+            generation_config=self._generation_config(job),
+            dataset_options=options_dict(job.benchmark.options),
+            limit=self.config.limit,
+            seed=self.config.seed,
+            resumed_from=self.config.use_cache,
+            subsets=subsets,
+        )
         write_json(run_dir.report_path(self.model_id, job.name), report)
         return report
 
@@ -224,7 +244,7 @@ class Runner:
         self, job: BenchmarkJob, subset: str, samples: list[Sample], driver: ModelDriver, run_dir: RunDir
     ) -> dict[str, dict[str, Any]]:
         self.ctrl_c.check()
-        infer_cfg = dict(self.config.generation_config)
+        infer_cfg = self._generation_config(job)
         cache_from = self.folder.cache_from if self.folder is not None else None
         store = PredictionStore(
             run_dir.predictions_path(self.model_id, job.name, subset),
@@ -359,6 +379,13 @@ def unscored_samples_problem(reports: list[dict[str, Any]], run_dir: RunDir) -> 
             f"once it is fixed, --use-cache {run_dir.root} scores them again without asking the model"
         )
     return "; ".join(problems) + ", or pass --ignore-errors" if problems else None
+
+
+def options_dict(options: Any) -> dict[str, Any]:
+    """A benchmark's validated options as plain data (defaults included)."""
+    if hasattr(options, "model_dump"):
+        return options.model_dump(mode="json")
+    return dict(getattr(options, "__dict__", {}))
 
 
 def apply_limit(samples: list[Sample], limit: int | float | None) -> list[Sample]:
