@@ -157,3 +157,29 @@ def test_a_custom_model_resumes_from_python_and_the_cli_says_it_cannot_rebuild_i
         f"be rebuilt from the folder; from Python, pass the model again: "
         f"run_task(TaskConfig(use_cache={str(tmp_path)!r}, model=<your model>))"
     ]
+
+
+def test_a_resume_with_another_model_plugin_names_the_outputs_after_it(run_cli, tmp_path):
+    out = tmp_path / "run"
+    assert run_cli(*QUIZ, "--work-dir", str(out)).returncode == 0
+    resumed = run_cli("--use-cache", str(out), "--model-plugin", "dummy")
+    assert resumed.returncode == 0, resumed.stderr
+    [new] = [path for path in tmp_path.iterdir() if path != out]
+    assert [path.name for path in (new / "reports").iterdir()] == ["dummy"]  # not the old model's id
+    assert "| dummy | quiz" in resumed.stdout
+
+
+def test_an_api_server_that_moved_keeps_its_cache_and_its_folder(run_cli, tmp_path):
+    answers = dict(QUESTIONS)
+    with FakeOpenAIServer(answers=answers) as old_server, FakeOpenAIServer(answers=answers) as new_server:
+        old_server.add_fault("status", match="3*3?", times=None, status=500)
+        args = ["--model", "qwen-test", "--eval-type", "openai_api", "--datasets", "quiz", "--retries", "0"]
+        first = run_cli(*args, "--api-url", old_server.base_url, "--work-dir", str(tmp_path), "--no-timestamp")
+        assert first.returncode == 1
+
+        resumed = run_cli("--use-cache", str(tmp_path), "--api-url", new_server.base_url)
+
+        assert resumed.returncode == 0, resumed.stderr
+        assert new_server.stats.requests == 1  # only the failed sample
+    assert (tmp_path / "configs" / "task_config.resume-1.yaml").is_file()
+    assert "a new run folder" not in resumed.stdout

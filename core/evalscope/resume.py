@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalscope.config import TaskConfig
+from evalscope.config import API_EVAL_TYPES, TaskConfig
 from evalscope.errors import ConfigError
 from evalscope.outputs import RunDir, cache_key
 from evalscope.utils.logger import get_logger
@@ -26,7 +26,7 @@ logger = get_logger()
 
 EVALUATED_FILE = "evaluated.json"
 EVALUATION_FIELDS = ("datasets", "dataset_args", "generation_config", "limit", "seed")
-# Fields that choose the kind of model: giving any of them now lets the saved eval_type be inferred again.
+# Fields that choose the model: a custom model's folder needs one of them to resume.
 MODEL_CHOICE_FIELDS = ("model", "model_plugin", "api_url", "eval_type")
 
 
@@ -53,9 +53,37 @@ def with_saved_config(config: TaskConfig) -> TaskConfig:
             f"use_cache: {', '.join(unsaved)} not saved in {folder} (secrets never are); "
             "give them again if the model needs them"
         )
-    if any(name in given for name in MODEL_CHOICE_FIELDS):
-        saved.pop("eval_type", None)
+    if "model_id" not in given and _names_another_model(saved, placeholder, given):
+        saved.pop("model_id", None)  # the saved one was derived from the old model: derive it again
+    if "eval_type" not in given:
+        _infer_eval_type_again(saved, given)
     return TaskConfig(**{**saved, **given})
+
+
+def _names_another_model(saved: dict[str, Any], placeholder: Any, given: dict[str, Any]) -> bool:
+    if "model_plugin" in given and given["model_plugin"] != saved.get("model_plugin"):
+        return True
+    if "model" not in given:
+        return False
+    model = given["model"]
+    if model is None or isinstance(model, str):
+        return model != placeholder
+    return placeholder != f"<{type(model).__name__} instance>"
+
+
+def _infer_eval_type_again(saved: dict[str, Any], given: dict[str, Any]) -> None:
+    """Drop the saved ``eval_type`` when the fields given now choose another kind of model."""
+    model = given.get("model")
+    if model is not None and not isinstance(model, str):
+        kind = "custom"
+    elif given.get("model_plugin"):
+        kind = "plugin"
+    elif isinstance(model, str) or "api_url" in given:
+        kind = "api"
+    else:
+        return
+    if kind != saved.get("eval_type") and not (kind == "api" and saved.get("eval_type") in API_EVAL_TYPES):
+        saved.pop("eval_type", None)
 
 
 def existing_run_folder(use_cache: str) -> Path:
