@@ -110,3 +110,28 @@ def test_a_failed_run_writes_its_reason_into_the_log(run_cli, tmp_path):
     reason = "model 'echo-answer' raised on batch 3 (samples 3..3): RuntimeError: the GPU caught fire"
     assert f"evalscope: error: {reason}" in result.stderr
     assert f"ERROR - run failed: {reason}" in (tmp_path / "logs" / "eval_log.log").read_text()
+
+
+def test_first_ctrl_c_lets_the_api_requests_in_flight_finish_and_stores_them(tmp_path):
+    from evalscope_echo_quiz import QUESTIONS
+    from openai_server import FakeOpenAIServer
+
+    with FakeOpenAIServer(answers=dict(QUESTIONS)) as server:
+        server.latency = 2.0  # long enough for the signal to arrive while both requests are at the server
+        process = subprocess.Popen(
+            [sys.executable, "-m", "evalscope", "--model", "qwen-test", "--api-url", server.base_url]
+            + ["--datasets", "quiz", "--eval-batch-size", "2", "--work-dir", str(tmp_path), "--no-timestamp"],
+            env={**os.environ, "EVALSCOPE_API_KEY": "EMPTY"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        while server.stats.requests < 2:
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=300)
+
+        assert process.returncode == 130 and FIRST_PRESS in stderr
+        assert server.stats.requests == 2  # no request was started after Ctrl-C
+    assert len(sample_ids(tmp_path / "predictions" / "qwen-test" / "quiz_main.jsonl")) == 2  # both answers kept
