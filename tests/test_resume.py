@@ -183,3 +183,14 @@ def test_an_api_server_that_moved_keeps_its_cache_and_its_folder(run_cli, tmp_pa
         assert new_server.stats.requests == 1  # only the failed sample
     assert (tmp_path / "configs" / "task_config.resume-1.yaml").is_file()
     assert "a new run folder" not in resumed.stdout
+
+
+def test_a_folder_without_a_record_of_what_it_evaluated_is_never_overwritten(run_cli, tmp_path):
+    out = tmp_path / "run"
+    assert run_cli(*QUIZ, "--work-dir", str(out)).returncode == 0
+    (out / "configs" / "evaluated.json").unlink()  # as in a folder written before the record existed
+    before = folder_bytes(out, "configs", "reports", "reviews", "predictions")
+    resumed = run_cli("--use-cache", str(out))
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{out} has no record of what it evaluated (configs/evaluated.json), so it writes" in resumed.stdout
+    assert folder_bytes(out, "configs", "reports", "reviews", "predictions") == before

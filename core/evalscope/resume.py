@@ -136,11 +136,8 @@ def evaluated(config: TaskConfig, model_identity: dict[str, Any]) -> dict[str, A
     }
 
 
-def changed_fields(before: dict[str, Any] | None, now: dict[str, Any]) -> list[str]:
-    """The evaluation fields in which ``now`` differs from ``before`` (every one when ``before`` is unknown)."""
-    names = ("model", *EVALUATION_FIELDS)
-    if before is None:
-        return list(names)
+def changed_fields(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """The evaluation fields in which ``now`` differs from ``before``."""
     changed = ["model"] if before.get("model_key") != now["model_key"] else []
     return changed + [name for name in EVALUATION_FIELDS if before.get(name) != now[name]]
 
@@ -162,14 +159,20 @@ def open_run_folder(config: TaskConfig, evaluation: dict[str, Any]) -> RunFolder
         _write_evaluated(run_dir, evaluation)
         return RunFolder(run_dir, run_dir.config_path)
     old = RunDir(existing_run_folder(config.use_cache))
-    changes = changed_fields(_read_evaluated(old), evaluation)
-    if not changes:
+    before = _read_evaluated(old)
+    changes = changed_fields(before, evaluation) if before is not None else None
+    if changes == []:
         return RunFolder(old, _next_resume_config_path(old))
     new = RunDir.create(str(old.root.parent), no_timestamp=False)
     _write_evaluated(new, evaluation)
+    why = (
+        f"this resume changes what {old.root} evaluated ({', '.join(changes)})"
+        if changes
+        else f"{old.root} has no record of what it evaluated (configs/{EVALUATED_FILE})"
+    )
     notice = (
-        f"this resume changes what {old.root} evaluated ({', '.join(changes)}), so it writes a new run folder "
-        f"{new.root}, reusing the matching predictions; {old.root} is left as it was"
+        f"{why}, so it writes a new run folder {new.root}, reusing the matching predictions; "
+        f"{old.root} is left as it was"
     )
     return RunFolder(new, new.config_path, cache_from=old, notice=notice)
 
