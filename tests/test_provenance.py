@@ -49,10 +49,11 @@ def test_a_report_records_what_produced_it(run_cli, tmp_path):
         "api_mode": None,
         "model_args": {"checkpoint": "a", "api_key": "***"},
     }
-    assert quiz["generation_config"] == {"temperature": 0.5}
+    # the generation config as sent: the benchmark's defaults, overridden by the flag, with the run's seed
+    assert quiz["generation_config"] == {"do_sample": False, "temperature": 0.5, "seed": 7}
     assert quiz["dataset_options"] == {"subset_list": None, "system_prompt": "Be brief."}
     assert (quiz["limit"], quiz["seed"], quiz["resumed_from"]) == (4, 7, None)
-    assert quiz["counts"] == {"n": 4, "scored": 4, "errors": 0, "scoring_errors": 0}
+    assert quiz["counts"] == {"n": 4, "scored": 4, "errors": 0, "scoring_errors": 0, "truncated": 0}
 
 
 def test_a_resumed_report_names_the_folder_it_resumed_and_counts_failures(run_cli, tmp_path):
@@ -60,13 +61,13 @@ def test_a_resumed_report_names_the_folder_it_resumed_and_counts_failures(run_cl
     args = ["--model-plugin", "echo-answer", "--datasets", "quiz", "--work-dir", str(out), "--no-timestamp"]
     assert run_cli(*args, "--model-args", "mode=raise", "--ignore-errors").returncode == 0
     failed = json.loads((out / "reports" / "echo-answer" / "quiz.json").read_text())["provenance"]
-    assert failed["counts"] == {"n": 5, "scored": 4, "errors": 1, "scoring_errors": 0}
+    assert failed["counts"] == {"n": 5, "scored": 4, "errors": 1, "scoring_errors": 0, "truncated": 0}
 
     assert run_cli("--use-cache", str(out), "--model-args", "{}").returncode == 0
     [resumed_dir] = [path for path in tmp_path.iterdir() if path != out]
     resumed = json.loads((resumed_dir / "reports" / "echo-answer" / "quiz.json").read_text())["provenance"]
     assert resumed["resumed_from"] == str(out)
-    assert resumed["counts"] == {"n": 5, "scored": 5, "errors": 0, "scoring_errors": 0}
+    assert resumed["counts"] == {"n": 5, "scored": 5, "errors": 0, "scoring_errors": 0, "truncated": 0}
 
 
 def test_dataset_options_are_recorded_as_used_with_their_defaults(run_cli, tmp_path):
@@ -78,3 +79,24 @@ def test_dataset_options_are_recorded_as_used_with_their_defaults(run_cli, tmp_p
     assert (
         options["dataset_hub"] == "local" and options["few_shot_random"] is False
     )  # defaults, not only what was given
+
+
+def test_the_counts_include_answers_that_hit_max_tokens(tmp_path):
+    from evalscope_echo_quiz import QUESTIONS
+    from openai_server import FakeOpenAIServer
+
+    from evalscope import TaskConfig, run_task
+
+    answers = {**dict(QUESTIONS), "Capital of France?": "Paris is the capital", "Sky colour?": "blue most days"}
+    with FakeOpenAIServer(answers=answers) as server:
+        config = TaskConfig(
+            model="qwen-test",
+            api_url=server.base_url,
+            api_key="EMPTY",
+            datasets=["quiz"],
+            generation_config={"max_new_tokens": 2},
+            work_dir=str(tmp_path),
+        )
+        report = run_task(config)["quiz"]
+    assert report["provenance"]["counts"] == {"n": 5, "scored": 5, "errors": 0, "scoring_errors": 0, "truncated": 2}
+    assert report["provenance"]["generation_config"]["max_new_tokens"] == 2

@@ -28,6 +28,10 @@ class SampleErrors(EvalscopeError):
     """Some samples failed; they are recorded in the outputs and were not scored as correct."""
 
 
+class APIStoppedError(ModelError):
+    """An API that had answered stopped answering mid-run; the runner adds what was kept and how to resume."""
+
+
 def one_line(exc: BaseException) -> str:
     """``TypeName: first line of the message`` of ``exc``, with registered secrets masked."""
     from evalscope.utils.logger import redact

@@ -23,14 +23,21 @@ def software(plugin_infos: list[Any]) -> dict[str, Any]:
 
 
 def sample_counts(subsets: list[dict[str, Any]]) -> dict[str, int]:
-    """The samples a report covers (``n``), how many were scored, failed (``errors``) or not scorable.
+    """The samples a report covers (``n``): how many were scored, failed (``errors``) or not scorable
+    (``scoring_errors``), and how many scored answers hit ``max_tokens`` (``truncated``).
 
     The one place where a new per-sample count joins the provenance.
     """
     scored = sum(subset["num"] for subset in subsets)
     errors = sum(subset["errors"] for subset in subsets)
     scoring_errors = sum(subset["scoring_errors"] for subset in subsets)
-    return {"n": scored + errors + scoring_errors, "scored": scored, "errors": errors, "scoring_errors": scoring_errors}
+    return {
+        "n": scored + errors + scoring_errors,
+        "scored": scored,
+        "errors": errors,
+        "scoring_errors": scoring_errors,
+        "truncated": sum(subset["truncated"] for subset in subsets),
+    }
 
 
 def provenance(

@@ -18,17 +18,25 @@ from typing import Any
 from evalscope.benchmarks.base import Benchmark, Sample
 from evalscope.builtins.models import OPENAI_API_MODEL
 from evalscope.config import API_EVAL_TYPES, TaskConfig
-from evalscope.errors import ConfigError, EvalscopeError, ModelError, SampleErrors, one_line
+from evalscope.errors import APIStoppedError, ConfigError, EvalscopeError, ModelError, SampleErrors, one_line
 from evalscope.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
-from evalscope.models.driver import Generation, ModelDriver, response_text
+from evalscope.models.driver import Generation, ModelDriver, finish_reason, reasoning_text, response_text
 from evalscope.outputs import PredictionStore, RunDir, cache_key, write_json, write_jsonl
 from evalscope.plugins import Plugins, get_plugins
 from evalscope.provenance import provenance, software
-from evalscope.report import build_report, scored_values, subset_result, summary_table
+from evalscope.report import (
+    build_report,
+    response_summary,
+    scored_values,
+    served_models,
+    subset_result,
+    summary_table,
+    truncation_warning,
+)
 from evalscope.resume import RunFolder, evaluated, open_run_folder, with_saved_config
 from evalscope.scorers.base import Score, Scorer
 from evalscope.utils.logger import add_file_handler, add_secret, get_logger
-from evalscope.utils.secrets import secret_values, url_secrets
+from evalscope.utils.secrets import redact_mapping, secret_values, url_secrets
 
 logger = get_logger()
 
@@ -63,6 +71,7 @@ class Runner:
         self.folder: RunFolder | None = None
         self.ctrl_c = CtrlC()
         self.software: dict[str, Any] = {}
+        self.kept_predictions = 0
 
     def run(self) -> dict[str, dict[str, Any]]:
         """Validate everything, then evaluate each dataset in turn."""
@@ -83,6 +92,13 @@ class Runner:
         handler = add_file_handler(str(folder.run_dir.log_path))
         try:
             return self._evaluate(jobs, driver, folder)
+        except APIStoppedError as exc:
+            stopped = APIStoppedError(
+                f"{exc}; {self.kept_predictions} finished predictions are kept; "
+                f"resume with --use-cache {folder.run_dir.root}"
+            )
+            log_stop_reason(handler, stopped, self.ctrl_c.requested, folder.run_dir)
+            raise stopped from exc
         except BaseException as exc:
             log_stop_reason(handler, exc, self.ctrl_c.requested, folder.run_dir)
             raise
@@ -101,11 +117,14 @@ class Runner:
             except StopRequested:
                 raise KeyboardInterrupt(STOPPED_AFTER_BATCH) from None
 
-        table = summary_table(list(reports.values()))
-        print(table, flush=True)
+        print(summary_table(list(reports.values())), flush=True)
         if folder.notice:
             print(folder.notice[0].upper() + folder.notice[1:], flush=True)
         logger.info(f"reports written to {run_dir.root / 'reports'}")
+        for report in reports.values():
+            warning = truncation_warning(report)
+            if warning:
+                logger.warning(f"{report['dataset_name']}: {warning}")
         problem = unscored_samples_problem(list(reports.values()), run_dir)
         if problem and not self.config.ignore_errors:
             raise SampleErrors(problem)
@@ -204,33 +223,28 @@ class Runner:
             await driver.aclose()
         return reports
 
-    def _generation_config(self, job: BenchmarkJob) -> dict[str, Any]:
-        """The generation config sent to the model for ``job`` (recorded as such in its report's provenance)."""
-        return dict(self.config.generation_config)
-
     async def _run_benchmark(self, job: BenchmarkJob, driver: ModelDriver, run_dir: RunDir) -> dict[str, Any]:
         started = time.time()
-        subsets, values = [], []
-        usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+        subsets, values, responses = [], [], []
+        infer_cfg = effective_generation_config(job.benchmark.generation_config, self.config)
         for subset in job.benchmark.subset_list():
             samples = apply_limit(job.benchmark.load(subset), self.config.limit)
-            records = await self._predict(job, subset, samples, driver, run_dir)
+            records = await self._predict(job, subset, samples, driver, run_dir, infer_cfg)
             reviews = [score_sample(job.scorer, sample, records[sample.id]) for sample in samples]
             write_jsonl(run_dir.reviews_path(self.model_id, job.name, subset), reviews)
             warn_scoring_errors(f"{job.name}/{subset}", job.benchmark.scorer, reviews)
             subsets.append(subset_result(subset, reviews))
             values.extend(scored_values(reviews))
-            for record in records.values():
-                for key, count in ((record.get("response") or {}).get("usage") or {}).items():
-                    if key in usage and isinstance(count, int):
-                        usage[key] += count
-        report = build_report(self.model_id, job.name, job.scorer.metric, subsets, values, usage)
+            responses.extend(record["response"] for record in records.values() if record.get("response"))
+        report = build_report(self.model_id, job.name, job.scorer.metric, subsets, values, response_summary(responses))
+        report["generation_config"] = redact_mapping(infer_cfg)
+        report["served_models"] = served_models(responses)
         report["provenance"] = provenance(
             started=started,
             finished=time.time(),
             software=self.software,
             model=self.model_identity,
-            generation_config=self._generation_config(job),
+            generation_config=infer_cfg,
             dataset_options=options_dict(job.benchmark.options),
             limit=self.config.limit,
             seed=self.config.seed,
@@ -241,10 +255,15 @@ class Runner:
         return report
 
     async def _predict(
-        self, job: BenchmarkJob, subset: str, samples: list[Sample], driver: ModelDriver, run_dir: RunDir
+        self,
+        job: BenchmarkJob,
+        subset: str,
+        samples: list[Sample],
+        driver: ModelDriver,
+        run_dir: RunDir,
+        infer_cfg: dict[str, Any],
     ) -> dict[str, dict[str, Any]]:
         self.ctrl_c.check()
-        infer_cfg = self._generation_config(job)
         cache_from = self.folder.cache_from if self.folder is not None else None
         store = PredictionStore(
             run_dir.predictions_path(self.model_id, job.name, subset),
@@ -267,6 +286,7 @@ class Runner:
                     store.append(cached)
             else:
                 pending.append((sample, prompt, key))
+        self.kept_predictions += len(records)
         logger.info(
             f"{job.name}/{subset}: {len(samples)} samples, {len(records)} from cache, {len(pending)} to predict"
         )
@@ -298,11 +318,13 @@ class Runner:
                     record = prediction_record(self.model_id, sample, prompt, key, generation)
                     store.append(record)
                     records[sample.id] = record
+                    self.kept_predictions += record["error"] is None
                 progress.update(len(batch))
 
         tasks = [asyncio.ensure_future(worker()) for _ in range(min(driver.concurrency, len(batches)))]
+        tasks.append(asyncio.ensure_future(show_retry_status(progress, driver.model)))
         try:
-            done, still_running = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            done, still_running = await asyncio.wait(tasks[:-1], return_when=asyncio.FIRST_EXCEPTION)
             for task in still_running:
                 task.cancel()
             await asyncio.gather(*still_running, return_exceptions=True)
@@ -315,6 +337,25 @@ class Runner:
             store.close()
             progress.close()
         return records
+
+
+async def show_retry_status(progress: Any, model: Any, every: float = 0.5) -> None:
+    """Show the model's ``retry_status`` (what it is retrying) beside the progress bar while it lasts."""
+    shown = None
+    while True:
+        await asyncio.sleep(every)
+        status = getattr(model, "retry_status", None)
+        if status != shown:
+            progress.set_postfix_str(status or "")
+            shown = status
+
+
+def effective_generation_config(defaults: dict[str, Any], config: TaskConfig) -> dict[str, Any]:
+    """What the model is asked to generate with: the benchmark's ``defaults``, overridden key by key by
+    ``--generation-config``, and ``seed`` from ``--seed`` unless one of them sets it."""
+    effective = {**defaults, **config.generation_config}
+    effective.setdefault("seed", config.seed)
+    return effective
 
 
 def model_identity(config: TaskConfig, model_id: str, model: Any) -> dict[str, Any]:
@@ -414,6 +455,7 @@ def prediction_record(model_id: str, sample: Sample, prompt: dict, key: str, gen
 def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]:
     """The review of one sample: what was extracted, the gold answer and the score.
 
+    ``truncated`` says the answer hit ``max_tokens``; ``reasoning`` is a reasoning model's thinking.
     A scorer that raises (or returns something other than a ``Score``) does not stop the run:
     the review keeps the completion, records the reason in ``scoring_error`` and has no score.
     """
@@ -429,6 +471,7 @@ def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]
         "explanation": None,
         "error": record.get("error"),
         "scoring_error": None,
+        **answer_details(record.get("response")),
     }
     if review["error"] is not None:
         return review
@@ -458,3 +501,10 @@ def score_problem(score: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         return f"the scorer returned a Score whose value is {value!r}, expected a number in [0, 1]"
     return None
+
+
+def answer_details(response: dict | None) -> dict[str, Any]:
+    """Whether an answer was cut off by ``max_tokens`` (``truncated``), and its ``reasoning`` (None if none)."""
+    if response is None:
+        return {"truncated": False, "reasoning": None}
+    return {"truncated": finish_reason(response) == "length", "reasoning": reasoning_text(response)}
