@@ -194,3 +194,18 @@ def test_a_folder_without_a_record_of_what_it_evaluated_is_never_overwritten(run
     assert resumed.returncode == 0, resumed.stderr
     assert f"{out} has no record of what it evaluated (configs/evaluated.json), so it writes" in resumed.stdout
     assert folder_bytes(out, "configs", "reports", "reviews", "predictions") == before
+
+
+def test_a_secret_in_model_args_is_not_saved_and_the_resume_asks_for_it_again(run_cli, tmp_path):
+    secret = "sk-model-args-secret-77aa"
+    assert run_cli(*QUIZ, "--work-dir", str(tmp_path), "--model-args", f"api_key={secret},checkpoint=a").returncode == 0
+    refused = run_cli("--use-cache", str(tmp_path))
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        f"evalscope: error: use_cache: model_args.api_key not saved in {str(tmp_path)!r} (secrets never are); "
+        "give --model-args again in full"
+    ]
+    given = run_cli("--use-cache", str(tmp_path), "--model-args", f"api_key={secret},checkpoint=a")
+    assert given.returncode == 0, given.stderr
+    assert (tmp_path / "configs" / "task_config.resume-1.yaml").is_file()  # the same evaluation, the same folder
+    assert all(secret.encode() not in path.read_bytes() for path in tmp_path.rglob("*") if path.is_file())

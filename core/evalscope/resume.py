@@ -1,8 +1,9 @@
 """Resuming a run folder (``use_cache``): its saved config is the base, and the resume never overwrites a result.
 
 - ``with_saved_config``: the folder's ``configs/task_config.yaml`` is the base config and the fields given
-  now (flags, or the ``TaskConfig`` fields set from Python) override it. Secrets are never saved, so the API
-  key comes from the flag or the environment as usual; a custom model object cannot be rebuilt from the folder.
+  now (flags, or the ``TaskConfig`` fields set from Python) override it. Secrets are never saved: the API key
+  comes from the flag or the environment as usual, a field holding another secret must be given again, and a
+  custom model object cannot be rebuilt from the folder.
 - ``open_run_folder``: a resume that evaluates the same thing (``configs/evaluated.json``: the model's
   identity, datasets, dataset options, generation config, limit and seed) continues in the folder and keeps
   its config as ``configs/task_config.resume-<n>.yaml``. A resume that changes any of these writes a new,
@@ -19,10 +20,7 @@ from typing import Any
 from evalscope.config import API_EVAL_TYPES, TaskConfig
 from evalscope.errors import ConfigError
 from evalscope.outputs import RunDir, cache_key
-from evalscope.utils.logger import get_logger
 from evalscope.utils.secrets import MASK, redact_mapping
-
-logger = get_logger()
 
 EVALUATED_FILE = "evaluated.json"
 EVALUATION_FIELDS = ("datasets", "dataset_args", "generation_config", "limit", "seed")
@@ -49,9 +47,10 @@ def with_saved_config(config: TaskConfig) -> TaskConfig:
     saved.pop("api_key", None)  # never saved: the flag or the environment gives it
     unsaved = [path for path in _pop_masked(saved) if path.split(".")[0] not in given]
     if unsaved:
-        logger.warning(
-            f"use_cache: {', '.join(unsaved)} not saved in {folder} (secrets never are); "
-            "give them again if the model needs them"
+        flags = sorted({"--" + path.split(".")[0].replace("_", "-") for path in unsaved})
+        raise ConfigError(
+            f"use_cache: {', '.join(unsaved)} not saved in {str(folder)!r} (secrets never are); "
+            f"give {' and '.join(flags)} again in full"
         )
     if "model_id" not in given and _names_another_model(saved, placeholder, given):
         saved.pop("model_id", None)  # the saved one was derived from the old model: derive it again
