@@ -20,6 +20,7 @@ def test_a_report_records_what_produced_it(run_cli, tmp_path):
         *("--dataset-args", '{"quiz": {"system_prompt": "Be brief."}}'),
     )
     assert result.returncode == 0, result.stderr
+    assert "Scoring errors" not in result.stdout  # the column shows only when the scorer failed somewhere
     report = tmp_path / "reports" / "echo-answer" / "quiz.json"
     assert SECRET not in report.read_text()
     quiz = json.loads(report.read_text())["provenance"]
