@@ -185,8 +185,8 @@ def test_a_server_that_dies_mid_run_stops_the_run_and_finished_predictions_are_k
     kept = [record for record in read_jsonl(tmp_path, "predictions", "counting_main") if record["error"] is None]
     message = str(caught.value)
     pattern = (
-        rf"the API at http://127\.0\.0\.1:{port}/v1 stopped answering \((connection refused|server disconnected|"
-        rf"connection reset|connection lost) since \d\d:\d\d:\d\d\); (\d+) finished predictions are kept; "
+        rf"the API at http://127\.0\.0\.1:{port}/v1 stopped answering \((connection refused) since "
+        rf"\d\d:\d\d:\d\d\); (\d+) finished predictions are kept; "
         rf"resume with --use-cache {re.escape(str(out))}"
     )
     match = re.fullmatch(pattern, message)

@@ -296,6 +296,7 @@ class OpenAIAPIModel(AsyncModel):
         self._choices_asked = 1
         self._fatal: str | None = None
         self._warned: set[str] = set()
+        self._noticed: set[str] = set()
         self._answered = 0
         self._breaker = ConnectionBreaker()
         self._checked: asyncio.Future | None = None
@@ -339,7 +340,8 @@ class OpenAIAPIModel(AsyncModel):
                 through = f" (through the proxy {redact_url(self._proxy)})" if self._proxy else ""
                 failure = _FailedAttempt(f"connection error: {_describe(exc)}{through}", short=short)
                 unreachable = isinstance(exc, aiohttp.ClientConnectorError)
-                if self._breaker.failed(short):
+                # Only new connections that fail count: a server that drops one request is alive.
+                if unreachable and self._breaker.failed(short):
                     self._fatal = (
                         f"the API at {redact_url(base_url(self.url))} stopped answering "
                         f"({short} since {self._breaker.since()})"
@@ -464,9 +466,9 @@ class OpenAIAPIModel(AsyncModel):
             raise _FailedAttempt(problem)
         choices = data["choices"]
         if choices[0].get("finish_reason") is None:
-            self._warn_once(NO_FINISH_REASON)
+            self._notice_once(NO_FINISH_REASON)
         if len(choices) < self._choices_asked:
-            self._warn_once(
+            self._notice_once(
                 f"asked for n={self._choices_asked} choices per prompt, the server returned {len(choices)}: "
                 "it does not support n (llama.cpp's server ignores it); only the choices it returned are kept"
             )
@@ -542,6 +544,12 @@ class OpenAIAPIModel(AsyncModel):
     def _clean(self, text: str) -> str:
         """``text`` on one line, with the API key and other secrets removed."""
         return redact(" ".join(text.split()))
+
+    def _notice_once(self, message: str) -> None:
+        """Log a warning about the server's behaviour once per run."""
+        if message not in self._noticed:
+            self._noticed.add(message)
+            logger.warning(f"openai_api: {message}")
 
     def _warn_once(self, message: str) -> None:
         """Log each distinct failure once, up to ``MAX_WARNINGS`` of them."""
