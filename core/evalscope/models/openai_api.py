@@ -308,10 +308,11 @@ class OpenAIAPIModel(AsyncModel):
     async def agenerate(self, prompt: dict, infer_cfg: dict) -> dict:
         """Send one prompt and return the API's ``chat.completion`` (or ``text_completion``) answer.
 
-        Raises ``APIRequestError`` when every attempt failed, and ``ModelError`` when the API
-        rejected the key, the URL or the model, or could not be connected to before any answer
-        (later calls then fail at once, without a request); a bad ``generation_config`` raises
-        ``ConfigError``.
+        Raises ``APIRequestError`` when every attempt failed; ``ModelError`` when the API
+        rejected the key, the URL or the model, does not serve ``model``, or could not be
+        connected to before any answer; and ``APIStoppedError`` when the circuit breaker found
+        that the API stopped answering. After a ``ModelError`` later calls fail at once, without
+        a request. A bad ``generation_config`` raises ``ConfigError``.
         """
         if self._fatal is not None:
             raise ModelError(self._fatal)
