@@ -59,6 +59,7 @@ NO_FINISH_REASON = (
     "answers cut off by max_tokens cannot be told from whole ones"
 )
 SERVER_MESSAGE_LIMIT = 300
+MODEL_CHECK_TIMEOUT = 30.0  # seconds; a server whose model list does not come in time is not checked
 GENERATION_RENAMES = {"max_new_tokens": "max_tokens", "num_return_sequences": "n"}
 RESERVED_BODY_KEYS = ("model", "messages", "prompt", "stream")
 MAX_WARNINGS = 5
@@ -382,14 +383,16 @@ class OpenAIAPIModel(AsyncModel):
     async def _check_model(self) -> None:
         """Stop when ``GET {base}/models`` lists models and ``model`` is not one of them.
 
-        A server without that endpoint, or whose answer is not a model list, is not checked.
+        A server without that endpoint, or whose answer is not a model list or does not come
+        within ``MODEL_CHECK_TIMEOUT`` seconds, is not checked.
         """
         options = self.options
         if not options.check_model:
             return
         base = base_url(self.url)
         try:
-            async with self._session.get(f"{base}/models", proxy=self._proxy) as response:
+            timeout = aiohttp.ClientTimeout(total=min(MODEL_CHECK_TIMEOUT, options.timeout))
+            async with self._session.get(f"{base}/models", proxy=self._proxy, timeout=timeout) as response:
                 data = await response.json(content_type=None) if response.status == 200 else None
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             logger.debug(f"openai_api: GET {redact_url(base)}/models failed ({self._clean(_describe(exc))})")
