@@ -322,6 +322,12 @@ def test_user_generation_config_overrides_the_benchmark_key_by_key_and_seed_is_s
     assert (body["temperature"], body["seed"]) == (0.6, 3)
 
 
+def test_a_user_setting_under_the_api_name_replaces_the_benchmark_default_of_the_same_setting(server, tmp_path):
+    report = run(server, tmp_path, dataset="gsm8k", limit=1, generation_config={"max_tokens": 300})
+    assert server.stats.bodies[-1]["max_tokens"] == 300
+    assert report["generation_config"] == {"do_sample": False, "max_tokens": 300, "seed": 42}
+
+
 # -- 6. usage the server did not send ---------------------------------------------------------
 
 

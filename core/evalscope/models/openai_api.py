@@ -38,6 +38,7 @@ from evalscope.errors import APIStoppedError, ConfigError, ModelError
 from evalscope.models.base import AsyncModel
 from evalscope.models.breaker import ConnectionBreaker
 from evalscope.models.driver import REASONING_FIELDS, response_problem
+from evalscope.models.generation import setting_name
 from evalscope.utils.logger import add_secret, get_logger, redact
 from evalscope.utils.secrets import is_secret_name, redact_url, url_secrets
 from evalscope.utils.validation import parse_model
@@ -60,7 +61,6 @@ NO_FINISH_REASON = (
 )
 SERVER_MESSAGE_LIMIT = 300
 MODEL_CHECK_TIMEOUT = 30.0  # seconds; a server whose model list does not come in time is not checked
-GENERATION_RENAMES = {"max_new_tokens": "max_tokens", "num_return_sequences": "n"}
 RESERVED_BODY_KEYS = ("model", "messages", "prompt", "stream")
 MAX_WARNINGS = 5
 
@@ -153,7 +153,7 @@ def request_params(infer_cfg: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError(f"generation_config: extra_body must be a mapping, got {type(extra_body).__name__}")
     given_as: dict[str, str] = {}
     for key, value in config.items():
-        name = GENERATION_RENAMES.get(key, key)
+        name = setting_name(key)
         if name in RESERVED_BODY_KEYS:
             hint = " (use --stream)" if name == "stream" else ""
             raise ConfigError(f"generation_config: {key!r} is set by evalscope and cannot be given{hint}")
