@@ -352,8 +352,11 @@ async def show_retry_status(progress: Any, model: Any, every: float = 0.5) -> No
 
 def effective_generation_config(defaults: dict[str, Any], config: TaskConfig) -> dict[str, Any]:
     """What the model is asked to generate with: the benchmark's ``defaults``, overridden key by key by
-    ``--generation-config``, and ``seed`` from ``--seed`` unless one of them sets it."""
-    effective = {**defaults, **config.generation_config}
+    ``--generation-config`` (``max_tokens`` given replaces a default ``max_new_tokens``), and ``seed`` from
+    ``--seed`` unless one of them sets it."""
+    from evalscope.models.generation import override
+
+    effective = override(defaults, config.generation_config)
     effective.setdefault("seed", config.seed)
     return effective
 
