@@ -5,24 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-PACKAGES = Path(__file__).parent / "packages"
-
 
 @pytest.fixture(scope="module")
-def extra_site(tmp_path_factory) -> Path:
-    """A folder with the misbehaving test plugins pip-installed into it (added with PYTHONPATH)."""
-    site = tmp_path_factory.mktemp("site")
-    packages = [str(PACKAGES / name) for name in ("evalscope-broken", "evalscope-dup-quiz", "evalscope-misspelt")]
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), *packages],
-        check=True,
-        capture_output=True,
-    )
-    return site
+def extra_site(plugin_path) -> str:
+    """A ``PYTHONPATH`` that adds the misbehaving test plugins to the installed ones."""
+    return plugin_path("evalscope-broken", "evalscope-dup-quiz", "evalscope-misspelt")
 
 
 def plugin_rows(result) -> dict[str, dict]:
@@ -58,7 +48,7 @@ def test_installed_plugin_runs_from_the_cli(run_cli, tmp_path):
 
 
 def test_broken_plugin_is_skipped_with_one_warning_and_the_rest_work(run_cli, extra_site, tmp_path):
-    env = {"PYTHONPATH": str(extra_site), "EVALSCOPE_LOAD_PLUGINS": "broken,echo-quiz,dummy"}
+    env = {"PYTHONPATH": extra_site, "EVALSCOPE_LOAD_PLUGINS": "broken,echo-quiz,dummy"}
     result = run_cli("--model-plugin", "echo-answer", "--datasets", "quiz", "--work-dir", str(tmp_path), env=env)
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
@@ -69,7 +59,7 @@ def test_broken_plugin_is_skipped_with_one_warning_and_the_rest_work(run_cli, ex
 
 
 def test_broken_plugin_is_fatal_in_strict_mode(run_cli, extra_site):
-    env = {"PYTHONPATH": str(extra_site), "EVALSCOPE_LOAD_PLUGINS": "broken", "EVALSCOPE_STRICT_PLUGINS": "1"}
+    env = {"PYTHONPATH": extra_site, "EVALSCOPE_LOAD_PLUGINS": "broken", "EVALSCOPE_STRICT_PLUGINS": "1"}
     result = run_cli("plugins", env=env)
     assert result.returncode == 1
     assert result.stderr.startswith("evalscope: error: plugin 'broken' (evalscope-broken 0.0.1) failed to load")
@@ -77,14 +67,14 @@ def test_broken_plugin_is_fatal_in_strict_mode(run_cli, extra_site):
 
 
 def test_misspelt_hook_skips_that_plugin(run_cli, extra_site):
-    env = {"PYTHONPATH": str(extra_site), "EVALSCOPE_LOAD_PLUGINS": "misspelt,dummy"}
+    env = {"PYTHONPATH": extra_site, "EVALSCOPE_LOAD_PLUGINS": "misspelt,dummy"}
     rows = plugin_rows(run_cli("plugins", "--json", env=env))
     assert "unknown hook 'register_modles'" in rows["misspelt"]["error"]
     assert rows["dummy"]["registers"] == {"model": ["dummy"]}
 
 
 def test_two_plugins_registering_one_name_is_an_error_naming_both(run_cli, extra_site, tmp_path):
-    env = {"PYTHONPATH": str(extra_site), "EVALSCOPE_LOAD_PLUGINS": "dup-quiz,echo-quiz"}
+    env = {"PYTHONPATH": extra_site, "EVALSCOPE_LOAD_PLUGINS": "dup-quiz,echo-quiz"}
     result = run_cli("--model-plugin", "echo-answer", "--datasets", "quiz", "--work-dir", str(tmp_path), env=env)
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]

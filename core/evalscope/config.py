@@ -144,12 +144,16 @@ class TaskConfig(BaseModel):
         return self.model_plugin or "model"
 
     def safe_dict(self) -> dict[str, Any]:
-        """The config as plain data for ``task_config.yaml``: secrets redacted, objects named."""
+        """The config as plain data for ``task_config.yaml``: objects named, secrets masked field by field.
+
+        Masked: ``api_key``, every entry under a secret-looking name in ``model_args``,
+        ``dataset_args`` and ``generation_config`` (headers included), and URL credentials.
+        """
         from evalscope.utils.secrets import redact_mapping, redact_url
 
         data = self.model_dump(mode="json", exclude={"model", "api_key"})
-        data["model_args"] = redact_mapping(data["model_args"])
-        data["generation_config"] = redact_mapping(data["generation_config"])
+        for name in ("model_args", "dataset_args", "generation_config"):
+            data[name] = redact_mapping(data[name])
         data["api_url"] = redact_url(self.api_url) if self.api_url else None
         model = self.model
         data["model"] = model if model is None or isinstance(model, str) else f"<{type(model).__name__} instance>"

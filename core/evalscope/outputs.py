@@ -1,5 +1,8 @@
 """The run folder on disk, and the prediction store that makes a run resumable.
 
+Records are written byte for byte as given: model output and dataset text are never
+rewritten. Secrets are kept out of records before they get here (see ``evalscope.utils.secrets``).
+
 Layout of ``<work_dir>/<timestamp>/`` (or ``<work_dir>/`` with ``no_timestamp``)::
 
     configs/task_config.yaml
@@ -20,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from evalscope.errors import ConfigError
-from evalscope.utils.logger import redact
 
 
 def safe_name(name: str) -> str:
@@ -141,7 +143,7 @@ class PredictionStore:
                 self._drop_partial_tail()
             self._file = self.path.open("a" if append else "w", encoding="utf-8")
             self._started = True
-        self._file.write(redact(json.dumps(record, ensure_ascii=False)) + "\n")
+        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._file.flush()
 
     def close(self) -> None:
@@ -179,12 +181,12 @@ def write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     with tmp.open("w", encoding="utf-8") as handle:
         for record in records:
-            handle.write(redact(json.dumps(record, ensure_ascii=False)) + "\n")
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     os.replace(tmp, path)
 
 
 def write_json(path: Path, data: Any) -> None:
     """Write ``data`` to ``path`` as indented JSON, replacing it atomically."""
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(redact(json.dumps(data, ensure_ascii=False, indent=2)) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)

@@ -67,6 +67,12 @@ def get_plugins(reload: bool = False) -> Plugins:
     return _cached
 
 
+def forget_plugins() -> None:
+    """Drop the loaded plugins, so the next ``get_plugins()`` loads them again."""
+    global _cached
+    _cached = None
+
+
 def _entry_points():
     from importlib.metadata import entry_points
 

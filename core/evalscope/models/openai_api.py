@@ -120,6 +120,7 @@ def request_params(infer_cfg: dict[str, Any]) -> dict[str, Any]:
     extra_body = config.pop("extra_body", None) or {}
     if not isinstance(extra_body, dict):
         raise ConfigError(f"generation_config: extra_body must be a mapping, got {type(extra_body).__name__}")
+    check_extra_body(extra_body, "generation_config")
     given_as: dict[str, str] = {}
     for key, value in config.items():
         name = GENERATION_RENAMES.get(key, key)
@@ -134,6 +135,15 @@ def request_params(infer_cfg: dict[str, Any]) -> dict[str, Any]:
         params["temperature"] = 0.0
     params.update(extra_body)
     return {key: value for key, value in params.items() if value is not None}
+
+
+def check_extra_body(extra_body: dict[str, Any], where: str) -> None:
+    """Refuse an ``extra_body`` that would replace a field evalscope sets (``model``, ``messages``, ...)."""
+    reserved = [key for key in RESERVED_BODY_KEYS if key in extra_body]
+    if reserved:
+        hint = " (use --stream)" if "stream" in reserved else ""
+        names = ", ".join(repr(key) for key in reserved)
+        raise ConfigError(f"{where}: extra_body cannot set {names}, which evalscope sets itself{hint}")
 
 
 def prompt_text(prompt: dict[str, Any]) -> str:
@@ -196,6 +206,7 @@ class OpenAIAPIModel(AsyncModel):
         raw = dict(config or {})
         raw.update(kwargs)
         options = parse_model(OpenAIAPIOptions, raw, "openai_api model")
+        check_extra_body(options.extra_body, "model_args")
         api_key = options.api_key.get_secret_value() if options.api_key is not None else None
         secret_headers = {name for name in options.headers if is_secret_name(name)}
         # Secrets stay out of self.config, so nothing that prints or saves the config can show them.
