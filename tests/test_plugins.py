@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -112,3 +114,17 @@ def test_start_up_imports_no_heavy_library(tmp_path):
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
         loaded = result.stdout.split("LOADED=")[1].strip()
         assert loaded == "", f"`evalscope {' '.join(args)}` imported {loaded}"
+
+
+def test_the_test_plugins_are_found_without_being_installed(tmp_path):
+    """The suite's plugin packages are visible only through the session's temporary path."""
+    code = (
+        "import importlib.metadata as metadata\n"
+        "try:\n    metadata.distribution('evalscope-echo-quiz')\n"
+        "except metadata.PackageNotFoundError:\n    print('not installed')\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert result.stdout.strip() == "not installed", result.stderr
+    packages = Path(__file__).parent / "packages"
+    assert [path for path in packages.rglob("*") if path.name == "build" or path.name.endswith(".egg-info")] == []

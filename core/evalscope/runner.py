@@ -16,9 +16,9 @@ from typing import Any
 from evalscope.benchmarks.base import Benchmark, Sample
 from evalscope.builtins.models import OPENAI_API_MODEL
 from evalscope.config import API_EVAL_TYPES, TaskConfig
-from evalscope.errors import ConfigError, ModelError, SampleErrors
+from evalscope.errors import ConfigError, DataError, ModelError, SampleErrors
 from evalscope.models.driver import Generation, ModelDriver, response_text
-from evalscope.outputs import PredictionStore, RunDir, cache_key, write_json, write_jsonl
+from evalscope.outputs import PredictionStore, RunDir, cache_key, canonical, write_json, write_jsonl
 from evalscope.plugins import Plugins, get_plugins
 from evalscope.report import build_report, subset_result, summary_table
 from evalscope.scorers.base import Scorer
@@ -194,7 +194,7 @@ class Runner:
         subsets, values = [], []
         usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
         for subset in job.benchmark.subset_list():
-            samples = apply_limit(job.benchmark.load(subset), self.config.limit)
+            samples = apply_limit(unique_samples(job.benchmark.load(subset), job.name, subset), self.config.limit)
             records = await self._predict(job, subset, samples, driver, run_dir)
             reviews = [score_sample(job.scorer, sample, records[sample.id]) for sample in samples]
             write_jsonl(run_dir.reviews_path(self.model_id, job.name, subset), reviews)
@@ -283,15 +283,28 @@ def model_identity(config: TaskConfig, model_id: str, model: Any) -> dict[str, A
     identity: dict[str, Any] = {"model_id": model_id, "eval_type": config.eval_type}
     if config.eval_type == "custom":
         identity["class"] = f"{type(model).__module__}.{type(model).__qualname__}"
-        identity["config"] = redact_mapping(getattr(model, "config", None))
+        identity["config"] = canonical(redact_mapping(getattr(model, "config", None)), "the model's config")
     else:
         identity.update(
             plugin=config.model_plugin,
             model=config.model if isinstance(config.model, str) else None,
             api_mode=config.api_mode if config.eval_type in API_EVAL_TYPES else None,
-            model_args=redact_mapping(config.model_args),
+            model_args=canonical(redact_mapping(config.model_args), "model_args"),
         )
     return identity
+
+
+def unique_samples(samples: list[Sample], benchmark: str, subset: str) -> list[Sample]:
+    """``samples``, after checking that no two share an id (one id is one prediction and one review)."""
+    seen: set[str] = set()
+    for sample in samples:
+        if sample.id in seen:
+            raise DataError(
+                f"benchmark {benchmark!r} yields the sample id {sample.id!r} twice in subset {subset!r}; "
+                "sample ids must be unique"
+            )
+        seen.add(sample.id)
+    return samples
 
 
 def apply_limit(samples: list[Sample], limit: int | float | None) -> list[Sample]:

@@ -7,7 +7,8 @@ Model args: ``delay`` (seconds to sleep per batch) and ``mode`` to break the con
 purpose: ``short`` (one response too few), ``int-content`` (content is a number), ``raise``
 (predict raises on the sample with id 3), ``leak`` (predict raises an error that quotes
 the ``api_key`` of its config, as a careless client library might). The benchmark takes the
-option ``hf_token`` (unused, like a hub token a real benchmark would pass on).
+option ``hf_token`` (unused, like a hub token a real benchmark would pass on) and, to break its
+contract on purpose, ``repeat_id`` (the sample with that id is yielded twice).
 """
 
 import os
@@ -28,6 +29,7 @@ QUESTIONS = [
 
 class QuizOptions(BenchmarkOptions):
     hf_token: str | None = None
+    repeat_id: str | None = None
 
 
 class Quiz(Benchmark):
@@ -38,7 +40,9 @@ class Quiz(Benchmark):
     Options = QuizOptions
 
     def load(self, subset):
-        return [Sample(id=str(i), input=q, target=a, raw={"q": q, "a": a}) for i, (q, a) in enumerate(QUESTIONS)]
+        samples = [Sample(id=str(i), input=q, target=a, raw={"q": q, "a": a}) for i, (q, a) in enumerate(QUESTIONS)]
+        repeated = [sample for sample in samples if sample.id == self.options.repeat_id]
+        return samples + repeated
 
     def build_prompt(self, sample):
         return self.chat_prompt(sample.input)
