@@ -128,3 +128,43 @@ def test_the_test_plugins_are_found_without_being_installed(tmp_path):
     assert result.stdout.strip() == "not installed", result.stderr
     packages = Path(__file__).parent / "packages"
     assert [path for path in packages.rglob("*") if path.name == "build" or path.name.endswith(".egg-info")] == []
+
+
+@pytest.fixture(scope="module")
+def hook_styles(plugin_path) -> str:
+    return plugin_path("evalscope-hook-styles")
+
+
+def test_a_hook_taking_fewer_arguments_than_the_spec_is_called(run_cli, hook_styles):
+    env = {"PYTHONPATH": hook_styles, "EVALSCOPE_LOAD_PLUGINS": "no-args"}
+    rows = plugin_rows(run_cli("plugins", "--json", env=env))
+    assert rows["no-args"]["error"] is None
+    assert rows["no-args"]["registers"] == {"model": ["no-args-model"]}
+
+
+@pytest.mark.parametrize(("plugin", "hook"), [("wrapper", "register_models"), ("old-wrapper", "register_benchmarks")])
+def test_a_wrapper_hook_is_refused_with_one_line(run_cli, hook_styles, plugin, hook):
+    env = {"PYTHONPATH": hook_styles, "EVALSCOPE_LOAD_PLUGINS": f"{plugin},dummy"}
+    result = run_cli("plugins", "--json", env=env)
+    rows = plugin_rows(result)
+    assert rows[plugin]["registers"] == {}
+    assert rows[plugin]["error"].startswith(f"its {hook} hook is a wrapper (wrapper=True or hookwrapper=True)")
+    assert rows["dummy"]["registers"] == {"model": ["dummy"]}
+    [warning] = [line for line in result.stderr.splitlines() if "WARNING" in line]
+    assert f"plugin {plugin!r} (evalscope-hook-styles 0.4.0) failed to load: its {hook} hook is a wrapper" in warning
+    strict = run_cli("plugins", env={**env, "EVALSCOPE_STRICT_PLUGINS": "1"})
+    assert strict.returncode == 1
+    assert strict.stderr.startswith(f"evalscope: error: plugin {plugin!r} (evalscope-hook-styles 0.4.0) failed")
+    assert len(strict.stderr.strip().splitlines()) == 1
+
+
+def test_trace_plugins_prints_pluggys_trace_of_each_hook_call(run_cli, hook_styles):
+    env = {"PYTHONPATH": hook_styles, "EVALSCOPE_LOAD_PLUGINS": "no-args,dummy", "EVALSCOPE_TRACE_PLUGINS": "1"}
+    result = run_cli("plugins", env=env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert "plugin 'no-args': register_scorers [evalscope]" in [line.strip() for line in lines]
+    assert any(line.strip() == "register_scorers [hook]" for line in lines)
+    assert any(line.strip() == "finish register_models --> [] [hook]" for line in lines)
+    quiet = run_cli("plugins", env={**env, "EVALSCOPE_TRACE_PLUGINS": ""})
+    assert "[hook]" not in quiet.stderr
