@@ -2,8 +2,8 @@
 
 The test plugin packages in ``tests/packages`` are found as a user's installed plugins are:
 through a ``<name>-<version>.dist-info`` folder with ``entry_points.txt`` on the import path.
-Those folders are written to a temporary directory (nothing is installed into the running
-environment and nothing is built in the source tree), which is put on ``sys.path`` and on
+Their modules and those folders are written to a temporary directory (nothing is installed into
+the running environment and nothing is written in the source tree), which is put on ``sys.path`` and on
 ``PYTHONPATH`` (for the tests that run the ``evalscope`` command) for the session and removed
 at its end. ``evalscope-echo-quiz`` (model ``echo-answer``, benchmark ``quiz``) is visible to
 every test; the misbehaving packages only where a test asks for them (``plugin_path``).
@@ -34,29 +34,34 @@ SESSION_PACKAGES = ("evalscope-echo-quiz",)
 _session: dict[str, object] = {}
 
 
-def write_dist_info(site: Path, package: Path) -> Path:
+def install_into(site: Path, package: Path) -> None:
     """Make the plugin package at ``package`` (a folder with ``pyproject.toml``) importable and discoverable.
 
-    Writes ``<site>/<name>-<version>.dist-info`` with ``METADATA`` and ``entry_points.txt`` from the
-    package's ``pyproject.toml``; returns the folder to put on the path beside ``site`` (the package source).
+    Copies its modules into ``site`` and writes ``<name>-<version>.dist-info`` with ``METADATA``
+    and ``entry_points.txt`` from its ``pyproject.toml``, as an installer would (so nothing, not
+    even ``__pycache__``, is written beside the source).
     """
-    project = tomllib.loads((package / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    name, version = project["name"], project["version"]
-    dist_info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    pyproject = tomllib.loads((package / "pyproject.toml").read_text(encoding="utf-8"))
+    project = pyproject["project"]
+    for module in pyproject["tool"]["setuptools"]["packages"]:
+        shutil.copytree(package / module, site / module, ignore=shutil.ignore_patterns("__pycache__"))
+    dist_info = site / f"{project['name'].replace('-', '_')}-{project['version']}.dist-info"
     dist_info.mkdir(parents=True)
-    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    (dist_info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n"
+    )
     lines = []
     for group, entries in project.get("entry-points", {}).items():
         lines.append(f"[{group}]")
         lines.extend(f"{entry} = {target}" for entry, target in entries.items())
     (dist_info / "entry_points.txt").write_text("\n".join(lines) + "\n")
-    return package
 
 
 def make_plugin_site(site: Path, names: tuple[str, ...]) -> list[str]:
-    """Write the dist-info folders of the packages ``names`` into ``site``; returns the path entries to add."""
-    sources = [str(write_dist_info(site, PACKAGES_DIR / name)) for name in names]
-    return [str(site), *sources]
+    """Install the test packages ``names`` into the folder ``site``; returns the path entries to add."""
+    for name in names:
+        install_into(site, PACKAGES_DIR / name)
+    return [str(site)]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
