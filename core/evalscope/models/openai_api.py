@@ -12,7 +12,8 @@ runner records as that sample's error.
 temperature is given (``do_sample`` itself is never sent); ``extra_body`` (a dict) is merged
 into the request body; every other key (``temperature``, ``top_p``, ``stop``, ``n``,
 ``seed``, ``top_k``, ``repetition_penalty``, ...) is sent as it is; a key set to ``None``
-is not sent.
+is not sent. Neither may set ``model``, ``messages``, ``prompt`` or ``stream`` (nor may the
+``extra_body`` of ``--model-args``): that is a ``ConfigError`` before any request.
 
 The API key is sent only in the ``Authorization`` header: it is kept out of ``self.config``,
 and removed from every error message.
