@@ -103,6 +103,16 @@ def test_objects_are_keyed_by_their_attributes_not_their_address():
     assert cache_key({"t": Tokenizer("a")}, {}, {}) != cache_key({"t": Tokenizer("b")}, {}, {})
 
 
+def test_an_object_that_refers_back_to_itself_is_keyed_by_its_contents():
+    class Node:
+        def __init__(self, name):
+            self.name, self.parent = name, None
+            self.children = [self]
+
+    assert cache_key({"n": Node("a")}, {}, {}) == cache_key({"n": Node("a")}, {}, {})
+    assert cache_key({"n": Node("a")}, {}, {}) != cache_key({"n": Node("b")}, {}, {})
+
+
 def test_plain_json_settings_keep_their_keys():
     # The digest of the JSON text, as in earlier versions: existing run folders keep their cache.
     assert cache_key({"model_id": "x"}, {"messages": [1]}, {"t": 0.0}) == "c572b44c1de0deb4933c7761"

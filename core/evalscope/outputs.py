@@ -110,7 +110,7 @@ def cache_key(model: Any, prompt: dict, infer_cfg: dict) -> str:
 _ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]+|0x[0-9a-fA-F]{8,}")
 
 
-def canonical(value: Any, path: str = "value", _seen: frozenset[int] = frozenset()) -> Any:
+def canonical(value: Any, path: str = "value", _seen: tuple[int, ...] = ()) -> Any:
     """``value`` as plain JSON data that is the same in every process and differs when ``value`` does.
 
     Plain JSON (dicts with string keys, lists, strings, numbers, booleans, None) is returned as
@@ -120,7 +120,8 @@ def canonical(value: Any, path: str = "value", _seen: frozenset[int] = frozenset
     module and qualified name (a lambda or nested function, whose name is not unique, also its
     bytecode, constants, defaults and closure); a dataclass its class and fields; a path its
     text; another object its class and ``repr()``, or, when that repr only gives its memory
-    address, its class and attributes (``vars()`` or slots). An object with no attributes whose
+    address, its class and attributes (``vars()`` or slots); a reference back to an enclosing
+    value, how many levels up it points. An object with no attributes whose
     repr is its address (a C extension's handle, say) cannot be keyed: ``ConfigError`` names it
     (``path`` says where it is) rather than let two different configurations share a key.
     """
@@ -130,9 +131,9 @@ def canonical(value: Any, path: str = "value", _seen: frozenset[int] = frozenset
         for base in (str, float, int):  # a subclass (numpy's float64, say) counts as its base type
             if isinstance(value, base):
                 return base(value)
-    if id(value) in _seen:
-        raise ConfigError(f"cache key: {path} refers back to itself, so it cannot be part of a cache key")
-    seen = _seen | {id(value)}
+    if id(value) in _seen:  # a reference back to a container above: keyed by how far up it is
+        return {"<ref>": len(_seen) - _seen.index(id(value))}
+    seen = (*_seen, id(value))
     if isinstance(value, dict):
         if all(type(key) is str for key in value):
             return {key: canonical(item, f"{path}[{key!r}]", seen) for key, item in value.items()}
@@ -171,7 +172,7 @@ def canonical(value: Any, path: str = "value", _seen: frozenset[int] = frozenset
     return {f"<{_qualified(type(value))}>": canonical(state, path, seen)}
 
 
-def _callable_form(value: Any, path: str, seen: frozenset[int]) -> dict[str, Any]:
+def _callable_form(value: Any, path: str, seen: tuple[int, ...]) -> dict[str, Any]:
     name = _qualified(value)
     code = getattr(value, "__code__", None)
     if code is None or "<" not in name:
