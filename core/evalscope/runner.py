@@ -23,7 +23,7 @@ from evalscope.plugins import Plugins, get_plugins
 from evalscope.report import build_report, subset_result, summary_table
 from evalscope.scorers.base import Scorer
 from evalscope.utils.logger import add_file_handler, get_logger
-from evalscope.utils.secrets import add_secret, secret_values, start_run_secrets, url_secrets
+from evalscope.utils.secrets import add_secret, start_run_secrets
 
 logger = get_logger()
 
@@ -61,15 +61,8 @@ class Runner:
         config = self.config
         logger.setLevel("DEBUG" if config.debug else "INFO")
         start_run_secrets()
-        for secret in secret_values([config.model_args, config.dataset_args, config.generation_config]):
+        for secret in config.secret_values():
             add_secret(secret)
-        for secret in url_secrets(config.api_url or ""):
-            add_secret(secret)
-        if config.api_key is not None:
-            add_secret(config.api_key.get_secret_value())
-        if config.eval_type == "custom":
-            for secret in secret_values(getattr(config.model, "config", None)):
-                add_secret(secret)
         plugins = get_plugins()
         jobs = self._build_jobs(plugins)
         model = self._build_model(plugins)
