@@ -8,13 +8,28 @@ Faults are rules matched against the prompt text::
     server.add_fault("status", match="Paris", times=2, status=500)
     server.add_fault("status", status=429, retry_after="0.2", times=1)
     server.add_fault("slow", delay=2.0)          # answers after 2 s
+    server.add_fault("slow_chunks", delay=0.2)   # streams each chunk 0.2 s after the previous one
     server.add_fault("drop")                     # closes the connection without answering
     server.add_fault("bad_json") / ("empty_choices") / ("null_content")
+    server.add_fault("status", status=400, message="...")  # {"error": {"message": ...}}
+    server.add_fault("cut_stream", after=2)      # llama.cpp: `data: [DONE]` after 2 chunks, no finish_reason
+    server.add_fault("no_finish_reason")         # a minimal server: answers without a finish_reason
+    server.add_fault("ignore_n")                 # one choice, whatever `n` asks for
+    server.add_fault("reasoning", reasoning="...", field="reasoning_content")  # a reasoning model
 
-``times=None`` keeps the fault for ever. The server counts requests and the most it had in
-flight at once. In a test, use it as a context manager (it runs in a background thread); for
-benchmarks, run ``python tests/openai_server.py --latency 0.05``: it prints ``READY <base url>``
-and serves until its standard input closes.
+``times=None`` keeps the fault for ever.
+
+Like real servers, it honours ``max_tokens`` (a word is a token: a longer answer is cut, with
+``finish_reason: "length"``; a cut inside the reasoning leaves ``content: null``) and ``n``.
+Server-wide behaviours of real servers are constructor options: ``models`` (the ids that
+``GET /v1/models`` lists; None: no such endpoint, 404), ``sampling=True`` (llama.cpp's defaults:
+each answer is random unless the request has ``temperature: 0`` and a ``seed``), and
+``stream_usage=False`` (a streaming server that ignores ``stream_options.include_usage``).
+
+The server counts requests and the most it had in flight at once. In a test, use it as a
+context manager (it runs in a background thread); for benchmarks, run
+``python tests/openai_server.py --latency 0.05``: it prints ``READY <base url>`` and serves
+until its standard input closes.
 """
 
 from __future__ import annotations
@@ -22,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import sys
 import threading
 import time
@@ -30,7 +46,19 @@ from typing import Any
 
 from aiohttp import web
 
-FAULT_KINDS = ("status", "slow", "drop", "bad_json", "empty_choices", "null_content")
+FAULT_KINDS = (
+    "status",
+    "slow",
+    "slow_chunks",
+    "drop",
+    "bad_json",
+    "empty_choices",
+    "null_content",
+    "cut_stream",
+    "no_finish_reason",
+    "ignore_n",
+    "reasoning",
+)
 
 
 @dataclass
@@ -43,6 +71,10 @@ class Fault:
     status: int = 500
     retry_after: str | None = None
     delay: float = 0.0
+    message: str | None = None
+    after: int = 1
+    reasoning: str = "Let me think about this step by step."
+    field: str = "reasoning_content"
     hits: int = 0
 
     def applies(self, text: str) -> bool:
@@ -85,8 +117,14 @@ class FakeOpenAIServer:
         api_key: str | None = None,
         keep_bodies: bool = True,
         default_answer: str | None = None,
+        models: list[str] | None = None,
+        sampling: bool = False,
+        stream_usage: bool = True,
     ) -> None:
         self.answers = dict(answers or {})
+        self.models = models
+        self.sampling = sampling
+        self.stream_usage = stream_usage
         self.default_answer = default_answer
         self.latency = latency
         self.api_key = api_key
@@ -128,7 +166,14 @@ class FakeOpenAIServer:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_post("/v1/completions", self._completions)
+        if self.models is not None:
+            app.router.add_get("/v1/models", self._models)
         return app
+
+    async def _models(self, request: web.Request) -> web.Response:
+        self.stats.paths.append(request.path)
+        data = [{"id": name, "object": "model", "owned_by": "llamacpp"} for name in self.models or ()]
+        return web.json_response({"object": "list", "data": data})
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         return await self._handle(request, chat=True)
@@ -162,16 +207,16 @@ class FakeOpenAIServer:
                 response = await self._fault(request, fault, body, text, chat)
                 if response is not None:
                     return response
-            return await self._answer(request, body, text, chat)
+            return await self._answer(request, body, text, chat, fault)
         finally:
             stats.in_flight -= 1
 
     async def _fault(self, request: web.Request, fault: Fault, body: dict, text: str, chat: bool):
         if fault.kind == "status":
             headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else None
-            return web.json_response(
-                {"error": {"message": f"injected {fault.status}"}}, status=fault.status, headers=headers
-            )
+            message = fault.message if fault.message is not None else f"injected {fault.status}"
+            error = {"error": {"code": fault.status, "message": message, "type": "invalid_request_error"}}
+            return web.json_response(error, status=fault.status, headers=headers)
         if fault.kind == "slow":
             await asyncio.sleep(fault.delay)
             return None
@@ -187,12 +232,32 @@ class FakeOpenAIServer:
             if not chat:
                 choice = {"index": 0, "text": None, "finish_reason": "stop"}
             return web.json_response({"id": "x", "object": "chat.completion", "choices": [choice]})
-        raise AssertionError(fault.kind)
+        return None  # shapes the answer itself (see _answer)
 
-    async def _answer(self, request: web.Request, body: dict, text: str, chat: bool) -> web.StreamResponse:
-        answer = self.answers.get(text, self.default_answer if self.default_answer is not None else text)
+    def _answer_text(self, body: dict, text: str) -> str:
+        if self.sampling and not (body.get("temperature") == 0 and body.get("seed") is not None):
+            return f"The answer is {random.randrange(10**9)}."  # llama.cpp's defaults: temperature 0.8, random seed
+        if self.sampling:
+            seeded = random.Random(f"{body['seed']}:{text}")
+            return f"The answer is {seeded.randrange(10**9)}."
+        return self.answers.get(text, self.default_answer if self.default_answer is not None else text)
+
+    async def _answer(
+        self, request: web.Request, body: dict, text: str, chat: bool, fault: Fault | None = None
+    ) -> web.StreamResponse:
+        kind = fault.kind if fault is not None else None
+        thought = fault.reasoning.split(" ") if kind == "reasoning" else []
+        words = self._answer_text(body, text).split(" ")
+        finish: str | None = "stop"
+        limit = body.get("max_tokens")
+        if isinstance(limit, int) and len(thought) + len(words) > limit:
+            finish = "length"
+            thought, words = thought[:limit], words[: max(0, limit - len(thought))]
+        answer = " ".join(words) if words else None  # all tokens spent on reasoning: content null, as vLLM sends
+        if kind == "no_finish_reason":
+            finish = None
         prompt_tokens = len(text.split()) or 1
-        completion_tokens = len(answer.split()) or 1
+        completion_tokens = len(thought) + len(words)
         self.stats.prompt_tokens += prompt_tokens
         self.stats.completion_tokens += completion_tokens
         usage = {
@@ -200,35 +265,56 @@ class FakeOpenAIServer:
             "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
         }
-        model = body.get("model", "fake")
+        n = 1 if kind == "ignore_n" else int(body.get("n") or 1)
+        model = body.get("model", "fake")  # echoed back, whatever it is (as llama.cpp's server does)
         created = int(time.time())
+        reasoning = (fault.field, " ".join(thought)) if thought else None
         if body.get("stream"):
-            return await self._stream(request, answer, usage, model, created, chat, body)
-        if chat:
-            choice = {"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}
-            data = {"id": "chatcmpl-1", "object": "chat.completion", "created": created, "model": model}
-        else:
-            choice = {"index": 0, "text": answer, "finish_reason": "stop"}
-            data = {"id": "cmpl-1", "object": "text_completion", "created": created, "model": model}
-        data["choices"] = [choice]
+            return await self._stream(request, answer, reasoning, finish, usage, model, created, chat, body, fault)
+        choices = []
+        for index in range(n):
+            if chat:
+                message = {"role": "assistant", "content": answer}
+                if reasoning:
+                    message[reasoning[0]] = reasoning[1]
+                choices.append({"index": index, "message": message, "finish_reason": finish})
+            else:
+                choices.append({"index": index, "text": answer, "finish_reason": finish})
+        kind_name, prefix = ("chat.completion", "chatcmpl") if chat else ("text_completion", "cmpl")
+        data = {"id": f"{prefix}-1", "object": kind_name, "created": created, "model": model, "choices": choices}
         data["usage"] = usage
         return web.json_response(data)
 
-    async def _stream(self, request, answer, usage, model, created, chat, body) -> web.StreamResponse:
+    async def _stream(
+        self, request, answer, reasoning, finish, usage, model, created, chat, body, fault
+    ) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
-        words = answer.split(" ")
-        pieces = [word if i == 0 else " " + word for i, word in enumerate(words)]
         base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": created, "model": model}
-        for i, piece in enumerate(pieces):
-            finish = "stop" if i == len(pieces) - 1 else None
+        deltas: list[dict] = []
+        if reasoning:
+            words = reasoning[1].split(" ")
+            deltas += [{reasoning[0]: word if i == 0 else " " + word} for i, word in enumerate(words)]
+        if answer is not None:
+            words = answer.split(" ")
+            deltas += [{"content": word if i == 0 else " " + word} for i, word in enumerate(words)]
+        cut_after = fault.after if fault is not None and fault.kind == "cut_stream" else None
+        gap = fault.delay if fault is not None and fault.kind == "slow_chunks" else 0.0
+        for i, delta in enumerate(deltas):
+            if gap:
+                await asyncio.sleep(gap)
+            if cut_after is not None and i == cut_after:
+                break  # llama.cpp: the slot was taken by another request; the stream just ends
+            last = i == len(deltas) - 1
+            choice_finish = finish if last and cut_after is None else None
             if chat:
-                delta = {"role": "assistant", "content": piece} if i == 0 else {"content": piece}
-                choice = {"index": 0, "delta": delta, "finish_reason": finish}
+                choice = {"index": 0, "delta": {"role": "assistant", **delta} if i == 0 else delta}
             else:
-                choice = {"index": 0, "text": piece, "finish_reason": finish}
+                choice = {"index": 0, "text": delta.get("content", "")}
+            choice["finish_reason"] = choice_finish
             await response.write(f"data: {json.dumps({**base, 'choices': [choice]})}\n\n".encode())
-        if (body.get("stream_options") or {}).get("include_usage"):
+        wants_usage = (body.get("stream_options") or {}).get("include_usage")
+        if wants_usage and self.stream_usage and cut_after is None:
             await response.write(f"data: {json.dumps({**base, 'choices': [], 'usage': usage})}\n\n".encode())
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()

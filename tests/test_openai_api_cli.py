@@ -102,6 +102,8 @@ def test_rejected_key_is_reported_without_the_key(run_cli, tmp_path):
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("evalscope: error: ")]
     assert len(errors) == 1 and errors[0].startswith("evalscope: error: the API rejected the key (HTTP 401")
+    assert result.stderr.count("the API rejected the key") == 1  # printed once, not also as a warning
+    assert "Incorrect API key provided" in errors[0]  # the server's error.message, as text
     assert server.stats.requests == 1
     assert_nowhere(wrong, result, tmp_path)
 
@@ -152,3 +154,10 @@ def test_a_server_that_cannot_be_reached_stops_the_run_with_one_line(run_cli, tm
     assert errors[0].startswith(
         f"evalscope: error: cannot reach the API at {url}/chat/completions; is the server running?"
     )
+
+
+def test_the_progress_bar_says_what_is_being_retried(run_cli, server, tmp_path):
+    server.add_fault("status", match="Capital of France?", times=1, status=503, retry_after="1.5")
+    result = run_cli(*eval_args(server, tmp_path), env=NO_KEYS)
+    assert result.returncode == 0, result.stderr
+    assert "retrying: HTTP 503, attempt 2/2" in result.stderr

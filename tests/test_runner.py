@@ -35,7 +35,8 @@ class Counting(CustomModel):
 
     def predict(self, prompts, **kwargs):
         Counting.asked.extend(item["index"] for item in kwargs["origin_inputs"])
-        assert kwargs["infer_cfg"] == {"temperature": 0.0}
+        # The benchmark's default (greedy), overridden key by key by generation_config, and the run's seed.
+        assert kwargs["infer_cfg"] == {"do_sample": False, "temperature": 0.0, "seed": 42}
         return [
             {"choices": [{"index": 0, "message": {"role": "assistant", "content": item["raw"]["a"]}}]}
             for item in kwargs["origin_inputs"]

@@ -281,6 +281,14 @@ class SeededFewShot(Quiz):
         return self.chat_prompt("\n".join(shots) + "\n" + sample.input)
 
 
+class ObjectInGenerationConfig(Quiz):
+    generation_config = {"do_sample": False, "stop": {"\n\n"}}
+
+
+class StreamInGenerationConfig(Quiz):
+    generation_config = {"stream": True}
+
+
 class AnswerIs(Scorer):
     """Right only when the completion says 'The answer is <target>'."""
 
@@ -321,6 +329,8 @@ class AlwaysRight(Scorer):
         (NoData, "'data' is missing or empty"),
         (ShuffledFewShot, "differs between two benchmarks built with the same options and seed"),
         (UnknownScorer, "the benchmark names scorer 'kit-no-such-scorer': unknown scorer 'kit-no-such-scorer'"),
+        (ObjectInGenerationConfig, "generation_config is not plain JSON data"),
+        (StreamInGenerationConfig, "generation_config sets 'stream', which evalscope sets itself"),
     ],
 )
 def test_a_benchmark_that_breaks_the_contract_fails_naming_what_is_wrong(benchmark, message):

@@ -81,7 +81,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     add("--api-url", default=s, help="OpenAI-compatible base URL, or its /chat/completions URL")
     add("--api-key", default=s, help="API key (default: $EVALSCOPE_API_KEY, then $OPENAI_API_KEY)")
     add("--api-mode", default=s, help="chat (default) or completion, for base models")
-    add("--timeout", type=float, default=s, help="seconds per API request (default 120)")
+    add("--timeout", type=float, default=s, help="seconds of silence before an API attempt is given up (default 1200)")
     add("--retries", type=int, default=s, help="retries of a failed API request (default 5)")
     add("--stream", action="store_true", default=s, help="stream API responses")
 

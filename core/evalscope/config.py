@@ -54,7 +54,9 @@ class TaskConfig(BaseModel):
     api_url: str | None = Field(None, description="OpenAI-compatible base URL or /chat/completions URL")
     api_key: SecretStr | None = Field(None, description="API key (default: EVALSCOPE_API_KEY, then OPENAI_API_KEY)")
     api_mode: Literal["chat", "completion"] = Field("chat", description="Chat or text completions endpoint")
-    timeout: float = Field(120.0, gt=0, description="Seconds per API request")
+    timeout: float = Field(
+        1200.0, gt=0, description="Seconds of silence before an API attempt is given up (with --stream: between chunks)"
+    )
     retries: int = Field(5, ge=0, description="Retries of a failed API request")
     stream: bool = Field(False, description="Stream API responses")
 

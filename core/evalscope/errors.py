@@ -26,3 +26,7 @@ class DataError(EvalscopeError):
 
 class SampleErrors(EvalscopeError):
     """Some samples failed; they are recorded in the outputs and were not scored as correct."""
+
+
+class APIStoppedError(ModelError):
+    """An API that had answered stopped answering mid-run; the runner adds what was kept and how to resume."""

@@ -6,11 +6,54 @@ from typing import Any
 
 from evalscope.scorers.metrics import mean_with_ci
 
+USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
+
 
 def subset_result(subset: str, reviews: list[dict[str, Any]]) -> dict[str, Any]:
-    """Aggregate one subset's reviews; failed samples are counted apart, not scored."""
+    """Aggregate one subset's reviews; failed samples are counted apart, not scored.
+
+    ``truncated`` counts the scored answers that hit ``max_tokens``.
+    """
     scored = [review["score"] for review in reviews if review.get("error") is None]
-    return {"name": subset, **mean_with_ci(scored), "errors": len(reviews) - len(scored)}
+    truncated = sum(1 for review in reviews if review.get("error") is None and review.get("truncated"))
+    return {"name": subset, **mean_with_ci(scored), "errors": len(reviews) - len(scored), "truncated": truncated}
+
+
+def response_summary(responses: list[dict[str, Any]]) -> dict[str, Any]:
+    """Token usage summed over ``responses``, with ``responses`` and ``responses_with_usage`` counts.
+
+    A count that no response carried is None (unknown), not 0.
+    """
+    usage: dict[str, Any] = dict.fromkeys(USAGE_KEYS)
+    with_usage = 0
+    for response in responses:
+        counts = response.get("usage")
+        if not isinstance(counts, dict):
+            continue
+        with_usage += 1
+        for key in USAGE_KEYS:
+            count = counts.get(key)
+            if isinstance(count, int):
+                usage[key] = (usage[key] or 0) + count
+    return {**usage, "responses": len(responses), "responses_with_usage": with_usage}
+
+
+def served_models(responses: list[dict[str, Any]]) -> list[str]:
+    """The model names the responses carried (their ``model`` field), sorted."""
+    return sorted({response["model"] for response in responses if isinstance(response.get("model"), str)})
+
+
+def truncation_warning(report: dict[str, Any]) -> str | None:
+    """The warning for answers that hit ``max_tokens`` in ``report``, or None when none did."""
+    subsets = [subset for metric in report["metrics"] for subset in metric["subsets"]]
+    truncated = sum(subset.get("truncated", 0) for subset in subsets)
+    if not truncated:
+        return None
+    answers = sum(subset["num"] for subset in subsets)
+    config = report.get("generation_config") or {}
+    limit = config.get("max_new_tokens", config.get("max_tokens"))
+    shown = limit if limit is not None else "the server's default"
+    return f"{truncated} of {answers} answers hit max_tokens ({shown}); raise --generation-config max_new_tokens=..."
 
 
 def build_report(
@@ -19,32 +62,43 @@ def build_report(
     metric: str,
     subsets: list[dict[str, Any]],
     values: list[float],
-    usage: dict[str, int],
+    usage: dict[str, Any],
 ) -> dict[str, Any]:
     """The report of one dataset: overall score with its uncertainty, and each subset's."""
     overall = mean_with_ci(values)
     errors = sum(subset["errors"] for subset in subsets)
+    truncated = sum(subset["truncated"] for subset in subsets)
     return {
         "name": f"{model_id}@{dataset}",
         "model_name": model_id,
         "dataset_name": dataset,
         "score": overall["score"],
-        "metrics": [{"name": metric, **overall, "errors": errors, "subsets": subsets}],
+        "metrics": [{"name": metric, **overall, "errors": errors, "truncated": truncated, "subsets": subsets}],
         "errors": errors,
+        "truncated": truncated,
         "usage": usage,
     }
 
 
 def summary_table(reports: list[dict[str, Any]]) -> str:
-    """A plain-text table of every report: one row per dataset and subset."""
+    """A plain-text table of every report: one row per dataset and subset.
+
+    A ``Truncated`` column (answers that hit ``max_tokens``) is shown when any count is not 0.
+    """
     header = ["Model", "Dataset", "Metric", "Subset", "Num", "Score", "95% CI", "Errors"]
     rows = []
+    truncated = []
     for report in reports:
         for metric in report["metrics"]:
-            for subset in metric["subsets"]:
-                rows.append(_row(report, metric["name"], subset))
+            results = list(metric["subsets"])
             if len(metric["subsets"]) > 1:
-                rows.append(_row(report, metric["name"], {**metric, "name": "OVERALL"}))
+                results.append({**metric, "name": "OVERALL"})
+            for result in results:
+                rows.append(_row(report, metric["name"], result))
+                truncated.append(str(result.get("truncated", 0)))
+    if any(count != "0" for count in truncated):
+        header.append("Truncated")
+        rows = [[*row, count] for row, count in zip(rows, truncated)]
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
     line = "+" + "+".join("-" * (width + 2) for width in widths) + "+"
 

@@ -16,14 +16,21 @@ from typing import Any
 from evalscope.benchmarks.base import Benchmark, Sample
 from evalscope.builtins.models import OPENAI_API_MODEL
 from evalscope.config import API_EVAL_TYPES, TaskConfig
-from evalscope.errors import ConfigError, DataError, ModelError, SampleErrors
-from evalscope.models.driver import Generation, ModelDriver, response_text
+from evalscope.errors import APIStoppedError, ConfigError, DataError, ModelError, SampleErrors
+from evalscope.models.driver import Generation, ModelDriver, finish_reason, reasoning_text, response_text
 from evalscope.outputs import PredictionStore, RunDir, cache_key, canonical, write_json, write_jsonl
 from evalscope.plugins import Plugins, get_plugins
-from evalscope.report import build_report, subset_result, summary_table
+from evalscope.report import (
+    build_report,
+    response_summary,
+    served_models,
+    subset_result,
+    summary_table,
+    truncation_warning,
+)
 from evalscope.scorers.base import Scorer
 from evalscope.utils.logger import add_file_handler, get_logger
-from evalscope.utils.secrets import add_secret, start_run_secrets
+from evalscope.utils.secrets import add_secret, redact_mapping, start_run_secrets
 
 logger = get_logger()
 
@@ -55,6 +62,7 @@ class Runner:
         self.model_id = config.resolved_model_id()
         self.model_identity: dict[str, Any] = {}
         self.run_dir: RunDir | None = None
+        self.kept_predictions = 0
 
     def run(self) -> dict[str, dict[str, Any]]:
         """Validate everything, then evaluate each dataset in turn."""
@@ -75,13 +83,20 @@ class Runner:
         logger.info(f"evaluating {self.model_id!r} on {', '.join(job.name for job in jobs)}; outputs: {run_dir.root}")
         try:
             reports = asyncio.run(self._run_jobs(jobs, driver, run_dir))
+            print(summary_table(list(reports.values())), flush=True)
+            logger.info(f"reports written to {run_dir.root / 'reports'}")
+            for report in reports.values():
+                warning = truncation_warning(report)
+                if warning:
+                    logger.warning(f"{report['dataset_name']}: {warning}")
+        except APIStoppedError as exc:
+            raise APIStoppedError(
+                f"{exc}; {self.kept_predictions} finished predictions are kept; resume with --use-cache {run_dir.root}"
+            ) from exc
         finally:
             logger.removeHandler(handler)
             handler.close()
 
-        table = summary_table(list(reports.values()))
-        print(table, flush=True)
-        logger.info(f"reports written to {run_dir.root / 'reports'}")
         errors = sum(report["errors"] for report in reports.values())
         if errors and not config.ignore_errors:
             raise SampleErrors(
@@ -184,27 +199,31 @@ class Runner:
         return reports
 
     async def _run_benchmark(self, job: BenchmarkJob, driver: ModelDriver, run_dir: RunDir) -> dict[str, Any]:
-        subsets, values = [], []
-        usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+        subsets, values, responses = [], [], []
+        infer_cfg = effective_generation_config(job.benchmark.generation_config, self.config)
         for subset in job.benchmark.subset_list():
             samples = apply_limit(unique_samples(job.benchmark.load(subset), job.name, subset), self.config.limit)
-            records = await self._predict(job, subset, samples, driver, run_dir)
+            records = await self._predict(job, subset, samples, driver, run_dir, infer_cfg)
             reviews = [score_sample(job.scorer, sample, records[sample.id]) for sample in samples]
             write_jsonl(run_dir.reviews_path(self.model_id, job.name, subset), reviews)
             subsets.append(subset_result(subset, reviews))
             values.extend(review["score"] for review in reviews if review["error"] is None)
-            for record in records.values():
-                for key, count in ((record.get("response") or {}).get("usage") or {}).items():
-                    if key in usage and isinstance(count, int):
-                        usage[key] += count
-        report = build_report(self.model_id, job.name, job.scorer.metric, subsets, values, usage)
+            responses.extend(record["response"] for record in records.values() if record.get("response"))
+        report = build_report(self.model_id, job.name, job.scorer.metric, subsets, values, response_summary(responses))
+        report["generation_config"] = redact_mapping(infer_cfg)
+        report["served_models"] = served_models(responses)
         write_json(run_dir.report_path(self.model_id, job.name), report)
         return report
 
     async def _predict(
-        self, job: BenchmarkJob, subset: str, samples: list[Sample], driver: ModelDriver, run_dir: RunDir
+        self,
+        job: BenchmarkJob,
+        subset: str,
+        samples: list[Sample],
+        driver: ModelDriver,
+        run_dir: RunDir,
+        infer_cfg: dict[str, Any],
     ) -> dict[str, dict[str, Any]]:
-        infer_cfg = dict(self.config.generation_config)
         store = PredictionStore(
             run_dir.predictions_path(self.model_id, job.name, subset), resume=bool(self.config.use_cache)
         )
@@ -220,6 +239,7 @@ class Runner:
                 records[sample.id] = cached
             else:
                 pending.append((sample, prompt, key))
+        self.kept_predictions += len(records)
         logger.info(
             f"{job.name}/{subset}: {len(samples)} samples, {len(records)} from cache, {len(pending)} to predict"
         )
@@ -248,11 +268,13 @@ class Runner:
                     record = prediction_record(self.model_id, sample, prompt, key, generation)
                     store.append(record)
                     records[sample.id] = record
+                    self.kept_predictions += record["error"] is None
                 progress.update(len(batch))
 
         tasks = [asyncio.ensure_future(worker()) for _ in range(min(driver.concurrency, len(batches)))]
+        tasks.append(asyncio.ensure_future(show_retry_status(progress, driver.model)))
         try:
-            done, still_running = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            done, still_running = await asyncio.wait(tasks[:-1], return_when=asyncio.FIRST_EXCEPTION)
             for task in still_running:
                 task.cancel()
             await asyncio.gather(*still_running, return_exceptions=True)
@@ -266,13 +288,30 @@ class Runner:
         return records
 
 
+async def show_retry_status(progress: Any, model: Any, every: float = 0.5) -> None:
+    """Show the model's ``retry_status`` (what it is retrying) beside the progress bar while it lasts."""
+    shown = None
+    while True:
+        await asyncio.sleep(every)
+        status = getattr(model, "retry_status", None)
+        if status != shown:
+            progress.set_postfix_str(status or "")
+            shown = status
+
+
+def effective_generation_config(defaults: dict[str, Any], config: TaskConfig) -> dict[str, Any]:
+    """What the model is asked to generate with: the benchmark's ``defaults``, overridden key by key by
+    ``--generation-config``, and ``seed`` from ``--seed`` unless one of them sets it."""
+    effective = {**defaults, **config.generation_config}
+    effective.setdefault("seed", config.seed)
+    return effective
+
+
 def model_identity(config: TaskConfig, model_id: str, model: Any) -> dict[str, Any]:
     """What identifies the model in cache keys: a cached answer is reused only for the same one.
 
     Secrets are left out; the API URL is too, so a server that moved keeps its cache.
     """
-    from evalscope.utils.secrets import redact_mapping
-
     identity: dict[str, Any] = {"model_id": model_id, "eval_type": config.eval_type}
     if config.eval_type == "custom":
         identity["class"] = f"{type(model).__module__}.{type(model).__qualname__}"
@@ -324,7 +363,10 @@ def prediction_record(model_id: str, sample: Sample, prompt: dict, key: str, gen
 
 
 def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]:
-    """The review of one sample: what was extracted, the gold answer and the score."""
+    """The review of one sample: what was extracted, the gold answer and the score.
+
+    ``truncated`` says the answer hit ``max_tokens``; ``reasoning`` is a reasoning model's thinking.
+    """
     review: dict[str, Any] = {
         "sample_id": sample.id,
         "input": sample.input,
@@ -336,6 +378,7 @@ def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]
         "correct": False,
         "explanation": None,
         "error": record.get("error"),
+        **answer_details(record.get("response")),
     }
     if review["error"] is None:
         score = scorer.score(review["completion"], sample)
@@ -347,3 +390,10 @@ def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]
             explanation=score.explanation,
         )
     return review
+
+
+def answer_details(response: dict | None) -> dict[str, Any]:
+    """Whether an answer was cut off by ``max_tokens`` (``truncated``), and its ``reasoning`` (None if none)."""
+    if response is None:
+        return {"truncated": False, "reasoning": None}
+    return {"truncated": finish_reason(response) == "length", "reasoning": reasoning_text(response)}

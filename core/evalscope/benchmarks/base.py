@@ -22,14 +22,17 @@ class Benchmark(ABC):
 
     Subclasses set ``name``, ``scorer`` (a registered scorer name), ``subsets`` and
     ``Options`` (a ``evalscope.benchmarks.options.BenchmarkOptions`` subclass validating
-    ``--dataset-args``; the default accepts ``subset_list`` and ``system_prompt``). This
-    module does not import pydantic, so a plugin that subclasses ``Benchmark`` stays cheap to load.
+    ``--dataset-args``; the default accepts ``subset_list`` and ``system_prompt``), and may set
+    ``generation_config``, the generation settings the benchmark is meant to run with (default:
+    greedy decoding), which ``--generation-config`` overrides key by key. This module does not
+    import pydantic, so a plugin that subclasses ``Benchmark`` stays cheap to load.
     """
 
     name: ClassVar[str] = ""
     scorer: ClassVar[str] = "exact_match"
     subsets: ClassVar[list[str]] = ["main"]
     Options: ClassVar[type | None] = None
+    generation_config: ClassVar[dict[str, Any]] = {"do_sample": False}
 
     def __init__(self, options: dict | None = None, seed: int = 42) -> None:
         from evalscope.benchmarks.options import BenchmarkOptions

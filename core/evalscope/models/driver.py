@@ -13,6 +13,8 @@ from typing import Any
 from evalscope.errors import ConfigError, ModelError
 from evalscope.models.base import AsyncModel, CustomModel
 
+REASONING_FIELDS = ("reasoning_content", "reasoning")
+
 
 @dataclass
 class Generation:
@@ -26,7 +28,9 @@ def response_problem(response: Any, mode: str | None = None) -> str | None:
     """Say what is wrong with one OpenAI-shaped response, or None if it is valid.
 
     ``mode`` ``"chat"`` requires ``choices[0].message.content``, ``"completion"`` requires
-    ``choices[0].text``; ``None`` accepts either.
+    ``choices[0].text``; ``None`` accepts either. A null text is valid only with
+    ``finish_reason: "length"`` (a reasoning model that spent every token thinking): a cut-off
+    empty answer.
     """
     if not isinstance(response, dict):
         return f"response is {type(response).__name__}, expected a dict"
@@ -36,23 +40,41 @@ def response_problem(response: Any, mode: str | None = None) -> str | None:
     first = choices[0]
     if not isinstance(first, dict):
         return f"choices[0] is {type(first).__name__}, expected a dict"
+    cut_off = first.get("finish_reason") == "length"
     text = first.get("text")
     if mode == "completion" or (mode is None and "message" not in first and text is not None):
-        return None if isinstance(text, str) else f"choices[0].text is {type(text).__name__}, expected a string"
+        if isinstance(text, str) or (text is None and cut_off):
+            return None
+        return f"choices[0].text is {type(text).__name__}, expected a string"
     message = first.get("message")
     if not isinstance(message, dict):
         return "choices[0].message is missing"
     content = message.get("content")
-    if not isinstance(content, str):
+    if not isinstance(content, str) and not (content is None and cut_off):
         return f"choices[0].message.content is {type(content).__name__}, expected a string"
     return None
 
 
 def response_text(response: dict) -> str:
-    """The generated text of a validated response."""
+    """The generated text of a validated response ("" for a null text cut off by ``max_tokens``)."""
     first = response["choices"][0]
     message = first.get("message")
-    return message["content"] if message is not None else first["text"]
+    text = message.get("content") if message is not None else first.get("text")
+    return text if text is not None else ""
+
+
+def finish_reason(response: dict) -> Any:
+    """``choices[0].finish_reason`` of a validated response (None when the server sent none)."""
+    return response["choices"][0].get("finish_reason")
+
+
+def reasoning_text(response: dict) -> str | None:
+    """The reasoning of a validated chat response (``reasoning_content``, or ``reasoning``), or None."""
+    message = response["choices"][0].get("message") or {}
+    for name in REASONING_FIELDS:
+        if isinstance(message.get(name), str):
+            return message[name]
+    return None
 
 
 class ModelDriver:

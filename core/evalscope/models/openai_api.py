@@ -1,11 +1,15 @@
 """The default model: any OpenAI-compatible API (vLLM, SGLang, llama.cpp's server, Ollama, hosted APIs).
 
 One ``aiohttp`` session per run, created inside the runner's event loop, with a connection
-pool as large as the number of requests in flight (``eval_batch_size``). Each prompt is one
-request; a failed attempt (connection error, timeout, HTTP 429/5xx, or a 200 answer with
-invalid JSON, no choices or no text) is retried with exponential backoff and jitter,
-honouring ``Retry-After``. A sample that still fails raises ``APIRequestError``, which the
-runner records as that sample's error.
+pool as large as the number of requests in flight (``eval_batch_size``). Before the first
+request, ``GET {base}/models`` checks that the server serves ``model`` (``check_model``).
+Each prompt is one request; a failed attempt (connection error, HTTP 429/5xx, a 200 answer
+with invalid JSON, no choices or no text, a stream that ended before a ``finish_reason``) is
+retried with exponential backoff and jitter, honouring ``Retry-After``; a timeout (``timeout``
+seconds of silence) is retried at most ``timeout_retries`` times. A sample that still fails
+raises ``APIRequestError``, which the runner records as that sample's error. Connection
+failures across all samples feed a circuit breaker (``evalscope.models.breaker``): a server
+that stopped answering raises ``APIStoppedError``, which stops the run.
 
 ``generation_config`` maps to the API's names: ``max_new_tokens`` -> ``max_tokens``,
 ``num_return_sequences`` -> ``n``; ``do_sample=False`` sends ``temperature=0`` unless a
@@ -31,9 +35,10 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from evalscope.errors import ConfigError, ModelError
+from evalscope.errors import APIStoppedError, ConfigError, ModelError
 from evalscope.models.base import AsyncModel
-from evalscope.models.driver import response_problem
+from evalscope.models.breaker import ConnectionBreaker
+from evalscope.models.driver import REASONING_FIELDS, response_problem
 from evalscope.utils.logger import add_secret, get_logger, redact
 from evalscope.utils.secrets import is_secret_name, redact_url, url_secrets
 from evalscope.utils.validation import parse_model
@@ -46,6 +51,15 @@ FATAL_STATUSES = {
     403: "the API refused access (HTTP 403: {body}); check the key's permissions",
     404: "the API answered HTTP 404 ({body}); check --api-url (the base URL, e.g. http://host:8000/v1) and --model",
 }
+STREAM_CUT = (
+    "the stream ended before the answer finished (no finish_reason); the server may cut off streams when "
+    "several are in flight: try without --stream or with --eval-batch-size 1"
+)
+NO_FINISH_REASON = (
+    "the server does not say whether its answers finished (no finish_reason); "
+    "answers cut off by max_tokens cannot be told from whole ones"
+)
+SERVER_MESSAGE_LIMIT = 300
 GENERATION_RENAMES = {"max_new_tokens": "max_tokens", "num_return_sequences": "n"}
 RESERVED_BODY_KEYS = ("model", "messages", "prompt", "stream")
 MAX_WARNINGS = 5
@@ -61,9 +75,12 @@ class OpenAIAPIOptions(BaseModel):
     api_url: str = Field(min_length=1)
     api_key: SecretStr | None = None
     api_mode: str = "chat"
-    timeout: float = Field(120.0, gt=0)
+    timeout: float = Field(1200.0, gt=0, description="Seconds of silence before an attempt is given up")
     retries: int = Field(5, ge=0)
+    timeout_retries: int = Field(1, ge=0, description="Retries of an attempt that timed out (within `retries`)")
     stream: bool = False
+    stream_usage: bool = Field(True, description="Ask a streaming server for usage (stream_options)")
+    check_model: bool = Field(True, description="Check at start that GET {base}/models lists the model")
     concurrency: int = Field(1, ge=1)
     retry_backoff: float = Field(1.0, ge=0, description="Base of the exponential backoff, in seconds")
     retry_max_backoff: float = Field(60.0, ge=0, description="Longest wait between attempts, Retry-After included")
@@ -79,10 +96,16 @@ class _FailedAttempt(Exception):
     """One attempt failed; ``retryable`` says whether another may succeed."""
 
     def __init__(
-        self, reason: str, retryable: bool = True, retry_after: float | None = None, fatal: bool = False
+        self,
+        reason: str,
+        retryable: bool = True,
+        retry_after: float | None = None,
+        fatal: bool = False,
+        short: str = "invalid answer",
     ) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.short = short
         self.retryable = retryable and not fatal
         self.retry_after = retry_after
         self.fatal = fatal
@@ -111,6 +134,13 @@ def endpoint_url(api_url: str, api_mode: str) -> tuple[str, str]:
         mode = api_mode
         path += "/chat/completions" if mode == "chat" else "/completions"
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")), mode
+
+
+def base_url(url: str) -> str:
+    """The API's base URL (``http://host:8000/v1``) of an endpoint URL from ``endpoint_url``."""
+    parts = urlsplit(url)
+    path = parts.path.removesuffix("/chat/completions").removesuffix("/completions")
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
 def request_params(infer_cfg: dict[str, Any]) -> dict[str, Any]:
@@ -160,14 +190,60 @@ def prompt_text(prompt: dict[str, Any]) -> str:
 
 
 def env_proxy(url: str) -> str | None:
-    """The proxy that the environment (``HTTP_PROXY``, ``HTTPS_PROXY``, ``NO_PROXY``) sets for ``url``, or None."""
+    """The proxy that the environment (``HTTP_PROXY``, ``HTTPS_PROXY``, ``NO_PROXY``) sets for ``url``, or None.
+
+    A loopback host (``localhost``, ``127.0.0.0/8``, ``::1``) never goes through a proxy.
+    """
+    import ipaddress
     from urllib.request import getproxies, proxy_bypass
 
     parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
     proxy = getproxies().get(parts.scheme)
-    if not proxy or proxy_bypass(parts.hostname or ""):
+    if not proxy or loopback or proxy_bypass(host):
         return None
     return proxy
+
+
+def server_message(text: str, limit: int = SERVER_MESSAGE_LIMIT) -> str:
+    """The readable part of an error answer: its ``error.message`` (or the text), on one line, cut to ``limit``."""
+    message: Any = None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        error = data.get("error", data)
+        if isinstance(error, dict):
+            message = error.get("message") or error.get("detail")
+        elif isinstance(error, str):
+            message = error
+        message = message or data.get("message") or data.get("detail")
+    if not isinstance(message, str):
+        message = text
+    message = " ".join(message.split())
+    return message if len(message) <= limit else message[:limit] + "..."
+
+
+def connection_failure(exc: aiohttp.ClientError) -> str:
+    """A short name for a failed connection: ``connection refused``, ``server disconnected``, ..."""
+    import errno
+
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "server disconnected"
+    os_error = getattr(exc, "os_error", None) if isinstance(exc, aiohttp.ClientConnectorError) else exc
+    code = getattr(os_error, "errno", None)
+    if code == errno.ECONNREFUSED:
+        return "connection refused"
+    if code == errno.ECONNRESET:
+        return "connection reset"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return "cannot connect"
+    return "connection lost"
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -198,9 +274,11 @@ class OpenAIAPIModel(AsyncModel):
     """A model served through an OpenAI-compatible API; ``agenerate`` answers one prompt per request.
 
     ``config`` holds the options of ``OpenAIAPIOptions``: ``model``, ``api_url``, ``api_key``,
-    ``api_mode`` (``chat`` or ``completion``), ``timeout`` (seconds per request), ``retries``,
-    ``stream``, ``concurrency`` (the size of the connection pool), and from ``--model-args``
-    ``retry_backoff``, ``retry_max_backoff``, ``headers`` and ``extra_body``.
+    ``api_mode`` (``chat`` or ``completion``), ``timeout`` (seconds of silence: until the answer,
+    or between streamed chunks), ``retries``, ``stream``, ``concurrency`` (the size of the
+    connection pool), and from ``--model-args`` ``timeout_retries``, ``stream_usage``,
+    ``check_model``, ``retry_backoff``, ``retry_max_backoff``, ``headers`` and ``extra_body``.
+    ``retry_status`` says what is being retried (for the progress bar), or is None.
     """
 
     def __init__(self, config: dict | None = None, **kwargs: Any) -> None:
@@ -224,11 +302,16 @@ class OpenAIAPIModel(AsyncModel):
             self._headers["Authorization"] = f"Bearer {api_key}"
         self._session: aiohttp.ClientSession | None = None
         self._proxy: str | None = None
-        self._timeout = aiohttp.ClientTimeout(total=options.timeout)
+        # The timeout bounds silence (aiohttp's sock_read), not a whole answer: a long stream may go on.
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=options.timeout, sock_read=options.timeout)
         self._params_for: tuple[dict, dict] | None = None
+        self._choices_asked = 1
         self._fatal: str | None = None
         self._warned: set[str] = set()
         self._answered = 0
+        self._breaker = ConnectionBreaker()
+        self._checked: asyncio.Future | None = None
+        self.retry_status: str | None = None
 
     def __repr__(self) -> str:
         return f"OpenAIAPIModel(model={self.options.model!r}, url={redact_url(self.url)!r}, mode={self.mode!r})"
@@ -243,34 +326,49 @@ class OpenAIAPIModel(AsyncModel):
         """
         if self._fatal is not None:
             raise ModelError(self._fatal)
-        session = self._session or self._open_session()
+        session = self._session
+        if session is None or not self._checked.done():
+            session = await self._start()
         body = self._body(prompt, infer_cfg)
         options = self.options
         attempts = options.retries + 1
+        timeouts = 0
         for attempt in range(attempts):
             unreachable = False
             try:
                 answer = await self._attempt(session, body)
                 self._answered += 1
+                self.retry_status = None
                 return answer
             except _FailedAttempt as exc:
                 failure = exc
             except asyncio.TimeoutError:
-                failure = _FailedAttempt(f"no answer within the timeout of {options.timeout:g} s")
+                timeouts += 1
+                failure = _FailedAttempt(self._timeout_reason(), short="timeout")
+                failure.retryable = timeouts <= options.timeout_retries
             except aiohttp.ClientError as exc:
-                failure = _FailedAttempt(f"connection error: {_describe(exc)}")
+                short = connection_failure(exc)
+                through = f" (through the proxy {redact_url(self._proxy)})" if self._proxy else ""
+                failure = _FailedAttempt(f"connection error: {_describe(exc)}{through}", short=short)
                 unreachable = isinstance(exc, aiohttp.ClientConnectorError)
+                if self._breaker.failed(short):
+                    self._fatal = (
+                        f"the API at {redact_url(base_url(self.url))} stopped answering "
+                        f"({short} since {self._breaker.since()})"
+                    )
+                    raise APIStoppedError(self._fatal) from None
             reason = self._clean(failure.reason)
             if not failure.retryable or attempt + 1 == attempts:
-                message = reason if not failure.retryable else f"{reason} (after {attempts} attempts)"
+                message = reason if failure.fatal or attempt == 0 else f"{reason} (after {attempt + 1} attempts)"
                 if unreachable and not self._answered:  # the server was never reached: every sample would fail
                     self._fatal = f"cannot reach the API at {redact_url(self.url)}; is the server running?"
                     raise ModelError(f"{self._fatal} ({message})")
-                self._warn_once(message)
-                if failure.fatal:
+                if failure.fatal:  # shown once, by the run's error line
                     self._fatal = reason
                     raise ModelError(message)
+                self._warn_once(f"a sample failed: {message}")
                 raise APIRequestError(message)
+            self.retry_status = f"retrying: {failure.short}, attempt {attempt + 2}/{attempts}"
             delay = backoff_delay(attempt, options.retry_backoff, options.retry_max_backoff, failure.retry_after)
             logger.debug(f"openai_api: attempt {attempt + 1}/{attempts} failed ({reason}); retrying in {delay:.2f} s")
             await asyncio.sleep(delay)
@@ -281,6 +379,39 @@ class OpenAIAPIModel(AsyncModel):
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()
+
+    async def _start(self) -> aiohttp.ClientSession:
+        """Open the session and check the model once; concurrent first calls wait for the same check."""
+        if self._checked is None:
+            self._open_session()
+            self._checked = asyncio.ensure_future(self._check_model())
+        await asyncio.shield(self._checked)
+        return self._session
+
+    async def _check_model(self) -> None:
+        """Stop when ``GET {base}/models`` lists models and ``model`` is not one of them.
+
+        A server without that endpoint, or whose answer is not a model list, is not checked.
+        """
+        options = self.options
+        if not options.check_model:
+            return
+        base = base_url(self.url)
+        try:
+            async with self._session.get(f"{base}/models", proxy=self._proxy) as response:
+                data = await response.json(content_type=None) if response.status == 200 else None
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            logger.debug(f"openai_api: GET {redact_url(base)}/models failed ({self._clean(_describe(exc))})")
+            return
+        models = data.get("data") if isinstance(data, dict) else None
+        served = [item["id"] for item in models or () if isinstance(item, dict) and isinstance(item.get("id"), str)]
+        if not served or options.model in served or f"{options.model}:latest" in served:
+            return
+        self._fatal = (
+            f"model {options.model!r} is not served at {redact_url(base)}; it serves: {', '.join(served[:20])}"
+            f"{' ...' if len(served) > 20 else ''}"
+        )
+        raise ModelError(self._fatal)
 
     def _open_session(self) -> aiohttp.ClientSession:
         options = self.options
@@ -298,6 +429,7 @@ class OpenAIAPIModel(AsyncModel):
             f"openai_api: {options.model!r} at {redact_url(self.url)} ({self.mode}"
             f"{', streaming' if options.stream else ''}), {options.concurrency} in flight, "
             f"timeout {options.timeout:g} s, {options.retries} {'retry' if options.retries == 1 else 'retries'}"
+            f"{' via the proxy ' + redact_url(self._proxy) if self._proxy else ''}"
         )
         return self._session
 
@@ -308,6 +440,7 @@ class OpenAIAPIModel(AsyncModel):
         else:
             params = {**self.options.extra_body, **request_params(infer_cfg)}
             self._params_for = (infer_cfg, params)
+            self._choices_asked = params.get("n") if isinstance(params.get("n"), int) else 1
         body: dict[str, Any] = {"model": self.options.model}
         if self.mode == "chat":
             body["messages"] = prompt["messages"]
@@ -316,16 +449,19 @@ class OpenAIAPIModel(AsyncModel):
         body.update(params)
         if self.options.stream:
             body["stream"] = True
-            body.setdefault("stream_options", {"include_usage": True})
+            if self.options.stream_usage:
+                body.setdefault("stream_options", {"include_usage": True})
         return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
     async def _attempt(self, session: aiohttp.ClientSession, body: bytes) -> dict:
         async with session.post(self.url, data=body, proxy=self._proxy) as response:
+            self._breaker.answered()
             status = response.status
             if status != 200:
                 text = await response.text(errors="replace")
                 self._raise_for_status(status, text, response.headers.get("Retry-After"))
-            if self.options.stream and response.content_type == "text/event-stream":
+            streamed = self.options.stream and response.content_type == "text/event-stream"
+            if streamed:
                 data = await self._read_stream(response)
             else:
                 raw = await response.read()
@@ -333,22 +469,39 @@ class OpenAIAPIModel(AsyncModel):
                     data = json.loads(raw)
                 except ValueError:
                     raise _FailedAttempt(f"the answer is not valid JSON: {_snippet(raw)}") from None
+        if streamed and (not data["choices"] or any(c["finish_reason"] is None for c in data["choices"])):
+            raise _FailedAttempt(STREAM_CUT, short="stream cut off")
         problem = response_problem(data, self.mode)
         if problem:
             raise _FailedAttempt(problem)
+        choices = data["choices"]
+        if choices[0].get("finish_reason") is None:
+            self._warn_once(NO_FINISH_REASON)
+        if len(choices) < self._choices_asked:
+            self._warn_once(
+                f"asked for n={self._choices_asked} choices per prompt, the server returned {len(choices)}: "
+                "it does not support n (llama.cpp's server ignores it); only the choices it returned are kept"
+            )
         return data
+
+    def _timeout_reason(self) -> str:
+        if self.options.stream:
+            return f"the stream was silent for the timeout of {self.options.timeout:g} s"
+        return f"no answer within the timeout of {self.options.timeout:g} s"
 
     def _raise_for_status(self, status: int, text: str, retry_after: str | None) -> None:
         if status in FATAL_STATUSES:
-            raise _FailedAttempt(FATAL_STATUSES[status].format(body=_snippet(text, 120)), fatal=True)
-        reason = f"HTTP {status}: {_snippet(text)}"
+            raise _FailedAttempt(FATAL_STATUSES[status].format(body=server_message(text)), fatal=True)
+        reason = f"HTTP {status}: {server_message(text)}"
         retryable = status in RETRY_STATUSES or status >= 500
-        raise _FailedAttempt(reason, retryable=retryable, retry_after=retry_after_seconds(retry_after))
+        raise _FailedAttempt(
+            reason, retryable=retryable, retry_after=retry_after_seconds(retry_after), short=f"HTTP {status}"
+        )
 
     async def _read_stream(self, response: aiohttp.ClientResponse) -> dict:
         """Join the server-sent events of a streamed answer into one non-streamed answer."""
         texts: dict[int, list[str]] = {}
-        reasoning: dict[int, list[str]] = {}
+        reasoning: dict[int, dict[str, list[str]]] = {}
         finish: dict[int, Any] = {}
         result: dict[str, Any] = {}
         async for line in response.content:
@@ -377,9 +530,11 @@ class OpenAIAPIModel(AsyncModel):
                     texts.setdefault(index, []).append(text)
                 else:
                     texts.setdefault(index, [])
-                thought = piece.get("reasoning_content") if self.mode == "chat" else None
-                if thought:
-                    reasoning.setdefault(index, []).append(thought)
+                if self.mode == "chat":
+                    for name in REASONING_FIELDS:
+                        thought = piece.get(name)
+                        if thought:
+                            reasoning.setdefault(index, {}).setdefault(name, []).append(thought)
                 if choice.get("finish_reason") is not None:
                     finish[index] = choice["finish_reason"]
         choices = []
@@ -387,8 +542,8 @@ class OpenAIAPIModel(AsyncModel):
             text = "".join(texts[index])
             if self.mode == "chat":
                 message: dict[str, Any] = {"role": "assistant", "content": text}
-                if index in reasoning:
-                    message["reasoning_content"] = "".join(reasoning[index])
+                for name, pieces in reasoning.get(index, {}).items():
+                    message[name] = "".join(pieces)
                 choices.append({"index": index, "message": message, "finish_reason": finish.get(index)})
             else:
                 choices.append({"index": index, "text": text, "finish_reason": finish.get(index)})
@@ -406,7 +561,7 @@ class OpenAIAPIModel(AsyncModel):
             return
         self._warned.add(message)
         more = "; further failures are recorded in predictions only" if len(self._warned) == MAX_WARNINGS else ""
-        logger.warning(f"openai_api: a sample failed: {message}{more}")
+        logger.warning(f"openai_api: {message}{more}")
 
 
 def _snippet(raw: bytes | str, limit: int = 200) -> str:

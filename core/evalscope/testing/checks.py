@@ -247,11 +247,14 @@ def check_benchmark(
     answer must not. The scorer is the one the benchmark names in ``scorer``, looked up
     among the installed plugins; pass ``scorer=`` (a class, factory or instance) to use
     another. ``limit`` checks only the first samples' prompts and gold answers of each
-    subset. Returns the loaded samples by subset.
+    subset. Its ``generation_config`` must be a dict of JSON values that leaves out what
+    evalscope sets itself (``model``, ``messages``, ``prompt``, ``stream``). Returns the
+    loaded samples by subset.
     """
     label = f"check_benchmark({_name(benchmark)})"
     first = _build_benchmark(benchmark, options, seed, label)
     second = _build_benchmark(benchmark, options, seed, label)
+    _check_generation_config(getattr(first, "generation_config", {}), label)
     subsets = _call(label, "subset_list()", first.subset_list)
     if not isinstance(subsets, list) or not subsets:
         raise AssertionError(f"{label}: subset_list() returned {subsets!r}; set subsets = [...] on the class")
@@ -317,6 +320,18 @@ def _build_benchmark(benchmark: Any, options: dict | None, seed: int, label: str
                 "subclass evalscope.benchmarks.Benchmark"
             )
     return instance
+
+
+def _check_generation_config(config: Any, label: str) -> None:
+    if not isinstance(config, dict):
+        raise AssertionError(f"{label}: generation_config is a {type(config).__name__}; set a dict on the class")
+    try:
+        json.dumps(config)
+    except (TypeError, ValueError) as exc:
+        raise AssertionError(f"{label}: generation_config is not plain JSON data ({exc})") from None
+    reserved = [key for key in ("model", "messages", "prompt", "stream") if key in config]
+    if reserved:
+        raise AssertionError(f"{label}: generation_config sets {reserved[0]!r}, which evalscope sets itself")
 
 
 def _call(label: str, what: str, function: Callable[..., Any], *args: Any) -> Any:

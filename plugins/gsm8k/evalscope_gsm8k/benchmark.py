@@ -95,6 +95,8 @@ class GSM8K(Benchmark):
     scorer = "gsm8k"
     subsets = ["main"]
     Options = GSM8KOptions
+    # Greedy, so runs repeat; room for a long chain of thought (a typical solution is 100-300 tokens).
+    generation_config = {"do_sample": False, "max_new_tokens": 2048}
 
     def __init__(self, options: dict | None = None, seed: int = 42) -> None:
         super().__init__(options, seed)
