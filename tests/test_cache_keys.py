@@ -78,8 +78,9 @@ def test_the_same_settings_have_the_same_key_under_any_hash_seed(tmp_path):
         (lambda text: text.upper(), lambda text: text.lower()),
         ({1: "x"}, {"1": "x"}),
         (b"\x00", b"\x01"),
+        ("abc".upper, "xyz".upper),
     ],
-    ids=["partial", "partial-args", "dataclass", "dataclass-func", "set", "set-vs-list", "lambda", "keys", "bytes"],
+    ids=["partial", "partial-args", "dataclass", "dc-fn", "set", "set-list", "lambda", "keys", "bytes", "method"],
 )
 def test_different_settings_never_share_a_key(one, other):
     assert cache_key({"config": {"x": one}}, {}, {}) != cache_key({"config": {"x": other}}, {}, {})

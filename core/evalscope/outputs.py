@@ -114,16 +114,25 @@ def canonical(value: Any, path: str = "value", _seen: tuple[int, ...] = ()) -> A
     """``value`` as plain JSON data that is the same in every process and differs when ``value`` does.
 
     Plain JSON (dicts with string keys, lists, strings, numbers, booleans, None) is returned as
-    it is; tuples become lists. Everything else becomes a tagged form: a set or frozenset its
-    sorted items; a dict with other keys its sorted items; an enum member its class and name; a
-    ``functools.partial`` its function, args and keywords; a function, class or method its
-    module and qualified name (a lambda or nested function, whose name is not unique, also its
-    bytecode, constants, defaults and closure); a dataclass its class and fields; a path its
-    text; another object its class and ``repr()``, or, when that repr only gives its memory
-    address, its class and attributes (``vars()`` or slots); a reference back to an enclosing
-    value, how many levels up it points. An object with no attributes whose
-    repr is its address (a C extension's handle, say) cannot be keyed: ``ConfigError`` names it
-    (``path`` says where it is) rather than let two different configurations share a key.
+    it is, and tuples become lists, so plain settings keep the keys of earlier versions. Other
+    values become tagged forms:
+
+    - a subclass of ``str``, ``int`` or ``float`` (numpy's ``float64``): its base value;
+    - another list or tuple type (a namedtuple): its class and items; ``bytes``: their hex;
+    - a set or frozenset, or a dict with keys other than strings: its items, sorted;
+    - an enum member: its class and name; a path: its text;
+    - ``functools.partial``: its function, args and keywords;
+    - a function or class: its module and qualified name; a lambda or nested function, whose
+      name is not unique, also its bytecode, constants, defaults and closure; a bound method:
+      its object and qualified name;
+    - a dataclass: its class and fields;
+    - another object: its class and ``repr()``, or, when that repr shows a memory address, its
+      class and attributes (``vars()`` or slots);
+    - a reference back to an enclosing value: how many levels up it points.
+
+    An object with no attributes whose repr shows its address (a lock, a C extension's handle)
+    cannot be keyed: ``ConfigError`` names it (``path`` says where it is) rather than let two
+    different configurations share a key.
     """
     if value is None or type(value) in (str, bool, int, float):
         return value
@@ -139,8 +148,9 @@ def canonical(value: Any, path: str = "value", _seen: tuple[int, ...] = ()) -> A
             return {key: canonical(item, f"{path}[{key!r}]", seen) for key, item in value.items()}
         items = [[canonical(k, f"{path} key", seen), canonical(v, f"{path}[{k!r}]", seen)] for k, v in value.items()]
         return {"<dict>": sorted(items, key=_json_text)}
-    if isinstance(value, (list, tuple)) and type(value) in (list, tuple):
-        return [canonical(item, f"{path}[{index}]", seen) for index, item in enumerate(value)]
+    if isinstance(value, (list, tuple)):
+        items = [canonical(item, f"{path}[{index}]", seen) for index, item in enumerate(value)]
+        return items if type(value) in (list, tuple) else {f"<{_qualified(type(value))}>": items}
     if isinstance(value, (set, frozenset)):
         return {"<set>": sorted((canonical(item, f"{path} item", seen) for item in value), key=_json_text)}
     if isinstance(value, (bytes, bytearray)):
@@ -174,6 +184,9 @@ def canonical(value: Any, path: str = "value", _seen: tuple[int, ...] = ()) -> A
 
 def _callable_form(value: Any, path: str, seen: tuple[int, ...]) -> dict[str, Any]:
     name = _qualified(value)
+    bound_to = getattr(value, "__self__", None)
+    if isinstance(value, types.BuiltinFunctionType) and not isinstance(bound_to, (types.ModuleType, type(None))):
+        return {"<method>": [canonical(bound_to, f"{path}.__self__", seen), value.__qualname__]}  # "abc".upper
     code = getattr(value, "__code__", None)
     if code is None or "<" not in name:
         return {"<callable>": name}

@@ -57,8 +57,10 @@ def redact_mapping(value: Any) -> Any:
             key: (MASK if is_secret_name(key) and item is not None else redact_mapping(item))
             for key, item in value.items()
         }
-    if isinstance(value, (list, tuple)):
-        return type(value)(redact_mapping(item) for item in value)
+    if isinstance(value, list):
+        return [redact_mapping(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(redact_mapping(item) for item in value)
     if isinstance(value, str) and "://" in value and url_secrets(value):
         return redact_url(value)
     return value
