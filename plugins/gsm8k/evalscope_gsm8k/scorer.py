@@ -152,10 +152,12 @@ def answer_part(text: str) -> str:
     ends = list(_THINK_END.finditer(text))
     if ends and text[ends[-1].end() :].strip():
         text = text[ends[-1].end() :]
+    start = 0
     for match in _CONTINUATION.finditer(text):
-        before = text[: match.start()]
-        if _has_answer(before):
-            return before
+        # Only the stretch since the previous such line is new: an answer before it would have cut there.
+        if _has_answer(text[start : match.start()]):
+            return text[: match.start()]
+        start = match.start()
     return text
 
 
