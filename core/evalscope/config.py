@@ -44,7 +44,9 @@ class TaskConfig(BaseModel):
     generation_config: dict[str, Any] = Field(default_factory=dict, description="Inference settings")
     work_dir: str = Field("./outputs", description="Where run folders are written")
     no_timestamp: bool = Field(False, description="Write into work_dir itself, not a timestamped folder")
-    use_cache: str | None = Field(None, description="A previous run folder to resume: finished samples are reused")
+    use_cache: str | None = Field(
+        None, description="A run folder to resume: its saved config is the base, the fields set here override it"
+    )
     seed: int = Field(42, description="Random seed (few-shot sampling and models that take one)")
     debug: bool = Field(False, description="Debug logging, and tracebacks on errors")
     ignore_errors: bool = Field(False, description="Record failed samples as errors and go on")

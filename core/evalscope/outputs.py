@@ -5,7 +5,9 @@ rewritten. Secrets are kept out of records before they get here (see ``evalscope
 
 Layout of ``<work_dir>/<timestamp>/`` (or ``<work_dir>/`` with ``no_timestamp``)::
 
-    configs/task_config.yaml
+    configs/task_config.yaml                          the run's config (secrets masked)
+    configs/task_config.resume-<n>.yaml               the config of each resume in this folder
+    configs/evaluated.json                            what the run evaluates (see ``evalscope.resume``)
     logs/eval_log.log
     predictions/<model_id>/<dataset>_<subset>.jsonl   one line per finished sample, flushed
     reviews/<model_id>/<dataset>_<subset>.jsonl       one line per scored sample
@@ -41,18 +43,12 @@ class RunDir:
         self.root = root
 
     @classmethod
-    def create(cls, work_dir: str, no_timestamp: bool, use_cache: str | None) -> RunDir:
-        """The folder to write: the ``use_cache`` folder, ``work_dir``, or a new timestamped one in it."""
-        if use_cache:
-            root = Path(use_cache)
-            if not (root / "configs" / "task_config.yaml").is_file():
-                problem = (
-                    "does not exist"
-                    if not root.exists()
-                    else "is not a run folder (it has no configs/task_config.yaml)"
-                )
-                raise ConfigError(f"use_cache: {use_cache!r} {problem}")
-        elif no_timestamp:
+    def create(cls, work_dir: str, no_timestamp: bool) -> RunDir:
+        """A new run folder: ``work_dir`` itself, or a new timestamped one in it.
+
+        (A resumed folder is opened by ``evalscope.resume.open_run_folder``.)
+        """
+        if no_timestamp:
             root = Path(work_dir)
         else:
             root = Path(work_dir) / time.strftime("%Y%m%d_%H%M%S")
@@ -235,11 +231,10 @@ class PredictionStore:
         self._started = False
 
     def load(self) -> dict[str, dict[str, Any]]:
-        """The last successful record of each sample id (failed ones are retried)."""
+        """The last successful record of each sample id (failed ones are retried); the file is only read."""
         records: dict[str, dict[str, Any]] = {}
         if not self.resume or not self.path.exists():
             return records
-        self._drop_partial_tail()
         with self.path.open(encoding="utf-8") as handle:
             for line in handle:
                 try:

@@ -60,6 +60,7 @@ NO_FINISH_REASON = (
     "answers cut off by max_tokens cannot be told from whole ones"
 )
 SERVER_MESSAGE_LIMIT = 300
+MODEL_CHECK_TIMEOUT = 30.0  # seconds; a server whose model list does not come in time is not checked
 GENERATION_RENAMES = {"max_new_tokens": "max_tokens", "num_return_sequences": "n"}
 RESERVED_BODY_KEYS = ("model", "messages", "prompt", "stream")
 MAX_WARNINGS = 5
@@ -308,6 +309,7 @@ class OpenAIAPIModel(AsyncModel):
         self._choices_asked = 1
         self._fatal: str | None = None
         self._warned: set[str] = set()
+        self._noticed: set[str] = set()
         self._answered = 0
         self._breaker = ConnectionBreaker()
         self._checked: asyncio.Future | None = None
@@ -319,10 +321,11 @@ class OpenAIAPIModel(AsyncModel):
     async def agenerate(self, prompt: dict, infer_cfg: dict) -> dict:
         """Send one prompt and return the API's ``chat.completion`` (or ``text_completion``) answer.
 
-        Raises ``APIRequestError`` when every attempt failed, and ``ModelError`` when the API
-        rejected the key, the URL or the model, or could not be connected to before any answer
-        (later calls then fail at once, without a request); a bad ``generation_config`` raises
-        ``ConfigError``.
+        Raises ``APIRequestError`` when every attempt failed; ``ModelError`` when the API
+        rejected the key, the URL or the model, does not serve ``model``, or could not be
+        connected to before any answer; and ``APIStoppedError`` when the circuit breaker found
+        that the API stopped answering. After a ``ModelError`` later calls fail at once, without
+        a request. A bad ``generation_config`` raises ``ConfigError``.
         """
         if self._fatal is not None:
             raise ModelError(self._fatal)
@@ -351,7 +354,8 @@ class OpenAIAPIModel(AsyncModel):
                 through = f" (through the proxy {redact_url(self._proxy)})" if self._proxy else ""
                 failure = _FailedAttempt(f"connection error: {_describe(exc)}{through}", short=short)
                 unreachable = isinstance(exc, aiohttp.ClientConnectorError)
-                if self._breaker.failed(short):
+                # Only new connections that fail count: a server that drops one request is alive.
+                if unreachable and self._breaker.failed(short):
                     self._fatal = (
                         f"the API at {redact_url(base_url(self.url))} stopped answering "
                         f"({short} since {self._breaker.since()})"
@@ -391,14 +395,16 @@ class OpenAIAPIModel(AsyncModel):
     async def _check_model(self) -> None:
         """Stop when ``GET {base}/models`` lists models and ``model`` is not one of them.
 
-        A server without that endpoint, or whose answer is not a model list, is not checked.
+        A server without that endpoint, or whose answer is not a model list or does not come
+        within ``MODEL_CHECK_TIMEOUT`` seconds, is not checked.
         """
         options = self.options
         if not options.check_model:
             return
         base = base_url(self.url)
         try:
-            async with self._session.get(f"{base}/models", proxy=self._proxy) as response:
+            timeout = aiohttp.ClientTimeout(total=min(MODEL_CHECK_TIMEOUT, options.timeout))
+            async with self._session.get(f"{base}/models", proxy=self._proxy, timeout=timeout) as response:
                 data = await response.json(content_type=None) if response.status == 200 else None
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             logger.debug(f"openai_api: GET {redact_url(base)}/models failed ({self._clean(_describe(exc))})")
@@ -476,9 +482,9 @@ class OpenAIAPIModel(AsyncModel):
             raise _FailedAttempt(problem)
         choices = data["choices"]
         if choices[0].get("finish_reason") is None:
-            self._warn_once(NO_FINISH_REASON)
+            self._notice_once(NO_FINISH_REASON)
         if len(choices) < self._choices_asked:
-            self._warn_once(
+            self._notice_once(
                 f"asked for n={self._choices_asked} choices per prompt, the server returned {len(choices)}: "
                 "it does not support n (llama.cpp's server ignores it); only the choices it returned are kept"
             )
@@ -554,6 +560,12 @@ class OpenAIAPIModel(AsyncModel):
     def _clean(self, text: str) -> str:
         """``text`` on one line, with the API key and other secrets removed."""
         return redact(" ".join(text.split()))
+
+    def _notice_once(self, message: str) -> None:
+        """Log a warning about the server's behaviour once per run."""
+        if message not in self._noticed:
+            self._noticed.add(message)
+            logger.warning(f"openai_api: {message}")
 
     def _warn_once(self, message: str) -> None:
         """Log each distinct failure once, up to ``MAX_WARNINGS`` of them."""
