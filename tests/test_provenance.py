@@ -52,7 +52,12 @@ def test_a_report_records_what_produced_it(run_cli, tmp_path):
     }
     # the generation config as sent: the benchmark's defaults, overridden by the flag, with the run's seed
     assert quiz["generation_config"] == {"do_sample": False, "temperature": 0.5, "seed": 7}
-    assert quiz["dataset_options"] == {"subset_list": None, "system_prompt": "Be brief."}
+    assert quiz["dataset_options"] == {
+        "subset_list": None,
+        "system_prompt": "Be brief.",
+        "hf_token": None,
+        "repeat_id": None,
+    }
     assert (quiz["limit"], quiz["seed"], quiz["resumed_from"]) == (4, 7, None)
     assert quiz["counts"] == {"n": 4, "scored": 4, "errors": 0, "scoring_errors": 0, "truncated": 0}
 

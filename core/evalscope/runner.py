@@ -18,10 +18,10 @@ from typing import Any
 from evalscope.benchmarks.base import Benchmark, Sample
 from evalscope.builtins.models import OPENAI_API_MODEL
 from evalscope.config import API_EVAL_TYPES, TaskConfig
-from evalscope.errors import APIStoppedError, ConfigError, EvalscopeError, ModelError, SampleErrors, one_line
+from evalscope.errors import APIStoppedError, ConfigError, DataError, EvalscopeError, ModelError, SampleErrors, one_line
 from evalscope.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
 from evalscope.models.driver import Generation, ModelDriver, finish_reason, reasoning_text, response_text
-from evalscope.outputs import PredictionStore, RunDir, cache_key, write_json, write_jsonl
+from evalscope.outputs import PredictionStore, RunDir, cache_key, canonical, write_json, write_jsonl
 from evalscope.plugins import Plugins, get_plugins
 from evalscope.provenance import provenance, software
 from evalscope.report import (
@@ -35,8 +35,8 @@ from evalscope.report import (
 )
 from evalscope.resume import RunFolder, evaluated, open_run_folder, with_saved_config
 from evalscope.scorers.base import Score, Scorer
-from evalscope.utils.logger import add_file_handler, add_secret, get_logger
-from evalscope.utils.secrets import redact_mapping, secret_values, url_secrets
+from evalscope.utils.logger import add_file_handler, get_logger
+from evalscope.utils.secrets import add_secret, redact_mapping, start_run_secrets
 
 logger = get_logger()
 
@@ -77,7 +77,8 @@ class Runner:
         """Validate everything, then evaluate each dataset in turn."""
         config = self.config
         logger.setLevel("DEBUG" if config.debug else "INFO")
-        for secret in (*secret_values(config.model_args), *url_secrets(config.api_url or "")):
+        start_run_secrets()
+        for secret in config.secret_values():
             add_secret(secret)
         plugins = get_plugins()
         self.software = software(plugins.infos)
@@ -228,7 +229,7 @@ class Runner:
         subsets, values, responses = [], [], []
         infer_cfg = effective_generation_config(job.benchmark.generation_config, self.config)
         for subset in job.benchmark.subset_list():
-            samples = apply_limit(job.benchmark.load(subset), self.config.limit)
+            samples = apply_limit(unique_samples(job.benchmark.load(subset), job.name, subset), self.config.limit)
             records = await self._predict(job, subset, samples, driver, run_dir, infer_cfg)
             reviews = [score_sample(job.scorer, sample, records[sample.id]) for sample in samples]
             write_jsonl(run_dir.reviews_path(self.model_id, job.name, subset), reviews)
@@ -366,20 +367,31 @@ def model_identity(config: TaskConfig, model_id: str, model: Any) -> dict[str, A
 
     Secrets are left out; the API URL is too, so a server that moved keeps its cache.
     """
-    from evalscope.utils.secrets import redact_mapping
-
     identity: dict[str, Any] = {"model_id": model_id, "eval_type": config.eval_type}
     if config.eval_type == "custom":
         identity["class"] = f"{type(model).__module__}.{type(model).__qualname__}"
-        identity["config"] = redact_mapping(getattr(model, "config", None))
+        identity["config"] = canonical(redact_mapping(getattr(model, "config", None)), "the model's config")
     else:
         identity.update(
             plugin=config.model_plugin,
             model=config.model if isinstance(config.model, str) else None,
             api_mode=config.api_mode if config.eval_type in API_EVAL_TYPES else None,
-            model_args=redact_mapping(config.model_args),
+            model_args=canonical(redact_mapping(config.model_args), "model_args"),
         )
     return identity
+
+
+def unique_samples(samples: list[Sample], benchmark: str, subset: str) -> list[Sample]:
+    """``samples``, after checking that no two share an id (one id is one prediction and one review)."""
+    seen: set[str] = set()
+    for sample in samples:
+        if sample.id in seen:
+            raise DataError(
+                f"benchmark {benchmark!r} yields the sample id {sample.id!r} twice in subset {subset!r}; "
+                "sample ids must be unique"
+            )
+        seen.add(sample.id)
+    return samples
 
 
 def log_stop_reason(handler: logging.Handler, exc: BaseException, ctrl_c_pressed: bool, run_dir: RunDir) -> None:

@@ -16,7 +16,8 @@ that stopped answering raises ``APIStoppedError``, which stops the run.
 temperature is given (``do_sample`` itself is never sent); ``extra_body`` (a dict) is merged
 into the request body; every other key (``temperature``, ``top_p``, ``stop``, ``n``,
 ``seed``, ``top_k``, ``repetition_penalty``, ...) is sent as it is; a key set to ``None``
-is not sent.
+is not sent. Neither may set ``model``, ``messages``, ``prompt`` or ``stream`` (nor may the
+``extra_body`` of ``--model-args``): that is a ``ConfigError`` before any request.
 
 The API key is sent only in the ``Authorization`` header: it is kept out of ``self.config``,
 and removed from every error message.
@@ -151,6 +152,7 @@ def request_params(infer_cfg: dict[str, Any]) -> dict[str, Any]:
     extra_body = config.pop("extra_body", None) or {}
     if not isinstance(extra_body, dict):
         raise ConfigError(f"generation_config: extra_body must be a mapping, got {type(extra_body).__name__}")
+    check_extra_body(extra_body, "generation_config")
     given_as: dict[str, str] = {}
     for key, value in config.items():
         name = setting_name(key)
@@ -165,6 +167,15 @@ def request_params(infer_cfg: dict[str, Any]) -> dict[str, Any]:
         params["temperature"] = 0.0
     params.update(extra_body)
     return {key: value for key, value in params.items() if value is not None}
+
+
+def check_extra_body(extra_body: dict[str, Any], where: str) -> None:
+    """Refuse an ``extra_body`` that would replace a field evalscope sets (``model``, ``messages``, ...)."""
+    reserved = [key for key in RESERVED_BODY_KEYS if key in extra_body]
+    if reserved:
+        hint = " (use --stream)" if "stream" in reserved else ""
+        names = ", ".join(repr(key) for key in reserved)
+        raise ConfigError(f"{where}: extra_body cannot set {names}, which evalscope sets itself{hint}")
 
 
 def prompt_text(prompt: dict[str, Any]) -> str:
@@ -275,6 +286,7 @@ class OpenAIAPIModel(AsyncModel):
         raw = dict(config or {})
         raw.update(kwargs)
         options = parse_model(OpenAIAPIOptions, raw, "openai_api model")
+        check_extra_body(options.extra_body, "model_args")
         api_key = options.api_key.get_secret_value() if options.api_key is not None else None
         secret_headers = {name for name in options.headers if is_secret_name(name)}
         # Secrets stay out of self.config, so nothing that prints or saves the config can show them.
