@@ -1,46 +1,118 @@
-"""Shared fixtures: the test plugin package is pip-installed into the test environment, as a user would."""
+"""Shared fixtures.
+
+The test plugin packages in ``tests/packages`` are found as a user's installed plugins are:
+through a ``<name>-<version>.dist-info`` folder with ``entry_points.txt`` on the import path.
+Their modules and those folders are written to a temporary directory (nothing is installed into
+the running environment and nothing is written in the source tree), which is put on ``sys.path`` and on
+``PYTHONPATH`` (for the tests that run the ``evalscope`` command) for the session and removed
+at its end. ``evalscope-echo-quiz`` (model ``echo-answer``, benchmark ``quiz``) is visible to
+every test; the misbehaving packages only where a test asks for them (``plugin_path``).
+"""
 
 from __future__ import annotations
 
 import importlib
+import logging
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
 TESTS_DIR = Path(__file__).parent
 PACKAGES_DIR = TESTS_DIR / "packages"
+SESSION_PACKAGES = ("evalscope-echo-quiz",)
+
+_session: dict[str, object] = {}
 
 
-def pip_install(*args: str) -> None:
-    """Run ``pip install`` in this environment; fail the test with pip's output if it fails."""
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args],
-        capture_output=True,
-        text=True,
+def install_into(site: Path, package: Path) -> None:
+    """Make the plugin package at ``package`` (a folder with ``pyproject.toml``) importable and discoverable.
+
+    Copies its modules into ``site`` and writes ``<name>-<version>.dist-info`` with ``METADATA``
+    and ``entry_points.txt`` from its ``pyproject.toml``, as an installer would (so nothing, not
+    even ``__pycache__``, is written beside the source).
+    """
+    pyproject = tomllib.loads((package / "pyproject.toml").read_text(encoding="utf-8"))
+    project = pyproject["project"]
+    for module in pyproject["tool"]["setuptools"]["packages"]:
+        shutil.copytree(package / module, site / module, ignore=shutil.ignore_patterns("__pycache__"))
+    dist_info = site / f"{project['name'].replace('-', '_')}-{project['version']}.dist-info"
+    dist_info.mkdir(parents=True)
+    (dist_info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n"
     )
-    if result.returncode != 0:
-        pytest.exit(f"pip install {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}", returncode=1)
-    importlib.invalidate_caches()
+    lines = []
+    for group, entries in project.get("entry-points", {}).items():
+        lines.append(f"[{group}]")
+        lines.extend(f"{entry} = {target}" for entry, target in entries.items())
+    (dist_info / "entry_points.txt").write_text("\n".join(lines) + "\n")
+
+
+def make_plugin_site(site: Path, names: tuple[str, ...]) -> list[str]:
+    """Install the test packages ``names`` into the folder ``site``; returns the path entries to add."""
+    for name in names:
+        install_into(site, PACKAGES_DIR / name)
+    return [str(site)]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Install the third-party style plugin ``evalscope-echo-quiz`` (model ``echo-answer``, benchmark
-    ``quiz``) before collection, since test modules import its questions."""
-    source = PACKAGES_DIR / "evalscope-echo-quiz"
-    try:
-        installed = importlib.import_module("evalscope_echo_quiz").__file__
-        up_to_date = Path(installed).read_bytes() == (source / "evalscope_echo_quiz" / "__init__.py").read_bytes()
-    except ImportError:
-        up_to_date = False
-    if not up_to_date:
-        sys.modules.pop("evalscope_echo_quiz", None)
-        pip_install("--no-deps", "--force-reinstall", str(source))
-    from evalscope.plugins import get_plugins
+    """Make ``evalscope-echo-quiz`` visible before collection (test modules import its questions)."""
+    site = Path(tempfile.mkdtemp(prefix="evalscope-test-plugins-"))
+    entries = make_plugin_site(site, SESSION_PACKAGES)
+    _session.update(site=site, entries=entries, pythonpath=os.environ.get("PYTHONPATH"))
+    sys.path[:0] = entries
+    os.environ["PYTHONPATH"] = os.pathsep.join([*entries, *filter(None, [os.environ.get("PYTHONPATH")])])
+    importlib.invalidate_caches()
 
-    get_plugins(reload=True)
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Take the session's plugin folder off the paths and delete it."""
+    if not _session:
+        return
+    for entry in _session["entries"]:
+        if entry in sys.path:
+            sys.path.remove(entry)
+    if _session["pythonpath"] is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = _session["pythonpath"]
+    shutil.rmtree(_session["site"], ignore_errors=True)
+    _session.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state():
+    """Every test starts without the plugins, secrets or log level an earlier test left behind."""
+    from evalscope.plugins import forget_plugins
+    from evalscope.utils.logger import LOGGER_NAME
+    from evalscope.utils.secrets import clear_run_secrets
+
+    forget_plugins()
+    clear_run_secrets()
+    logging.getLogger(LOGGER_NAME).setLevel(logging.INFO)
+    yield
+    forget_plugins()
+    clear_run_secrets()
+
+
+@pytest.fixture(scope="module")
+def plugin_path(tmp_path_factory):
+    """``plugin_path(*package_names)``: a ``PYTHONPATH`` value that adds those test packages to the session's."""
+
+    def build(*names: str) -> str:
+        site = tmp_path_factory.mktemp("site")
+        return os.pathsep.join([*make_plugin_site(site, names), os.environ["PYTHONPATH"]])
+
+    return build
 
 
 def _run_evalscope(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 300):

@@ -64,7 +64,9 @@ def run(tmp_path: Path, server: FakeOpenAIServer, model=None, use_cache=False, *
         use_cache=str(tmp_path / "out") if use_cache else None,
     )
     report = run_task(config)["general_qa"]
-    lines = (tmp_path / "out" / "reviews" / "answers" / "general_qa_trivia.jsonl").read_text("utf-8").splitlines()
+    # a resume with other dataset options (the judge's URL) writes a new folder beside the first: read the newest
+    newest = max(tmp_path.rglob("reviews/answers/general_qa_trivia.jsonl"), key=lambda p: p.stat().st_mtime_ns)
+    lines = newest.read_text("utf-8").splitlines()
     return report, [json.loads(line) for line in lines]
 
 
@@ -100,7 +102,7 @@ def test_the_judge_grades_each_answer_and_the_review_keeps_prompt_reply_and_grad
         report, reviews = run(tmp_path, server)
         assert server.stats.requests == 3  # GET /models is not counted; one grade per answer
     metric = report["metrics"][0]
-    assert (metric["name"], metric["num"], metric["errors"], report["score"]) == ("judge_accuracy", 3, 0, 1 / 3)
+    assert (metric["name"], metric["num"], metric["scoring_errors"], report["score"]) == ("judge_accuracy", 3, 0, 1 / 3)
     assert [review["prediction"]["grade"] for review in reviews] == ["CORRECT", "INCORRECT", "INCORRECT"]
     first = reviews[0]["prediction"]
     assert first["answer"] == ANSWERS["q1"] and first["judge_reply"] == "CORRECT"
@@ -125,9 +127,9 @@ def test_an_answer_telling_the_judge_to_grade_it_correct_changes_nothing_in_how_
 
     with FakeOpenAIServer() as echo:  # replies with the prompt it was sent
         report, reviews = run(tmp_path / "echo", echo)
-    assert [review["error"] is not None for review in reviews] == [True, True, True]
-    assert "not CORRECT or INCORRECT" in reviews[2]["error"]
-    assert (report["metrics"][0]["errors"], report["score"]) == (3, None)
+    assert [review["scoring_error"] is not None for review in reviews] == [True, True, True]
+    assert "not CORRECT or INCORRECT" in reviews[2]["scoring_error"]
+    assert (report["metrics"][0]["scoring_errors"], report["score"]) == (3, None)
 
 
 def test_a_judge_failure_is_a_scoring_error_for_that_sample_only(tmp_path):
@@ -136,17 +138,17 @@ def test_a_judge_failure_is_a_scoring_error_for_that_sample_only(tmp_path):
     with FakeOpenAIServer(answers=replies) as server:
         server.add_fault("status", match="chemical symbol", status=500, times=None)
         report, reviews = run(tmp_path, server, model)
-    assert [review["error"] for review in reviews][0::2] == [None, None]
-    assert reviews[1]["error"].startswith("scoring failed: judge 'judge-model' failed: ")
+    assert [review["scoring_error"] for review in reviews][0::2] == [None, None]
+    assert reviews[1]["scoring_error"].startswith("JudgeError: judge 'judge-model' failed: ")
     assert reviews[1]["completion"] == "Ag"  # the model's answer is kept
     metric = report["metrics"][0]
-    assert (metric["num"], metric["errors"], report["score"]) == (2, 1, 0.5)
+    assert (metric["num"], metric["scoring_errors"], metric["errors"], report["score"]) == (2, 1, 0, 0.5)
 
     with FakeOpenAIServer(answers=replies) as server:  # the judge works again: --use-cache grades the sample
         report, reviews = run(tmp_path, server, model, use_cache=True)
     assert model.asked == 3  # each question was asked once, in the first run
-    assert [review["error"] for review in reviews] == [None, None, None]
-    assert (report["metrics"][0]["errors"], report["score"]) == (0, 2 / 3)
+    assert [review["scoring_error"] for review in reviews] == [None, None, None]
+    assert (report["metrics"][0]["scoring_errors"], report["score"]) == (0, 2 / 3)
 
 
 def test_judge_options_are_checked(tmp_path):

@@ -8,15 +8,16 @@ from evalscope.report import build_report, subset_result, summary_table
 
 
 def reviews(scores: list[float], predictions: list[str | None], errors: int = 0) -> list[dict]:
-    scored = [{"score": s, "prediction": p, "error": None} for s, p in zip(scores, predictions)]
-    return scored + [{"score": 0.0, "prediction": None, "error": "timeout"}] * errors
+    scored = [{"score": s, "prediction": p, "error": None, "scoring_error": None} for s, p in zip(scores, predictions)]
+    failed = [{"score": None, "prediction": None, "error": None, "scoring_error": "ValueError: judge down"}]
+    return scored + [{"score": 0.0, "prediction": None, "error": "timeout", "scoring_error": None}] * errors + failed
 
 
 def test_micro_and_macro_means_and_the_no_prediction_rate():
     big = subset_result("big", reviews([1, 1, 1, 0], ["A", "B", "C", None]))
     small = subset_result("small", reviews([0, 0], [None, "D"], errors=1))
     assert (big["no_prediction"], big["no_prediction_rate"]) == (1, 0.25)
-    assert (small["no_prediction"], small["no_prediction_rate"]) == (1, 0.5)  # the failed sample is not counted
+    assert (small["no_prediction"], small["no_prediction_rate"]) == (1, 0.5)  # failed samples are not counted
     report = build_report("m", "d", "AverageAccuracy", [big, small], [1, 1, 1, 0, 0, 0], {})
     metric = report["metrics"][0]
     assert report["score"] == metric["score"] == pytest.approx(3 / 6)  # micro: every sample counts once

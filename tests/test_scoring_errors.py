@@ -1,42 +1,86 @@
-"""A scorer that cannot grade one sample (``ScoringError``) fails that sample, not the run; secrets in
-``--dataset-args`` stay out of the saved config."""
+"""A scorer that raises on one sample: that sample is a scoring error, the run goes on, every dataset is reported."""
 
 from __future__ import annotations
 
-from evalscope import TaskConfig
-from evalscope.benchmarks import Sample
-from evalscope.errors import ScoringError
-from evalscope.report import subset_result
-from evalscope.runner import score_sample
+import json
+import os
+import textwrap
+from pathlib import Path
+
+SHAKY_PLUGIN = '''
+"""Benchmark ``shaky`` (3 questions) whose scorer ``shaky`` raises on sample 1 and returns None on sample 2."""
+
+from evalscope import hookimpl
+from evalscope.benchmarks import Benchmark, Sample
 from evalscope.scorers import Score, Scorer
 
 
-class FailsOnB(Scorer):
-    """Grades 'A' as right and cannot grade 'B'."""
+class Shaky(Benchmark):
+    name = "shaky"
+    scorer = "shaky"
 
+    def load(self, subset):
+        return [Sample(id=str(i), input=f"q{i}", target="a", raw={"a": "a"}) for i in range(3)]
+
+    def build_prompt(self, sample):
+        return self.chat_prompt(sample.input)
+
+
+class ShakyScorer(Scorer):
     def score(self, completion, sample):
-        """Raise ``ScoringError`` for the answer 'B'."""
-        if completion == "B":
-            raise ScoringError("the judge did not answer")
+        if sample.id == "1":
+            raise ValueError(f"cannot parse {completion!r}")
+        if sample.id == "2":
+            return None
         return Score(float(completion == sample.target), completion, sample.target)
 
 
-def test_a_scoring_error_is_recorded_on_its_sample_and_counted_as_an_error():
-    samples = [Sample(id=str(i), input="q", target="A") for i in range(3)]
-    records = [{"completion": answer, "error": None, "response": None} for answer in ("A", "B", "C")]
-    reviews = [score_sample(FailsOnB(), sample, record) for sample, record in zip(samples, records)]
-    assert [review["error"] for review in reviews] == [None, "scoring failed: the judge did not answer", None]
-    assert (reviews[1]["completion"], reviews[1]["score"], reviews[1]["correct"]) == ("B", 0.0, False)
-    result = subset_result("main", reviews)
-    assert (result["num"], result["score"], result["errors"]) == (2, 0.5, 1)
+@hookimpl
+def register_benchmarks(register):
+    register("shaky", Shaky)
 
 
-def test_secrets_in_dataset_args_are_redacted_in_the_saved_config():
-    config = TaskConfig(
-        model_plugin="dummy",
-        datasets=["general_qa"],
-        dataset_args={"general_qa": {"judge": {"api_key": "sk-judge-1234", "model": "m"}}},
-    )
-    saved = config.safe_dict()
-    assert saved["dataset_args"] == {"general_qa": {"judge": {"api_key": "***", "model": "m"}}}
-    assert "sk-judge-1234" not in str(saved)
+@hookimpl
+def register_scorers(register):
+    register("shaky", ShakyScorer)
+'''
+
+
+def install_on_path(folder: Path) -> dict[str, str]:
+    """Make the ``shaky`` plugin importable and discoverable from ``folder``; returns the environment to use."""
+    (folder / "evalscope_shaky.py").write_text(textwrap.dedent(SHAKY_PLUGIN))
+    dist_info = folder / "evalscope_shaky-0.3.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: evalscope-shaky\nVersion: 0.3\n")
+    (dist_info / "entry_points.txt").write_text("[evalscope]\nshaky = evalscope_shaky\n")
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))}
+
+
+def test_a_scorer_that_raises_on_one_sample_records_it_and_every_dataset_is_reported(run_cli, tmp_path):
+    plugin_dir, out = tmp_path / "site", tmp_path / "run"
+    plugin_dir.mkdir()
+    env = install_on_path(plugin_dir)
+    args = ["--model-plugin", "echo-answer", "--datasets", "shaky", "quiz", "--work-dir", str(out), "--no-timestamp"]
+
+    result = run_cli(*args, env=env)
+
+    assert result.returncode == 1, result.stderr
+    assert "the scorer failed on 2 samples" in result.stderr
+    reviews = {
+        review["sample_id"]: review
+        for review in map(json.loads, (out / "reviews" / "echo-answer" / "shaky_main.jsonl").read_text().splitlines())
+    }
+    assert reviews["1"]["scoring_error"] == "ValueError: cannot parse 'wrong'"
+    assert reviews["1"]["completion"] == "wrong" and reviews["1"]["score"] is None
+    assert reviews["2"]["scoring_error"] == "the scorer returned NoneType, expected a Score"
+    assert reviews["0"]["scoring_error"] is None and reviews["0"]["score"] == 1.0
+    shaky = json.loads((out / "reports" / "echo-answer" / "shaky.json").read_text())
+    assert (shaky["scoring_errors"], shaky["errors"], shaky["metrics"][0]["num"], shaky["score"]) == (2, 0, 1, 1.0)
+    quiz = json.loads((out / "reports" / "echo-answer" / "quiz.json").read_text())
+    assert quiz["scoring_errors"] == 0 and quiz["score"] == 3 / 5  # the dataset after the failing one is reported
+    assert "Scoring errors" in result.stdout
+    assert "| echo-answer | shaky   | AverageAccuracy | main   | 1   | 1.0000" in result.stdout
+    assert "scorer 'shaky' failed on 2 of 3 samples" in (out / "logs" / "eval_log.log").read_text()
+
+    tolerated = run_cli(*args, "--use-cache", str(out), "--ignore-errors", env=env)
+    assert tolerated.returncode == 0, tolerated.stderr

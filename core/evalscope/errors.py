@@ -24,16 +24,17 @@ class DataError(EvalscopeError):
     """A data file is missing or malformed."""
 
 
-class ScoringError(EvalscopeError):
-    """A scorer could not grade one sample (for example, an LLM judge that failed or gave no grade).
-
-    The runner records the sample as failed, with this message, and does not score it.
-    """
-
-
 class SampleErrors(EvalscopeError):
     """Some samples failed; they are recorded in the outputs and were not scored as correct."""
 
 
 class APIStoppedError(ModelError):
     """An API that had answered stopped answering mid-run; the runner adds what was kept and how to resume."""
+
+
+def one_line(exc: BaseException) -> str:
+    """``TypeName: first line of the message`` of ``exc``, with registered secrets masked."""
+    from evalscope.utils.logger import redact
+
+    text = str(exc).strip().splitlines()
+    return redact(f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__)

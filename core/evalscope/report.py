@@ -1,4 +1,8 @@
-"""Reports: per-dataset aggregates of the reviews, and the summary table printed at the end."""
+"""Reports: per-dataset aggregates of the reviews, and the summary table printed at the end.
+
+A report counts apart the samples it could not score: ``errors`` (the model gave no answer) and
+``scoring_errors`` (the scorer raised on the answer); neither enters the score.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +13,32 @@ from evalscope.scorers.metrics import mean_with_ci
 USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
 
-def subset_result(subset: str, reviews: list[dict[str, Any]]) -> dict[str, Any]:
-    """Aggregate one subset's reviews; failed samples are counted apart, not scored.
+def scored_values(reviews: list[dict[str, Any]]) -> list[float]:
+    """The scores of the reviews that have one: failed predictions and scoring errors have none."""
+    return [review["score"] for review in reviews if review.get("error") is None and not review.get("scoring_error")]
 
-    ``truncated`` counts the scored answers that hit ``max_tokens``; ``no_prediction`` those from
-    which the scorer extracted nothing (``prediction`` null), and ``no_prediction_rate`` their share.
+
+def subset_result(subset: str, reviews: list[dict[str, Any]]) -> dict[str, Any]:
+    """Aggregate one subset's reviews; failed samples and scoring errors are counted apart, not scored.
+
+    ``truncated`` counts the scored answers that hit ``max_tokens``; ``no_prediction`` the scored
+    answers from which the scorer extracted nothing (``prediction`` null), and
+    ``no_prediction_rate`` their share of the scored answers.
     """
-    scored = [review for review in reviews if review.get("error") is None]
-    truncated = sum(1 for review in scored if review.get("truncated"))
-    no_prediction = sum(1 for review in scored if review.get("prediction") is None)
+    errors = sum(review.get("error") is not None for review in reviews)
+    scoring_errors = sum(bool(review.get("scoring_error")) for review in reviews)
+    truncated = sum(1 for review in reviews if review.get("error") is None and review.get("truncated"))
+    scored = scored_values(reviews)
+    no_prediction = sum(
+        1
+        for review in reviews
+        if review.get("error") is None and not review.get("scoring_error") and review.get("prediction") is None
+    )
     return {
         "name": subset,
-        **mean_with_ci([review["score"] for review in scored]),
-        "errors": len(reviews) - len(scored),
+        **mean_with_ci(scored),
+        "errors": errors,
+        "scoring_errors": scoring_errors,
         "truncated": truncated,
         **_no_prediction(no_prediction, len(scored)),
     }
@@ -83,18 +100,30 @@ def build_report(
     """
     overall = mean_with_ci(values)
     errors = sum(subset["errors"] for subset in subsets)
+    scoring_errors = sum(subset["scoring_errors"] for subset in subsets)
     truncated = sum(subset["truncated"] for subset in subsets)
     subset_scores = [subset["score"] for subset in subsets if subset["score"] is not None]
     macro = sum(subset_scores) / len(subset_scores) if subset_scores else None
     no_prediction = _no_prediction(sum(subset["no_prediction"] for subset in subsets), overall["num"])
-    aggregate = {**overall, "macro_score": macro, "errors": errors, "truncated": truncated, **no_prediction}
     return {
         "name": f"{model_id}@{dataset}",
         "model_name": model_id,
         "dataset_name": dataset,
         "score": overall["score"],
-        "metrics": [{"name": metric, **aggregate, "subsets": subsets}],
+        "metrics": [
+            {
+                "name": metric,
+                **overall,
+                "macro_score": macro,
+                "errors": errors,
+                "scoring_errors": scoring_errors,
+                "truncated": truncated,
+                **no_prediction,
+                "subsets": subsets,
+            }
+        ],
         "errors": errors,
+        "scoring_errors": scoring_errors,
         "truncated": truncated,
         "usage": usage,
     }
@@ -104,25 +133,26 @@ def summary_table(reports: list[dict[str, Any]]) -> str:
     """A plain-text table of every report: one row per dataset and subset.
 
     A dataset with several subsets gets two more rows: ``OVERALL (micro)``, the mean over samples,
-    and ``OVERALL (macro)``, the mean of the subsets' scores (no interval). A ``Truncated`` column
-    (answers that hit ``max_tokens``) is shown when any count is not 0.
+    and ``OVERALL (macro)``, the mean of the subsets' scores (no interval). The ``Scoring errors``
+    column (samples the scorer failed on) and the ``Truncated`` column (answers that hit
+    ``max_tokens``) are shown when any of their counts is not 0.
     """
     header = ["Model", "Dataset", "Metric", "Subset", "Num", "Score", "95% CI", "Errors"]
-    rows = []
-    truncated = []
+    rows, results = [], []
     for report in reports:
         for metric in report["metrics"]:
-            results = list(metric["subsets"])
+            shown = list(metric["subsets"])
             if len(metric["subsets"]) > 1:
-                results.append({**metric, "name": "OVERALL (micro)"})
-                macro = metric.get("macro_score")
-                results.append({**metric, "name": "OVERALL (macro)", "score": macro, "ci_low": None})
-            for result in results:
+                shown.append({**metric, "name": "OVERALL (micro)"})
+                shown.append({**metric, "name": "OVERALL (macro)", "score": metric.get("macro_score"), "ci_low": None})
+            for result in shown:
                 rows.append(_row(report, metric["name"], result))
-                truncated.append(str(result.get("truncated", 0)))
-    if any(count != "0" for count in truncated):
-        header.append("Truncated")
-        rows = [[*row, count] for row, count in zip(rows, truncated)]
+                results.append(result)
+    for column, key in (("Scoring errors", "scoring_errors"), ("Truncated", "truncated")):
+        counts = [str(result.get(key, 0)) for result in results]
+        if any(count != "0" for count in counts):
+            header.append(column)
+            rows = [[*row, count] for row, count in zip(rows, counts)]
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
     line = "+" + "+".join("-" * (width + 2) for width in widths) + "+"
 

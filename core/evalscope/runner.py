@@ -7,30 +7,36 @@ sample id and a digest of what produced it, so a killed run resumes where it sto
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from evalscope.benchmarks.base import Benchmark, Sample
 from evalscope.builtins.models import OPENAI_API_MODEL
 from evalscope.config import API_EVAL_TYPES, TaskConfig
-from evalscope.errors import APIStoppedError, ConfigError, ModelError, SampleErrors, ScoringError
+from evalscope.errors import APIStoppedError, ConfigError, DataError, EvalscopeError, ModelError, SampleErrors, one_line
+from evalscope.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
 from evalscope.models.driver import Generation, ModelDriver, finish_reason, reasoning_text, response_text
-from evalscope.outputs import PredictionStore, RunDir, cache_key, write_json, write_jsonl
+from evalscope.outputs import PredictionStore, RunDir, cache_key, canonical, write_json, write_jsonl
 from evalscope.plugins import Plugins, get_plugins
+from evalscope.provenance import provenance, software
 from evalscope.report import (
     build_report,
     response_summary,
+    scored_values,
     served_models,
     subset_result,
     summary_table,
     truncation_warning,
 )
-from evalscope.scorers.base import Scorer
-from evalscope.utils.logger import add_file_handler, add_secret, get_logger
-from evalscope.utils.secrets import redact_mapping, secret_values, url_secrets
+from evalscope.resume import RunFolder, evaluated, open_run_folder, with_saved_config
+from evalscope.scorers.base import Score, Scorer
+from evalscope.utils.logger import add_file_handler, get_logger
+from evalscope.utils.secrets import add_secret, redact_mapping, start_run_secrets
 
 logger = get_logger()
 
@@ -58,50 +64,71 @@ class Runner:
     """Runs one ``TaskConfig`` from start to report."""
 
     def __init__(self, config: TaskConfig) -> None:
-        self.config = config
+        self.config = config = with_saved_config(config)
         self.model_id = config.resolved_model_id()
         self.model_identity: dict[str, Any] = {}
         self.run_dir: RunDir | None = None
+        self.folder: RunFolder | None = None
+        self.ctrl_c = CtrlC()
+        self.software: dict[str, Any] = {}
         self.kept_predictions = 0
 
     def run(self) -> dict[str, dict[str, Any]]:
         """Validate everything, then evaluate each dataset in turn."""
         config = self.config
         logger.setLevel("DEBUG" if config.debug else "INFO")
-        for secret in (*secret_values(config.model_args), *url_secrets(config.api_url or "")):
+        start_run_secrets()
+        for secret in config.secret_values():
             add_secret(secret)
         plugins = get_plugins()
+        self.software = software(plugins.infos)
         jobs = self._build_jobs(plugins)
         model = self._build_model(plugins)
         self.model_identity = model_identity(config, self.model_id, model)
         driver = ModelDriver(model, self.model_id, config.eval_batch_size)
 
-        self.run_dir = run_dir = RunDir.create(config.work_dir, config.no_timestamp, config.use_cache)
-        self._write_config(run_dir)
-        handler = add_file_handler(str(run_dir.log_path))
-        logger.info(f"evaluating {self.model_id!r} on {', '.join(job.name for job in jobs)}; outputs: {run_dir.root}")
+        self.folder = folder = open_run_folder(config, evaluated(config, self.model_identity))
+        self.run_dir = folder.run_dir
+        self._write_config(folder.config_path)
+        handler = add_file_handler(str(folder.run_dir.log_path))
         try:
-            reports = asyncio.run(self._run_jobs(jobs, driver, run_dir))
-            print(summary_table(list(reports.values())), flush=True)
-            logger.info(f"reports written to {run_dir.root / 'reports'}")
-            for report in reports.values():
-                warning = truncation_warning(report)
-                if warning:
-                    logger.warning(f"{report['dataset_name']}: {warning}")
+            return self._evaluate(jobs, driver, folder)
         except APIStoppedError as exc:
-            raise APIStoppedError(
-                f"{exc}; {self.kept_predictions} finished predictions are kept; resume with --use-cache {run_dir.root}"
-            ) from exc
+            stopped = APIStoppedError(
+                f"{exc}; {self.kept_predictions} finished predictions are kept; "
+                f"resume with --use-cache {folder.run_dir.root}"
+            )
+            log_stop_reason(handler, stopped, self.ctrl_c.requested, folder.run_dir)
+            raise stopped from exc
+        except BaseException as exc:
+            log_stop_reason(handler, exc, self.ctrl_c.requested, folder.run_dir)
+            raise
         finally:
             logger.removeHandler(handler)
             handler.close()
 
-        errors = sum(report["errors"] for report in reports.values())
-        if errors and not config.ignore_errors:
-            raise SampleErrors(
-                f"{errors} samples failed (see 'error' in {run_dir.root / 'predictions'}); "
-                f"rerun with --use-cache {run_dir.root} to retry only them, or pass --ignore-errors"
-            )
+    def _evaluate(self, jobs: list[BenchmarkJob], driver: ModelDriver, folder: RunFolder) -> dict[str, dict[str, Any]]:
+        run_dir = folder.run_dir
+        if folder.notice:
+            logger.warning(folder.notice)
+        logger.info(f"evaluating {self.model_id!r} on {', '.join(job.name for job in jobs)}; outputs: {run_dir.root}")
+        with self.ctrl_c:
+            try:
+                reports = asyncio.run(self._run_jobs(jobs, driver, run_dir))
+            except StopRequested:
+                raise KeyboardInterrupt(STOPPED_AFTER_BATCH) from None
+
+        print(summary_table(list(reports.values())), flush=True)
+        if folder.notice:
+            print(folder.notice[0].upper() + folder.notice[1:], flush=True)
+        logger.info(f"reports written to {run_dir.root / 'reports'}")
+        for report in reports.values():
+            warning = truncation_warning(report)
+            if warning:
+                logger.warning(f"{report['dataset_name']}: {warning}")
+        problem = unscored_samples_problem(list(reports.values()), run_dir)
+        if problem and not self.config.ignore_errors:
+            raise SampleErrors(problem)
         return reports
 
     def _build_jobs(self, plugins: Plugins) -> list[BenchmarkJob]:
@@ -181,12 +208,12 @@ class Runner:
                 f"model {name!r} (plugin {registration.plugin!r}) failed to start: {type(exc).__name__}: {exc}"
             ) from exc
 
-    def _write_config(self, run_dir: RunDir) -> None:
+    def _write_config(self, path: Path) -> None:
         import yaml
 
         data = self.config.safe_dict()
         data["model_id"] = self.model_id
-        run_dir.config_path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
     async def _run_jobs(self, jobs: list[BenchmarkJob], driver: ModelDriver, run_dir: RunDir):
         reports: dict[str, dict[str, Any]] = {}
@@ -198,19 +225,33 @@ class Runner:
         return reports
 
     async def _run_benchmark(self, job: BenchmarkJob, driver: ModelDriver, run_dir: RunDir) -> dict[str, Any]:
+        started = time.time()
         subsets, values, responses = [], [], []
         infer_cfg = effective_generation_config(job.benchmark.generation_config, self.config)
         for subset in job.benchmark.subset_list():
-            samples = apply_limit(job.benchmark.load(subset), self.config.limit)
+            samples = apply_limit(unique_samples(job.benchmark.load(subset), job.name, subset), self.config.limit)
             records = await self._predict(job, subset, samples, driver, run_dir, infer_cfg)
             reviews = [score_sample(job.scorer, sample, records[sample.id]) for sample in samples]
             write_jsonl(run_dir.reviews_path(self.model_id, job.name, subset), reviews)
+            warn_scoring_errors(f"{job.name}/{subset}", job.benchmark.scorer, reviews)
             subsets.append(subset_result(subset, reviews))
-            values.extend(review["score"] for review in reviews if review["error"] is None)
+            values.extend(scored_values(reviews))
             responses.extend(record["response"] for record in records.values() if record.get("response"))
         report = build_report(self.model_id, job.name, job.scorer.metric, subsets, values, response_summary(responses))
         report["generation_config"] = redact_mapping(infer_cfg)
         report["served_models"] = served_models(responses)
+        report["provenance"] = provenance(
+            started=started,
+            finished=time.time(),
+            software=self.software,
+            model=self.model_identity,
+            generation_config=infer_cfg,
+            dataset_options=options_dict(job.benchmark.options),
+            limit=self.config.limit,
+            seed=self.config.seed,
+            resumed_from=self.config.use_cache,
+            subsets=subsets,
+        )
         write_json(run_dir.report_path(self.model_id, job.name), report)
         return report
 
@@ -223,10 +264,16 @@ class Runner:
         run_dir: RunDir,
         infer_cfg: dict[str, Any],
     ) -> dict[str, dict[str, Any]]:
+        self.ctrl_c.check()
+        cache_from = self.folder.cache_from if self.folder is not None else None
         store = PredictionStore(
-            run_dir.predictions_path(self.model_id, job.name, subset), resume=bool(self.config.use_cache)
+            run_dir.predictions_path(self.model_id, job.name, subset),
+            resume=bool(self.config.use_cache) and cache_from is None,
         )
-        previous = store.load()
+        if cache_from is None:
+            previous = store.load()
+        else:  # a resume that changed what is evaluated: read the old folder, copy what it reuses
+            previous = PredictionStore(cache_from.predictions_path(self.model_id, job.name, subset), resume=True).load()
         records: dict[str, dict[str, Any]] = {}
         pending: list[tuple[Sample, dict, str | None]] = []
         for sample in samples:
@@ -236,6 +283,8 @@ class Runner:
             key = cache_key(self.model_identity, prompt, infer_cfg) if cached is not None else None
             if cached is not None and cached.get("cache_key") == key:
                 records[sample.id] = cached
+                if cache_from is not None:
+                    store.append(cached)
             else:
                 pending.append((sample, prompt, key))
         self.kept_predictions += len(records)
@@ -243,6 +292,7 @@ class Runner:
             f"{job.name}/{subset}: {len(samples)} samples, {len(records)} from cache, {len(pending)} to predict"
         )
         if not pending:
+            store.close()
             return records
 
         from tqdm import tqdm
@@ -253,6 +303,8 @@ class Runner:
 
         async def worker() -> None:
             for batch_number, batch in next_batch:
+                if self.ctrl_c.requested:
+                    return
                 prompts = [prompt for _, prompt, _ in batch]
                 origin_inputs = [{**prompt, "raw": sample.raw, "index": sample.id} for sample, prompt, _ in batch]
                 label = f"batch {batch_number} (samples {batch[0][0].id}..{batch[-1][0].id})"
@@ -279,6 +331,7 @@ class Runner:
             await asyncio.gather(*still_running, return_exceptions=True)
             for task in done:
                 task.result()
+            self.ctrl_c.check()
         finally:
             for task in tasks:
                 task.cancel()
@@ -300,8 +353,11 @@ async def show_retry_status(progress: Any, model: Any, every: float = 0.5) -> No
 
 def effective_generation_config(defaults: dict[str, Any], config: TaskConfig) -> dict[str, Any]:
     """What the model is asked to generate with: the benchmark's ``defaults``, overridden key by key by
-    ``--generation-config``, and ``seed`` from ``--seed`` unless one of them sets it."""
-    effective = {**defaults, **config.generation_config}
+    ``--generation-config`` (``max_tokens`` given replaces a default ``max_new_tokens``), and ``seed`` from
+    ``--seed`` unless one of them sets it."""
+    from evalscope.models.generation import override
+
+    effective = override(defaults, config.generation_config)
     effective.setdefault("seed", config.seed)
     return effective
 
@@ -311,20 +367,81 @@ def model_identity(config: TaskConfig, model_id: str, model: Any) -> dict[str, A
 
     Secrets are left out; the API URL is too, so a server that moved keeps its cache.
     """
-    from evalscope.utils.secrets import redact_mapping
-
     identity: dict[str, Any] = {"model_id": model_id, "eval_type": config.eval_type}
     if config.eval_type == "custom":
         identity["class"] = f"{type(model).__module__}.{type(model).__qualname__}"
-        identity["config"] = redact_mapping(getattr(model, "config", None))
+        identity["config"] = canonical(redact_mapping(getattr(model, "config", None)), "the model's config")
     else:
         identity.update(
             plugin=config.model_plugin,
             model=config.model if isinstance(config.model, str) else None,
             api_mode=config.api_mode if config.eval_type in API_EVAL_TYPES else None,
-            model_args=redact_mapping(config.model_args),
+            model_args=canonical(redact_mapping(config.model_args), "model_args"),
         )
     return identity
+
+
+def unique_samples(samples: list[Sample], benchmark: str, subset: str) -> list[Sample]:
+    """``samples``, after checking that no two share an id (one id is one prediction and one review)."""
+    seen: set[str] = set()
+    for sample in samples:
+        if sample.id in seen:
+            raise DataError(
+                f"benchmark {benchmark!r} yields the sample id {sample.id!r} twice in subset {subset!r}; "
+                "sample ids must be unique"
+            )
+        seen.add(sample.id)
+    return samples
+
+
+def log_stop_reason(handler: logging.Handler, exc: BaseException, ctrl_c_pressed: bool, run_dir: RunDir) -> None:
+    """Write why the run stopped into the run's log file (the terminal hears it from the caller)."""
+    if isinstance(exc, KeyboardInterrupt):
+        how = str(exc) or ("aborted by a second Ctrl-C" if ctrl_c_pressed else "interrupted (Ctrl-C)")
+        reason = f"run {how}; finished predictions are kept; resume with --use-cache {run_dir.root}"
+    elif isinstance(exc, SampleErrors):
+        reason = f"run finished with unscored samples: {exc}"
+    elif isinstance(exc, EvalscopeError):
+        reason = f"run failed: {exc}"
+    else:
+        reason = f"run failed: unexpected {one_line(exc)}"
+    handler.handle(logger.makeRecord(logger.name, logging.ERROR, __file__, 0, reason, None, None))
+
+
+def warn_scoring_errors(where: str, scorer_name: str, reviews: list[dict[str, Any]]) -> None:
+    """Log one warning when the scorer could not score some of ``where``'s samples."""
+    failed = [review for review in reviews if review["scoring_error"]]
+    if failed:
+        first = failed[0]
+        logger.warning(
+            f"{where}: scorer {scorer_name!r} failed on {len(failed)} of {len(reviews)} samples "
+            f"(sample {first['sample_id']}: {first['scoring_error']}); they are counted as scoring_errors, not scored"
+        )
+
+
+def unscored_samples_problem(reports: list[dict[str, Any]], run_dir: RunDir) -> str | None:
+    """Why the run should exit non-zero: samples that failed or could not be scored; None if all were scored."""
+    errors = sum(report["errors"] for report in reports)
+    scoring_errors = sum(report["scoring_errors"] for report in reports)
+    problems = []
+    if errors:
+        problems.append(
+            f"{errors} samples failed (see 'error' in {run_dir.root / 'predictions'}); "
+            f"rerun with --use-cache {run_dir.root} to retry only them"
+        )
+    if scoring_errors:
+        problems.append(
+            f"the scorer failed on {scoring_errors} samples (see 'scoring_error' in {run_dir.root / 'reviews'}); "
+            f"once it is fixed, --use-cache {run_dir.root} scores them again without asking the model"
+        )
+    return "; ".join(problems) + ", or pass --ignore-errors" if problems else None
+
+
+def options_dict(options: Any) -> dict[str, Any]:
+    """A benchmark's validated options as plain data (defaults included)."""
+    if hasattr(options, "model_dump"):
+        return options.model_dump(mode="json")
+    return dict(getattr(options, "__dict__", {}))
 
 
 def apply_limit(samples: list[Sample], limit: int | float | None) -> list[Sample]:
@@ -354,6 +471,8 @@ def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]
     """The review of one sample: what was extracted, the gold answer and the score.
 
     ``truncated`` says the answer hit ``max_tokens``; ``reasoning`` is a reasoning model's thinking.
+    A scorer that raises (or returns something other than a ``Score``) does not stop the run:
+    the review keeps the completion, records the reason in ``scoring_error`` and has no score.
     """
     review: dict[str, Any] = {
         "sample_id": sample.id,
@@ -366,22 +485,37 @@ def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]
         "correct": False,
         "explanation": None,
         "error": record.get("error"),
+        "scoring_error": None,
         **answer_details(record.get("response")),
     }
-    if review["error"] is None:
-        try:
-            score = scorer.score(review["completion"], sample)
-        except ScoringError as exc:
-            review["error"] = f"scoring failed: {exc}"
-            return review
-        review.update(
-            prediction=score.prediction,
-            gold=score.gold,
-            score=score.value,
-            correct=score.value == 1.0,
-            explanation=score.explanation,
-        )
+    if review["error"] is not None:
+        return review
+    try:
+        score = scorer.score(review["completion"], sample)
+        problem = score_problem(score)
+    except Exception as exc:
+        problem = one_line(exc)
+    if problem is not None:
+        review.update(score=None, correct=None, scoring_error=problem)
+        return review
+    review.update(
+        prediction=score.prediction,
+        gold=score.gold,
+        score=score.value,
+        correct=score.value == 1.0,
+        explanation=score.explanation,
+    )
     return review
+
+
+def score_problem(score: Any) -> str | None:
+    """Say what is wrong with a scorer's result, or None if it is a ``Score`` with a number in [0, 1]."""
+    if not isinstance(score, Score):
+        return f"the scorer returned {type(score).__name__}, expected a Score"
+    value = score.value
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        return f"the scorer returned a Score whose value is {value!r}, expected a number in [0, 1]"
+    return None
 
 
 def answer_details(response: dict | None) -> dict[str, Any]:

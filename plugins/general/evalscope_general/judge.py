@@ -10,7 +10,8 @@ marker of the prompt (``<answer>``, ``</reference>``, ...) inside the question, 
 answer is neutralized (its angle brackets become ``‹ ›``), so the answer cannot close its block and
 speak as the rubric. The grade is read strictly: after a closed ``<think>`` block, the reply must be
 exactly ``CORRECT`` or ``INCORRECT`` (an optional final period and surrounding white space aside);
-anything else is a scoring error for that sample, never a grade.
+anything else raises ``JudgeError``, which the runner records as that sample's scoring error, never
+a grade.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from evalscope.errors import ModelError, ScoringError
+from evalscope.errors import ModelError
 from evalscope_general.thinking import after_thinking
 
 JUDGE_KEY_ENV = "EVALSCOPE_JUDGE_API_KEY"
@@ -48,6 +49,10 @@ RUBRIC = (
 )
 _MARKER = re.compile(r"<(\s*/?\s*(?:question|reference|answer)\b[^<>]*)>", re.IGNORECASE)
 _GRADE = re.compile(r"\s*(CORRECT|INCORRECT)\.?\s*")
+
+
+class JudgeError(Exception):
+    """The judge could not grade one answer; the runner records it as that sample's scoring error."""
 
 
 class JudgeOptions(BaseModel):
@@ -101,7 +106,7 @@ class Judge:
         self._lock = threading.Lock()
 
     def grade(self, question: str, reference: str, answer: str) -> Verdict:
-        """The judge's verdict on ``answer``; raises ``ScoringError`` when it fails or gives no grade."""
+        """The judge's verdict on ``answer``; raises ``JudgeError`` when it fails or gives no grade."""
         messages = judge_messages(question, reference, answer)
         prompt = {"messages": messages, "data": [messages[-1]["content"]], "system_prompt": SYSTEM_PROMPT}
         loop, model = self._start()
@@ -111,17 +116,17 @@ class Judge:
         except ModelError as exc:
             raise ModelError(f"judge {self.options.model!r}: {exc}") from None
         except Exception as exc:  # a request that failed after its retries
-            raise ScoringError(f"judge {self.options.model!r} failed: {exc}") from None
+            raise JudgeError(f"judge {self.options.model!r} failed: {exc}") from None
         from evalscope.models.driver import response_problem, response_text
 
         problem = response_problem(response)
         if problem:
-            raise ScoringError(f"judge {self.options.model!r} gave an invalid response: {problem}")
+            raise JudgeError(f"judge {self.options.model!r} gave an invalid response: {problem}")
         reply = response_text(response)
         grade = parse_grade(reply)
         if grade is None:
             shown = reply if len(reply) <= 200 else reply[:200] + "..."
-            raise ScoringError(f"judge {self.options.model!r} replied {shown!r}, not CORRECT or INCORRECT")
+            raise JudgeError(f"judge {self.options.model!r} replied {shown!r}, not CORRECT or INCORRECT")
         return Verdict(grade, messages, reply)
 
     def _start(self) -> tuple[asyncio.AbstractEventLoop, Any]:

@@ -8,9 +8,8 @@ all three. A closed ``<think>`` block is left out of the answer (see ``evalscope
 from __future__ import annotations
 
 from evalscope.benchmarks.base import Sample
-from evalscope.errors import ScoringError
 from evalscope.scorers.base import Score, Scorer
-from evalscope_general.judge import GRADES
+from evalscope_general.judge import GRADES, JudgeError
 from evalscope_general.qa_metrics import METRICS
 from evalscope_general.thinking import after_thinking
 
@@ -46,7 +45,8 @@ class GeneralQAJudgeScorer(Scorer):
     The judge comes with each sample of ``general_qa`` run with the ``judge`` option. The review's
     ``prediction`` holds the answer, the grade, the judge's prompt and its reply; the explanation
     adds the three metrics. An empty answer is graded 0.0 without asking the judge. A judge that
-    fails or replies without a grade raises ``ScoringError``: the sample is recorded as failed.
+    fails or replies without a grade raises ``JudgeError``: the runner records it as the sample's
+    scoring error.
     """
 
     metric = "judge_accuracy"
@@ -55,7 +55,7 @@ class GeneralQAJudgeScorer(Scorer):
         """Ask the sample's judge for a grade of the answer."""
         judge = getattr(sample, "judge", None)
         if judge is None:
-            raise ScoringError("general_qa_judge grades samples of general_qa run with the 'judge' option")
+            raise JudgeError("general_qa_judge grades samples of general_qa run with the 'judge' option")
         answer = after_thinking(completion or "").strip()
         values = describe(metric_values(answer, sample.target))
         if not answer:
