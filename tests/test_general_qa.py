@@ -140,6 +140,8 @@ def test_folder_and_option_errors_name_what_was_found(tmp_path):
     write_jsonl(tmp_path / "alpha.jsonl", [{"query": "Q?", "response": "R"}])
     with pytest.raises(ConfigError, match=r"subset 'beta' not found in .* \(no beta.jsonl\); found: alpha$"):
         GeneralQA(options={"local_path": str(tmp_path), "subset_list": ["beta"]}).subset_list()
+    with pytest.raises(ConfigError, match="subset_list is empty; found: alpha$"):
+        GeneralQA(options={"local_path": str(tmp_path), "subset_list": []}).subset_list()
     with pytest.raises(ConfigError, match="option 'metric': must be one of exact_match, f1, rouge_l"):
         GeneralQA(options={"local_path": str(tmp_path), "metric": "bleu"})
 

@@ -21,6 +21,7 @@ from evalscope_general.choices import format_choices, option_columns, options_pr
 from evalscope_general.rows import (
     DATA_SUFFIXES,
     check_unique_ids,
+    choose_subsets,
     find_subset_files,
     folder_listing,
     read_rows,
@@ -82,18 +83,8 @@ class GeneralMCQ(Benchmark):
 
     def subset_list(self) -> list[str]:
         """``subset_list`` from the options (each must have a file), else every subset found, sorted."""
-        chosen = self.options.subset_list
-        if chosen is None:
-            return list(self.subsets)
-        if not chosen:
-            raise ConfigError(f"dataset-args of {NAME}: subset_list is empty; found: {', '.join(self.subsets)}")
-        for subset in chosen:
-            if subset not in self.eval_files:
-                raise ConfigError(
-                    f"dataset-args of {NAME}: subset {subset!r} not found in {self.options.local_path} "
-                    f"(no {subset}{EVAL_SUFFIX}.csv or .jsonl); found: {', '.join(self.subsets)}"
-                )
-        return list(chosen)
+        files = f"{{subset}}{EVAL_SUFFIX}.csv or .jsonl"
+        return choose_subsets(NAME, self.options.subset_list, self.subsets, self.options.local_path, files)
 
     def load(self, subset: str) -> list[Sample]:
         """The questions of ``subset``'s eval file, in file order, each checked."""

@@ -18,7 +18,15 @@ from evalscope.benchmarks.base import Benchmark, BenchmarkOptions, Sample
 from evalscope.errors import ConfigError, DataError
 from evalscope_general.judge import Judge, JudgeOptions
 from evalscope_general.qa_metrics import METRICS
-from evalscope_general.rows import check_unique_ids, find_subset_files, folder_listing, read_rows, row_id, text_field
+from evalscope_general.rows import (
+    check_unique_ids,
+    choose_subsets,
+    find_subset_files,
+    folder_listing,
+    read_rows,
+    row_id,
+    text_field,
+)
 
 NAME = "general_qa"
 ROLES = ("system", "user", "assistant")
@@ -79,16 +87,7 @@ class GeneralQA(Benchmark):
 
     def subset_list(self) -> list[str]:
         """``subset_list`` from the options (each must have a file), else every subset found, sorted."""
-        chosen = self.options.subset_list
-        if chosen is None:
-            return list(self.subsets)
-        missing = [subset for subset in chosen if subset not in self.files] or ([] if chosen else [""])
-        if missing:
-            raise ConfigError(
-                f"dataset-args of {NAME}: subset {missing[0]!r} not found in {self.options.local_path} "
-                f"(no {missing[0]}.jsonl); found: {', '.join(self.subsets)}"
-            )
-        return list(chosen)
+        return choose_subsets(NAME, self.options.subset_list, self.subsets, self.options.local_path, "{subset}.jsonl")
 
     def load(self, subset: str) -> list[Sample]:
         """The questions of ``subset``'s file, in file order, each checked."""

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from evalscope.errors import DataError
+from evalscope.errors import ConfigError, DataError
 
 DATA_SUFFIXES = (".csv", ".jsonl")
 
@@ -127,3 +127,23 @@ def folder_listing(folder: Path, limit: int = 10) -> str:
         return "nothing"
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def choose_subsets(
+    benchmark: str, chosen: list[str] | None, found: list[str], local_path: str, file_names: str
+) -> list[str]:
+    """The subsets to run: ``chosen`` (``subset_list``), each of which must be ``found``, else all found.
+
+    ``file_names`` says which files make a subset, with ``{subset}`` in it (``{subset}.jsonl``).
+    """
+    if chosen is None:
+        return list(found)
+    if not chosen:
+        raise ConfigError(f"dataset-args of {benchmark}: subset_list is empty; found: {', '.join(found)}")
+    for subset in chosen:
+        if subset not in found:
+            raise ConfigError(
+                f"dataset-args of {benchmark}: subset {subset!r} not found in {local_path} "
+                f"(no {file_names.format(subset=subset)}); found: {', '.join(found)}"
+            )
+    return list(chosen)
