@@ -37,12 +37,16 @@ from evalscope_general.thinking import after_thinking
 _CONTINUATION = re.compile(r"\n[ \t>#*_]*(?:Question|Q|问题|User|Human)[ \t]*(?:\d+[ \t]*)?[:：]")
 _LETTER_END = r"(?![A-Za-z0-9])"
 # Between an answer phrase and its letter: spaces, markdown, brackets, and words such as "option".
-_GAP = r"(?:[\s*_`\"'“”‘’(\[{$:：]|\\\(|\\text\{|\\textbf\{|\\boxed\{|(?i:option|choice|letter)\b)*"
+# (At most 40 pieces, so a degenerate answer that repeats a phrase thousands of times stays linear.)
+_GAP = r"(?:[\s*_`\"'“”‘’(\[{$:：]|\\\(|\\text\{|\\textbf\{|\\boxed\{|(?i:option|choice|letter)\b){0,40}"
 _ANSWER_PHRASE = re.compile(
     r"(?:(?<![A-Za-z])(?i:answer|option|choice)\b(?:[ \t]*\([^)\n]{0,30}\))?[\s*_]*"
     r"(?i:is|was|would\s+be|will\s+be|should\s+be|[:：=])"
     r"|答案\s*(?:是|为|[:：])|选\s*(?=[A-J]))"
 )
+_PHRASE_LETTER = re.compile(_GAP + r"([A-Za-z])(?P<after>[^\n]{0,2})")
+# The rest of an answer phrase's line, up to 300 characters (an option's text given as the answer).
+_PHRASE_LINE = re.compile(r"[ \t*_:：]*([^\n]{0,300})")
 _BOXED = re.compile(r"\\boxed\s*\{\s*(?:\\text(?:bf)?\s*\{\s*)?\(?([A-Z])\)?" + _LETTER_END)
 _BOLD = re.compile(r"\*\*[ \t]*\(?([A-Z])(?:\)|\.|:)?(?:[ \t]+[^*\n]*)?\*\*")
 _OPTION_LINE = re.compile(r"^[ \t>#*_-]*\(?([A-Z])[).][ \t]+\S", re.MULTILINE)
@@ -103,18 +107,16 @@ def _answer_phrase_letters(text: str, options: dict[str, str]) -> list[str]:
     """The letter after each answer phrase; an option's text after the phrase counts as its letter."""
     letters = []
     for phrase in _ANSWER_PHRASE.finditer(text):
-        rest = text[phrase.end() :]
-        line = rest.lstrip(" \t*_:：").split("\n", 1)[0]
-        quoted = _option_with_text(line, options)
+        quoted = _option_with_text(_PHRASE_LINE.match(text, phrase.end()).group(1), options)
         if quoted:
             letters.append(quoted)
             continue
-        match = re.match(_GAP + r"([A-Za-z])" + r"(?P<after>[^\n]{0,2})", rest)
+        match = _PHRASE_LETTER.match(text, phrase.end())
         if match is None:
             continue
         letter, after = match.group(1), match.group("after")
         if letter.islower():
-            if not _ENDS_LINE.match(rest, match.end(1)):
+            if not _ENDS_LINE.match(text, match.end(1)):
                 continue  # "The answer is a city": an article, not a choice
             letter = letter.upper()
         if after[:1].isalnum():
