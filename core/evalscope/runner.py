@@ -92,6 +92,7 @@ class Runner:
         self._write_config(folder.config_path)
         handler = add_file_handler(str(folder.run_dir.log_path))
         try:
+            driver.open_run(folder.run_dir.root)
             return self._evaluate(jobs, driver, folder)
         except APIStoppedError as exc:
             stopped = APIStoppedError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import Any
 
 
@@ -45,6 +46,13 @@ class AsyncModel(ABC):
     @abstractmethod
     async def agenerate(self, prompt: dict, infer_cfg: dict) -> dict:
         """Answer one prompt (a dict as ``CustomModel.predict`` receives) with an OpenAI-shaped dict."""
+
+    def open_run(self, run_folder: Path) -> None:
+        """Called once by the runner when the run folder exists, before the first ``agenerate``; does nothing here.
+
+        A model that starts something for the run (``evalscope.models.engine.EngineModel`` starts
+        a server) does it here, and may write under ``run_folder`` (e.g. ``logs/``).
+        """
 
     async def aclose(self) -> None:
         """Release connections; called once when the run ends."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from evalscope.errors import ConfigError, ModelError, one_line
@@ -131,6 +132,16 @@ class ModelDriver:
             if problem:
                 raise ModelError(f"model {self.model_id!r} response {position} of {label}: {problem}")
         return [Generation(response=response) for response in responses]
+
+    def open_run(self, run_folder: Path) -> None:
+        """Tell the model its run folder, once, before the first prompt: ``model.open_run(run_folder)`` if it has one.
+
+        A model that starts a process (``evalscope.models.engine.EngineModel``) starts it here and
+        writes its logs under ``run_folder/logs``.
+        """
+        open_model = getattr(self.model, "open_run", None)
+        if callable(open_model):
+            open_model(run_folder)
 
     async def aclose(self) -> None:
         """Release the model's resources."""

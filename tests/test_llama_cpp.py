@@ -1,0 +1,195 @@
+"""The llama_cpp model plugin against a real llama.cpp server (llama-cpp-python) on a tiny GGUF made here.
+
+Skipped when llama-cpp-python or the plugin is not installed, except in CI (``CI=true``), where
+the README's install command installs both and these tests must run.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from tiny_gguf import write_tiny_gguf
+
+INSTALLED = all(importlib.util.find_spec(name) is not None for name in ("llama_cpp", "evalscope_llama_cpp"))
+pytestmark = pytest.mark.skipif(
+    not INSTALLED and os.environ.get("CI") != "true",
+    reason="llama-cpp-python or evalscope-llama-cpp is not installed (pip install -e plugins/llama_cpp)",
+)
+
+GENERATION = json.dumps({"max_new_tokens": 12, "do_sample": False})
+ZERO_SHOT = json.dumps({"gsm8k": {"few_shot_num": 0}})
+PATIENCE = 120.0  # seconds a test waits for something to happen before it gives up (not a speed requirement)
+
+
+@pytest.fixture(scope="module")
+def gguf_path(tmp_path_factory) -> Path:
+    return write_tiny_gguf(tmp_path_factory.mktemp("model") / "tiny.gguf")
+
+
+def evalscope_args(model: Path, work: Path, *extra: str, limit: int = 3) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "evalscope",
+        "--model-plugin",
+        "llama_cpp",
+        "--model",
+        str(model),
+        "--datasets",
+        "gsm8k",
+        "--dataset-args",
+        ZERO_SHOT,
+        "--limit",
+        str(limit),
+        "--generation-config",
+        GENERATION,
+        "--work-dir",
+        str(work),
+        "--no-timestamp",
+        *extra,
+    ]
+
+
+def run_evalscope(model: Path, work: Path, *extra: str, limit: int = 3) -> subprocess.CompletedProcess:
+    return subprocess.run(evalscope_args(model, work, *extra, limit=limit), capture_output=True, text=True, timeout=600)
+
+
+def engine_pids(model: Path) -> list[int]:
+    """The processes running llama_cpp.server on ``model`` (a path unique to the test)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if b"llama_cpp.server" in argv and str(model).encode() in argv and state != "Z":
+            pids.append(int(entry.name))
+    return pids
+
+
+def wait_for(condition, what: str) -> None:
+    deadline = time.monotonic() + PATIENCE
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what}")
+        time.sleep(0.2)
+
+
+def predictions(work: Path) -> list[dict]:
+    path = work / "predictions" / "tiny" / "gsm8k_main.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def started_run(model: Path, work: Path, stderr_path: Path) -> subprocess.Popen:
+    """An evalscope run of many samples, returned once its engine answers and its first answer is stored."""
+    with open(stderr_path, "wb") as stderr:
+        process = subprocess.Popen(
+            evalscope_args(model, work, "--eval-batch-size", "1", limit=500),
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    predictions_file = work / "predictions" / "tiny" / "gsm8k_main.jsonl"
+    wait_for(
+        lambda: process.poll() is not None or (predictions_file.is_file() and predictions_file.stat().st_size),
+        "the first prediction",
+    )
+    assert process.poll() is None, stderr_path.read_text()
+    assert engine_pids(model)
+    return process
+
+
+def test_a_gsm8k_run_on_a_gguf_file_goes_through_a_real_llama_cpp_server_that_stops_with_it(gguf_path, tmp_path):
+    work = tmp_path / "out"
+    result = run_evalscope(gguf_path, work)
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads((work / "reports" / "tiny" / "gsm8k.json").read_text(encoding="utf-8"))
+    assert report["metrics"][0]["num"] == 3 and report["errors"] == 0
+    records = predictions(work)
+    assert len(records) == 3
+    assert all(isinstance(record["completion"], str) and record["completion"] for record in records)
+    log = (work / "logs" / "engine-0.log").read_text(encoding="utf-8", errors="replace")
+    assert "POST /v1/chat/completions" in log  # the answers came from the engine
+    assert engine_pids(gguf_path) == []
+
+
+def test_greedy_runs_of_the_same_model_repeat_exactly(gguf_path, tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert run_evalscope(gguf_path, first).returncode == 0
+    assert run_evalscope(gguf_path, second).returncode == 0
+
+    assert [r["completion"] for r in predictions(first)] == [r["completion"] for r in predictions(second)]
+
+
+def test_the_engine_listens_on_loopback_with_a_key_of_this_run_that_no_output_shows(gguf_path, tmp_path):
+    work = tmp_path / "out"
+    stderr_path = tmp_path / "stderr.txt"
+    process = started_run(gguf_path, work, stderr_path)
+    (pid,) = engine_pids(gguf_path)
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    key, port = argv[argv.index("--api_key") + 1], argv[argv.index("--port") + 1]
+    assert argv[argv.index("--host") + 1] == "127.0.0.1"
+    assert argv[argv.index("--interrupt_requests") + 1] == "False"
+    models = f"http://127.0.0.1:{port}/v1/models"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(models, timeout=30)
+    assert refused.value.code == 401
+    with urllib.request.urlopen(urllib.request.Request(models, headers={"Authorization": f"Bearer {key}"})) as answer:
+        assert [model["id"] for model in json.load(answer)["data"]] == [str(gguf_path)]
+
+    process.send_signal(signal.SIGINT)
+    assert process.wait(PATIENCE) == 130
+    assert len(key) >= 32 and key.encode() not in stderr_path.read_bytes()
+    assert not [path for path in work.rglob("*") if path.is_file() and key.encode() in path.read_bytes()]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["kill", "term", "ctrl-c"])
+def test_the_engine_never_outlives_evalscope(gguf_path, tmp_path, signum):
+    process = started_run(gguf_path, tmp_path / "out", tmp_path / "stderr.txt")
+
+    process.send_signal(signum)
+    if signum == signal.SIGINT:
+        process.send_signal(signum)  # the second Ctrl-C aborts at once
+    process.wait(PATIENCE)
+    wait_for(lambda: engine_pids(gguf_path) == [], "the engine to exit")
+
+
+def test_an_engine_that_dies_mid_run_stops_the_run_with_one_line_naming_its_log(gguf_path, tmp_path):
+    work = tmp_path / "out"
+    stderr_path = tmp_path / "stderr.txt"
+    process = started_run(gguf_path, work, stderr_path)
+
+    for pid in engine_pids(gguf_path):
+        os.kill(pid, signal.SIGKILL)
+    assert process.wait(PATIENCE) == 1
+    errors = [line for line in stderr_path.read_text().splitlines() if line.startswith("evalscope: error:")]
+    assert errors == [
+        f"evalscope: error: llama.cpp server exited with code -9 during the run; see its log {work}/logs/engine-0.log"
+    ]
+    assert predictions(work)  # what was answered before is kept
+
+
+def test_a_model_file_the_engine_cannot_load_fails_at_start_with_the_engine_log_tail(tmp_path):
+    missing = tmp_path / "missing.gguf"
+    work = tmp_path / "out"
+    result = run_evalscope(missing, work)
+
+    assert result.returncode == 1
+    log = work / "logs" / "engine-0.log"
+    assert f"evalscope: error: llama.cpp server exited with code 1 before it answered; see {log}" in result.stderr
+    last_line = log.read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert last_line.strip() in result.stderr
+    assert engine_pids(missing) == []
