@@ -31,7 +31,7 @@ being sent ends that stream with ``data: [DONE]`` and no ``finish_reason``).
 The server counts requests and the most it had in flight at once. In a test, use it as a
 context manager (it runs in a background thread); for benchmarks, run
 ``python tests/openai_server.py --latency 0.05``: it prints ``READY <base url>`` and serves
-until its standard input closes.
+until its standard input closes (with ``--until-terminated``, until SIGTERM: a stand-in engine).
 """
 
 from __future__ import annotations
@@ -408,12 +408,27 @@ BENCHMARK_ANSWER = (
 )
 
 
-async def _serve(port: int, latency: float, answer: str | None) -> None:
-    server = FakeOpenAIServer(latency=latency, keep_bodies=False, default_answer=answer)
+async def _serve(
+    port: int,
+    latency: float,
+    answer: str | None,
+    api_key: str | None = None,
+    models: list[str] | None = None,
+    until_terminated: bool = False,
+) -> None:
+    server = FakeOpenAIServer(latency=latency, keep_bodies=False, default_answer=answer, api_key=api_key, models=models)
     await server.start_async(port)
     print(f"READY {server.base_url}", flush=True)
     loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, sys.stdin.read)  # serve until stdin closes
+    if until_terminated:  # as an engine runs: until SIGTERM or SIGINT
+        import signal
+
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+    else:
+        await loop.run_in_executor(None, sys.stdin.read)  # serve until stdin closes
     print(f"SERVED requests={server.stats.requests} max_in_flight={server.stats.max_in_flight}", flush=True)
     await server.stop_async()
 
@@ -425,8 +440,12 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05, help="seconds before each answer")
     parser.add_argument("--answer", default=BENCHMARK_ANSWER, help="the answer to every prompt")
     parser.add_argument("--echo", action="store_true", help="answer each prompt with its own text")
+    parser.add_argument("--api-key", help="answer only requests with this key (others get 401)")
+    parser.add_argument("--model", action="append", help="a model id that GET /v1/models lists (repeatable)")
+    parser.add_argument("--until-terminated", action="store_true", help="serve until SIGTERM, not until stdin closes")
     args = parser.parse_args()
-    asyncio.run(_serve(args.port, args.latency, None if args.echo else args.answer))
+    answer = None if args.echo else args.answer
+    asyncio.run(_serve(args.port, args.latency, answer, args.api_key, args.model, args.until_terminated))
 
 
 if __name__ == "__main__":

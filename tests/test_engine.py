@@ -1,0 +1,129 @@
+"""The managed engine (``evalscope.models.engine``) with a stand-in engine: the test OpenAI server run as a child.
+
+The stand-in is ``tests/openai_server.py --until-terminated``, which, like a real engine, listens on
+the port and key it is given, lists its model at ``GET /v1/models`` and serves until SIGTERM. The
+llama.cpp tests (``test_llama_cpp.py``) run the same lifecycle with a real engine.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from evalscope import TaskConfig, run_task
+from evalscope.errors import ModelError
+from evalscope.models.engine import EngineModel
+
+SERVER = Path(__file__).parent / "openai_server.py"
+
+
+class StandInEngine(EngineModel):
+    """Serves ``model`` with the test server; ``script`` (engine setting) runs that Python code instead."""
+
+    engine_name = "stand-in engine"
+
+    def engine_command(self, port: int, api_key: str) -> list[str]:
+        script = self.engine_settings.get("script")
+        if script:
+            return [sys.executable, "-c", script]
+        latency = str(self.engine_settings.get("latency", 0))
+        return [sys.executable, str(SERVER), "--port", str(port), "--api-key", api_key, "--echo"] + [
+            "--model",
+            self.config["model"],
+            "--latency",
+            latency,
+            "--until-terminated",
+        ]
+
+
+def run(tmp_path: Path, model: EngineModel) -> dict:
+    config = TaskConfig(
+        model=model,
+        model_id="stand-in",
+        datasets=["quiz"],
+        eval_type="custom",
+        work_dir=str(tmp_path),
+        no_timestamp=True,
+    )
+    return run_task(config)
+
+
+def test_a_run_starts_the_engine_evaluates_through_it_and_stops_it(tmp_path):
+    model = StandInEngine(config={"model": "stand-in-7b"})
+    run(tmp_path, model)
+
+    predictions = (tmp_path / "predictions" / "stand-in" / "quiz_main.jsonl").read_text(encoding="utf-8")
+    assert predictions.count("\n") == 5 and "Capital of France?" in predictions  # the stand-in echoes
+    assert model.engine.exit_code() is not None  # stopped
+    log = (tmp_path / "logs" / "engine-0.log").read_text(encoding="utf-8")
+    assert "READY http://127.0.0.1:" in log
+    key = model.engine.api_key.encode()
+    assert not [path for path in tmp_path.rglob("*") if path.is_file() and key in path.read_bytes()]
+
+
+def test_each_run_gets_a_fresh_key_and_its_own_log(tmp_path):
+    first, second = StandInEngine(config={"model": "m"}), StandInEngine(config={"model": "m"})
+    run(tmp_path, first)
+    run(tmp_path, second)
+
+    assert first.engine.api_key != second.engine.api_key
+    assert (tmp_path / "logs" / "engine-0.log").is_file() and (tmp_path / "logs" / "engine-1.log").is_file()
+
+
+def test_an_engine_that_exits_at_start_fails_with_its_last_log_lines(tmp_path):
+    script = "import sys; print('loading weights'); print('error: bad magic in model.gguf'); sys.exit(3)"
+    with pytest.raises(ModelError) as failure:
+        run(tmp_path, StandInEngine(config={"model": "m", "script": script}))
+
+    log = tmp_path / "logs" / "engine-0.log"
+    lines = str(failure.value).splitlines()
+    assert lines[0] == f"stand-in engine exited with code 3 before it answered; see {log}"
+    assert lines[-2:] == ["  loading weights", "  error: bad magic in model.gguf"]
+
+
+def test_an_engine_that_never_answers_is_stopped_after_startup_timeout(tmp_path):
+    model = StandInEngine(
+        config={
+            "model": "m",
+            "startup_timeout": 0.5,
+            "script": "import time; print('loading', flush=True); time.sleep(600)",
+        }
+    )
+    with pytest.raises(ModelError, match=r"did not answer GET /v1/models within startup_timeout=0.5 s") as failure:
+        run(tmp_path, model)
+
+    assert str(failure.value).splitlines()[-1] == "  loading"
+    assert model.engine.exit_code() is not None
+
+
+def test_an_engine_that_dies_mid_run_stops_the_run_with_one_line_naming_its_log(tmp_path):
+    model = StandInEngine(config={"model": "m", "latency": 0.5})
+    predictions = tmp_path / "predictions" / "stand-in" / "quiz_main.jsonl"
+
+    def kill_after_first_answer() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if predictions.is_file() and predictions.read_text(encoding="utf-8").count("\n") >= 1:
+                model.engine.process.kill()
+                return
+            time.sleep(0.02)
+
+    killer = threading.Thread(target=kill_after_first_answer)
+    killer.start()
+    with pytest.raises(ModelError) as failure:
+        run(tmp_path, model)
+    killer.join()
+
+    assert str(failure.value) == (
+        f"stand-in engine exited with code -9 during the run; see its log {tmp_path / 'logs' / 'engine-0.log'}"
+    )
+    assert predictions.read_text(encoding="utf-8").count("\n") >= 1  # what was answered is kept
+
+
+def test_settings_the_managed_engine_makes_cannot_be_given(tmp_path):
+    with pytest.raises(Exception, match="api_url is set by the managed engine"):
+        StandInEngine(config={"model": "m", "api_url": "http://example.com/v1"})
