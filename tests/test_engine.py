@@ -127,3 +127,20 @@ def test_an_engine_that_dies_mid_run_stops_the_run_with_one_line_naming_its_log(
 def test_settings_the_managed_engine_makes_cannot_be_given(tmp_path):
     with pytest.raises(Exception, match="api_url is set by the managed engine"):
         StandInEngine(config={"model": "m", "api_url": "http://example.com/v1"})
+
+
+def test_the_contract_kit_checks_an_engine_model_through_its_engine():
+    from evalscope.testing import check_model
+
+    model = StandInEngine(config={"model": "m"})
+    check_model(model)
+
+    assert model.engine.exit_code() is not None  # the kit's run stopped the engine
+
+
+def test_the_contract_kit_reports_an_engine_that_does_not_start():
+    from evalscope.testing import check_model
+
+    script = "import sys; print('no such model'); sys.exit(2)"
+    with pytest.raises(AssertionError, match=r"open_run\(run_folder\) raised ModelError: stand-in engine exited"):
+        check_model(StandInEngine, {"model": "m", "script": script})

@@ -98,16 +98,28 @@ def check_model(
     response per prompt, JSON-serialisable, prompts left unchanged, and (when
     ``deterministic``) the same answer to a prompt whatever the batch and whatever was
     asked before. Pass ``deterministic=False`` for a model that samples. ``prompts``
-    replaces the default questions (strings, or prompt item dicts).
+    replaces the default questions (strings, or prompt item dicts). As the runner does, the
+    check first calls the model's ``open_run`` with a run folder (a temporary one, deleted
+    after), so a model that starts an engine there (``EngineModel``) is checked through it,
+    and ``aclose`` at the end stops it.
     """
     import asyncio
+    import tempfile
+    from pathlib import Path
+
+    from evalscope.models.driver import ModelDriver
 
     label = f"check_model({_name(model)})"
     instance = _build_model(model, config, label)
     prompt_items, origin_inputs = make_prompts(prompts if prompts is not None else DEFAULT_QUERIES)
     if not prompt_items:
         raise AssertionError(f"{label}: prompts is empty; give at least one question")
-    asyncio.run(_exercise_model(instance, label, list(zip(prompt_items, origin_inputs)), deterministic))
+    with tempfile.TemporaryDirectory(prefix="evalscope-check-model-") as run_folder:
+        try:
+            ModelDriver(instance, _name(model), 1).open_run(Path(run_folder))
+        except Exception as exc:
+            raise AssertionError(f"{label}: open_run(run_folder) raised {type(exc).__name__}: {exc}") from exc
+        asyncio.run(_exercise_model(instance, label, list(zip(prompt_items, origin_inputs)), deterministic))
 
 
 def _build_model(model: Any, config: dict | None, label: str) -> Any:
