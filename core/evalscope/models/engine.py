@@ -189,6 +189,30 @@ class ManagedEngine:
         self.process = process
 
 
+def engine_flags(settings: dict[str, Any]) -> list[str]:
+    """Settings as command-line flags in the style of vLLM and SGLang.
+
+    ``{"tensor_parallel_size": 2}`` -> ``--tensor-parallel-size 2``; ``True`` -> the bare flag,
+    ``False`` and ``None`` -> nothing; a list -> the flag followed by each item; a mapping -> JSON.
+    """
+    import json
+
+    flags: list[str] = []
+    for key, value in settings.items():
+        flag = "--" + key.replace("_", "-")
+        if value is None or value is False:
+            continue
+        if value is True:
+            flags.append(flag)
+        elif isinstance(value, list):
+            flags += [flag, *(str(item) for item in value)]
+        elif isinstance(value, dict):
+            flags += [flag, json.dumps(value)]
+        else:
+            flags += [flag, str(value)]
+    return flags
+
+
 def next_engine_log(logs_dir: Path) -> Path:
     """``logs_dir/engine-<n>.log`` with the first ``n`` (from 0) not used yet, so no log is overwritten."""
     logs_dir.mkdir(parents=True, exist_ok=True)
@@ -208,6 +232,7 @@ class EngineModel(AsyncModel):
     """
 
     engine_name = "engine"
+    managed_settings: tuple[str, ...] = ()  # engine settings the model sets itself (port, key, ...)
 
     def __init__(self, config: dict | None = None, **kwargs: Any) -> None:
         super().__init__(config, **kwargs)
@@ -230,6 +255,11 @@ class EngineModel(AsyncModel):
             for key, value in self.config.items()
             if key not in api_fields and key not in ("model", "startup_timeout")
         }
+        managed = [key for key in self.managed_settings if key in self.engine_settings]
+        if managed:
+            raise ConfigError(
+                f"{self.engine_name}: --model-args cannot set {', '.join(managed)}, which evalscope sets itself"
+            )
         self.engine: ManagedEngine | None = None
         self.api: Any = None
         self._died: asyncio.Future | None = None

@@ -20,7 +20,7 @@ from evalscope.models.engine import HOST, EngineModel
 
 INSTALL_HINT = "pip install 'llama-cpp-python[server]'"
 # Set by the model: a value from --model-args would break how evalscope reaches the server.
-MANAGED_FLAGS = ("model", "host", "port", "api_key")
+MANAGED_SETTINGS = ("host", "port")
 # What evaluation needs, unless --model-args says otherwise.
 EVALUATION_DEFAULTS: dict[str, Any] = {"interrupt_requests": False}
 
@@ -38,14 +38,12 @@ class LlamaCppModel(EngineModel):
     """Starts ``python -m llama_cpp.server`` on ``config["model"]`` (a GGUF path) and evaluates through it."""
 
     engine_name = "llama.cpp server"
+    managed_settings = MANAGED_SETTINGS
 
     def __init__(self, config: dict | None = None, **kwargs: Any) -> None:
         super().__init__(config, **kwargs)
         if importlib.util.find_spec("llama_cpp") is None:
             raise ConfigError(f"the llama_cpp model needs llama-cpp-python's server: {INSTALL_HINT}")
-        managed = [key for key in MANAGED_FLAGS if key in self.engine_settings]
-        if managed:
-            raise ConfigError(f"llama_cpp: --model-args cannot set {', '.join(managed)}, which evalscope sets itself")
 
     def engine_command(self, port: int, api_key: str) -> list[str]:
         """``python -m llama_cpp.server --model PATH --host 127.0.0.1 --port PORT --api_key KEY`` and the settings."""

@@ -1,0 +1,34 @@
+"""A stand-in for ``vllm serve`` and ``python -m sglang.launch_server`` on a machine without a GPU.
+
+It reads the engine's command line (``serve MODEL`` or ``--model-path MODEL``, then ``--host``,
+``--port``, ``--api-key``; other flags are accepted and ignored), appends it as one JSON line to
+the file named by ``$STAND_IN_ARGV``, and serves the test OpenAI server (``openai_server.py``,
+echoing each prompt) on that host and port with that key and model until SIGTERM.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+SERVER = Path(__file__).with_name("openai_server.py")
+
+
+def flag(argv: list[str], name: str) -> str:
+    return argv[argv.index(name) + 1]
+
+
+def main(argv: list[str]) -> None:
+    with open(os.environ["STAND_IN_ARGV"], "a", encoding="utf-8") as record:
+        record.write(json.dumps(argv) + "\n")
+    model = argv[1] if argv[:1] == ["serve"] else flag(argv, "--model-path")
+    if flag(argv, "--host") != "127.0.0.1":
+        sys.exit(f"stand-in engine: refusing to listen on {flag(argv, '--host')}")
+    server = [sys.executable, str(SERVER), "--port", flag(argv, "--port"), "--api-key", flag(argv, "--api-key")]
+    os.execv(sys.executable, [*server, "--model", model, "--echo", "--latency", "0", "--until-terminated"])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

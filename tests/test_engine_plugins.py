@@ -1,0 +1,122 @@
+"""The vllm and sglang model plugins, with a stand-in engine (``stand_in_engine.py``): no GPU here.
+
+The plugins are installed into a temporary folder as a user's would be (``dist-info`` with entry
+points); the stand-in is a ``vllm`` executable on ``PATH`` and a ``sglang.launch_server`` module on
+``PYTHONPATH``, which record their command line and serve the test OpenAI server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import install_into
+
+ROOT = Path(__file__).parent.parent
+TESTS = Path(__file__).parent
+STAND_IN = f"import sys\nsys.path.insert(0, {str(TESTS)!r})\nfrom stand_in_engine import main\nmain(sys.argv[1:])\n"
+
+
+@pytest.fixture
+def engines(tmp_path) -> dict:
+    """Environment variables that install both plugins and put the stand-in engines in reach."""
+    site, bin_dir = tmp_path / "site", tmp_path / "bin"
+    site.mkdir()
+    bin_dir.mkdir()
+    for plugin in ("vllm", "sglang"):
+        install_into(site, ROOT / "plugins" / plugin)
+    vllm = bin_dir / "vllm"
+    vllm.write_text(f"#!{sys.executable}\n{STAND_IN}")
+    vllm.chmod(0o755)
+    (site / "sglang").mkdir()
+    (site / "sglang" / "__init__.py").write_text("")
+    (site / "sglang" / "launch_server.py").write_text(STAND_IN)
+    return {
+        "PYTHONPATH": os.pathsep.join([str(site), os.environ["PYTHONPATH"]]),
+        "PATH": os.pathsep.join([str(bin_dir), os.environ["PATH"]]),
+        "STAND_IN_ARGV": str(tmp_path / "argv.jsonl"),
+    }
+
+
+def recorded_argv(env: dict) -> list[list[str]]:
+    return [json.loads(line) for line in Path(env["STAND_IN_ARGV"]).read_text().splitlines()]
+
+
+def processes_with(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and text.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize(
+    ("plugin", "model_args", "expected"),
+    [
+        (
+            "vllm",
+            {"tensor_parallel_size": 2, "enforce_eager": True, "quantization": None},
+            ["serve", "Qwen/Qwen2.5-7B-Instruct", "--host", "127.0.0.1", "--port", "PORT", "--api-key", "KEY"]
+            + ["--tensor-parallel-size", "2", "--enforce-eager"],
+        ),
+        (
+            "sglang",
+            {"tp_size": 2, "mem_fraction_static": 0.8},
+            ["--model-path", "Qwen/Qwen2.5-7B-Instruct", "--host", "127.0.0.1", "--port", "PORT", "--api-key", "KEY"]
+            + ["--tp-size", "2", "--mem-fraction-static", "0.8"],
+        ),
+    ],
+)
+def test_the_engine_runs_with_the_model_args_as_flags_and_stops_with_the_run(
+    engines, tmp_path, run_cli, plugin, model_args, expected
+):
+    work = tmp_path / "out"
+    result = run_cli(
+        *("--model-plugin", plugin, "--model", "Qwen/Qwen2.5-7B-Instruct", "--model-args", json.dumps(model_args)),
+        *("--datasets", "quiz", "--work-dir", str(work), "--no-timestamp"),
+        env=engines,
+    )
+
+    assert result.returncode == 0, result.stderr
+    (argv,) = recorded_argv(engines)
+    port, key = argv[argv.index("--port") + 1], argv[argv.index("--api-key") + 1]
+    assert [{port: "PORT", key: "KEY"}.get(part, part) for part in argv] == expected
+    predictions = (work / "predictions" / "Qwen_Qwen2.5-7B-Instruct" / "quiz_main.jsonl").read_text(encoding="utf-8")
+    assert predictions.count("\n") == 5 and "Capital of France?" in predictions  # answered by the stand-in
+    assert (work / "logs" / "engine-0.log").is_file()
+    assert processes_with(key) == []  # stopped
+    assert not [path for path in work.rglob("*") if path.is_file() and key.encode() in path.read_bytes()]
+
+
+@pytest.mark.parametrize(
+    ("plugin", "message"),
+    [
+        (
+            "vllm",
+            "the vllm model needs the vllm command, which is not on PATH: install vLLM for your hardware "
+            "(pip install vllm; see https://docs.vllm.ai)",
+        ),
+        (
+            "sglang",
+            "the sglang model needs SGLang, which is not installed: install SGLang for your hardware "
+            "(pip install 'sglang[all]'; see https://docs.sglang.ai)",
+        ),
+    ],
+)
+def test_a_missing_engine_is_one_line_saying_how_to_install_it(tmp_path, run_cli, plugin, message):
+    site = tmp_path / "site"
+    site.mkdir()
+    install_into(site, ROOT / "plugins" / plugin)  # the plugin alone, no engine
+    env = {"PYTHONPATH": os.pathsep.join([str(site), os.environ["PYTHONPATH"]])}
+    result = run_cli(
+        "--model-plugin", plugin, "--model", "m", "--datasets", "quiz", "--work-dir", str(tmp_path), env=env
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"evalscope: error: {message}"]
