@@ -144,3 +144,24 @@ def test_the_contract_kit_reports_an_engine_that_does_not_start():
     script = "import sys; print('no such model'); sys.exit(2)"
     with pytest.raises(AssertionError, match=r"open_run\(run_folder\) raised ModelError: stand-in engine exited"):
         check_model(StandInEngine, {"model": "m", "script": script})
+
+
+def test_replicas_each_get_requests_and_their_own_log_and_gpus(tmp_path):
+    model = StandInEngine(config={"model": "m", "replicas": 2, "latency": 0.2})
+    config = TaskConfig(model=model, model_id="stand-in", datasets=["quiz"], eval_type="custom", work_dir=str(tmp_path))
+    config.no_timestamp, config.eval_batch_size = True, 2
+    run_task(config)
+
+    served = []
+    for n in (0, 1):
+        log = (tmp_path / "logs" / f"engine-{n}.log").read_text(encoding="utf-8")
+        served.append(int(log.split("SERVED requests=")[1].split()[0]))
+    assert all(count >= 1 for count in served) and sum(served) >= 5
+    assert model.answered[0] >= 1 and model.answered[1] >= 1 and sum(model.answered) == 5
+    eval_log = (tmp_path / "logs" / "eval_log.log").read_text(encoding="utf-8")
+    assert "answers per replica: engine-0.log" in eval_log
+    gpus = StandInEngine(config={"model": "m", "replicas": 2, "gpus_per_replica": 2})
+    assert [gpus.replica_env(index) for index in (0, 1)] == [
+        {"CUDA_VISIBLE_DEVICES": "0,1"},
+        {"CUDA_VISIBLE_DEVICES": "2,3"},
+    ]

@@ -88,8 +88,16 @@ class ManagedEngine:
     engine listening on ``HOST:port`` and accepting only ``api_key``.
     """
 
-    def __init__(self, name: str, command: Any, log_path: Path, startup_timeout: float = DEFAULT_STARTUP_TIMEOUT):
+    def __init__(
+        self,
+        name: str,
+        command: Any,
+        log_path: Path,
+        startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
+        env: dict[str, str] | None = None,
+    ):
         self.name = name
+        self.env = env
         self.command = command
         self.log_path = log_path
         self.startup_timeout = startup_timeout
@@ -105,6 +113,11 @@ class ManagedEngine:
 
     def start(self) -> None:
         """Start the engine and wait until it answers ``GET /v1/models``; on failure stop it, raise ``ModelError``."""
+        self.launch()
+        self.wait_until_ready()
+
+    def launch(self) -> None:
+        """Start the engine process on a free port (``ModelError`` if it cannot be started); do not wait."""
         self.port = free_port()
         argv = [str(part) for part in self.command(self.port, self.api_key)]
         logger.debug(f"starting {self.name}: {redact(' '.join(argv))}")
@@ -116,11 +129,15 @@ class ManagedEngine:
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,
+                    env={**os.environ, **self.env} if self.env else None,
                     preexec_fn=_die_with_parent if linux else None,  # noqa: PLW1509 - prctl must run in the child
                 )
             except OSError as exc:
                 raise ModelError(f"{self.name} could not be started ({argv[0]}): {exc.strerror or exc}") from None
         atexit.register(self.stop)
+
+    def wait_until_ready(self) -> None:
+        """Wait until the launched engine answers ``GET /v1/models``; on failure stop it, raise ``ModelError``."""
         try:
             self._wait_until_ready()
         except BaseException:
@@ -226,9 +243,12 @@ class EngineModel(AsyncModel):
     """An ``AsyncModel`` that starts a serving engine and answers through the OpenAI API model.
 
     Subclasses set ``engine_name`` and implement ``engine_command``. ``config`` holds ``model``
-    (what the engine loads), ``startup_timeout``, any option of the OpenAI API model
-    (``OpenAIAPIOptions``: ``timeout``, ``retries``, ``stream``, ...), and the engine's own
-    settings (every other key), which ``engine_command`` turns into flags.
+    (what the engine loads), ``startup_timeout``, ``replicas`` (engines to start, default 1) and
+    ``gpus_per_replica`` (with it, replica ``i`` gets ``CUDA_VISIBLE_DEVICES`` set to its own GPUs
+    ``i*g .. i*g+g-1``), any option of the OpenAI API model (``OpenAIAPIOptions``: ``timeout``,
+    ``retries``, ``stream``, ...), and the engine's own settings (every other key), which
+    ``engine_command`` turns into flags. Each prompt goes to the replica with the fewest
+    requests in flight; each replica's share is logged when the run ends.
     """
 
     engine_name = "engine"
@@ -245,25 +265,41 @@ class EngineModel(AsyncModel):
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
             raise ConfigError(f"startup_timeout must be a positive number of seconds, got {timeout!r}")
         self.startup_timeout = float(timeout)
+        self.replicas = self._count("replicas", 1, minimum=1)
+        self.gpus_per_replica = self._count("gpus_per_replica", None, minimum=1)
         api_fields = set(OpenAIAPIOptions.model_fields) - {"model", "api_url", "api_key"}
         self.api_options = {key: value for key, value in self.config.items() if key in api_fields}
         reserved = {"api_url", "api_key"} & set(self.config)
         if reserved:
             raise ConfigError(f"{self.engine_name}: {', '.join(sorted(reserved))} is set by the managed engine")
+        own = ("model", "startup_timeout", "replicas", "gpus_per_replica")
         self.engine_settings = {
-            key: value
-            for key, value in self.config.items()
-            if key not in api_fields and key not in ("model", "startup_timeout")
+            key: value for key, value in self.config.items() if key not in api_fields and key not in own
         }
         managed = [key for key in self.managed_settings if key in self.engine_settings]
         if managed:
             raise ConfigError(
                 f"{self.engine_name}: --model-args cannot set {', '.join(managed)}, which evalscope sets itself"
             )
-        self.engine: ManagedEngine | None = None
-        self.api: Any = None
+        self.engines: list[ManagedEngine] = []
+        self.apis: list[Any] = []
+        self.in_flight: list[int] = []
+        self.answered: list[int] = []
         self._died: asyncio.Future | None = None
         self._watch: asyncio.Task | None = None
+
+    def _count(self, key: str, default: int | None, minimum: int) -> int | None:
+        value = self.config.get(key, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ConfigError(f"{key} must be a whole number of at least {minimum}, got {value!r}")
+        return value
+
+    @property
+    def engine(self) -> ManagedEngine | None:
+        """The first (often only) engine, once started."""
+        return self.engines[0] if self.engines else None
 
     def engine_command(self, port: int, api_key: str) -> Sequence[str]:
         """The argument list that starts the engine on ``127.0.0.1:port``, accepting only ``api_key``."""
@@ -273,63 +309,101 @@ class EngineModel(AsyncModel):
         """The model name the engine lists at ``GET /v1/models`` (default: ``config["model"]``)."""
         return self.config["model"]
 
+    def replica_env(self, index: int) -> dict[str, str] | None:
+        """Environment variables of replica ``index``: its own ``CUDA_VISIBLE_DEVICES`` with ``gpus_per_replica``."""
+        if self.gpus_per_replica is None:
+            return None
+        first = index * self.gpus_per_replica
+        return {"CUDA_VISIBLE_DEVICES": ",".join(str(gpu) for gpu in range(first, first + self.gpus_per_replica))}
+
     def open_run(self, run_folder: Path) -> None:
-        """Start the engine, its output going to ``run_folder/logs/engine-<n>.log``; the runner calls it once."""
+        """Start the engines (each logging to ``run_folder/logs/engine-<n>.log``); the runner calls it once.
+
+        All replicas are launched first, then waited for; if one fails, all are stopped.
+        """
         from evalscope.models.openai_api import OpenAIAPIModel
 
-        log_path = next_engine_log(Path(run_folder) / "logs")
-        self.engine = ManagedEngine(self.engine_name, self.engine_command, log_path, self.startup_timeout)
-        logger.info(f"starting {self.engine_name} for {self.config['model']!r}; its log: {log_path}")
-        self.engine.start()
-        self.api = OpenAIAPIModel(
-            config={
+        try:
+            for index in range(self.replicas):
+                log_path = next_engine_log(Path(run_folder) / "logs")
+                engine = ManagedEngine(
+                    self.engine_name, self.engine_command, log_path, self.startup_timeout, self.replica_env(index)
+                )
+                logger.info(f"starting {self.engine_name} for {self.config['model']!r}; its log: {log_path}")
+                engine.launch()
+                self.engines.append(engine)
+            for engine in self.engines:
+                engine.wait_until_ready()
+        except BaseException:
+            for engine in self.engines:
+                engine.stop()
+            raise
+        for engine in self.engines:
+            api_config = {
                 **self.api_options,
                 "model_id": self.config.get("model_id"),
                 "model": self.served_model(),
-                "api_url": self.engine.base_url,
-                "api_key": self.engine.api_key,
+                "api_url": engine.base_url,
+                "api_key": engine.api_key,
             }
-        )
+            self.apis.append(OpenAIAPIModel(config=api_config))
+        self.in_flight = [0] * len(self.engines)
+        self.answered = [0] * len(self.engines)
 
     async def agenerate(self, prompt: dict, infer_cfg: dict) -> dict:
-        """Answer through the OpenAI API model; raise ``ModelError`` if the engine exits meanwhile."""
-        if self.engine is None or self.api is None:
+        """Answer through the replica with the fewest requests in flight; ``ModelError`` if an engine exits."""
+        if not self.apis:
             raise ModelError(f"{self.engine_name} was not started: the runner calls open_run(run_folder) first")
         if self._died is None:
             self._died = asyncio.get_running_loop().create_future()
-            self._watch = asyncio.ensure_future(self._watch_engine())
+            self._watch = asyncio.ensure_future(self._watch_engines())
         if self._died.done():
-            raise ModelError(self.engine.died_message())
-        call = asyncio.ensure_future(self.api.agenerate(prompt, infer_cfg))
+            raise ModelError(self._died.result())
+        index = min(range(len(self.apis)), key=self.in_flight.__getitem__)
+        self.in_flight[index] += 1
+        call = asyncio.ensure_future(self.apis[index].agenerate(prompt, infer_cfg))
         try:
             await asyncio.wait({call, self._died}, return_when=asyncio.FIRST_COMPLETED)
         except BaseException:
             call.cancel()
             raise
+        finally:
+            self.in_flight[index] -= 1
         if call.done():
-            return call.result()
+            response = call.result()
+            self.answered[index] += 1
+            return response
         call.cancel()
-        raise ModelError(self.engine.died_message())
+        raise ModelError(self._died.result())
 
-    async def _watch_engine(self) -> None:
-        while self.engine is not None and self.engine.exit_code() is None:
+    async def _watch_engines(self) -> None:
+        while True:
+            dead = [engine for engine in self.engines if engine.exit_code() is not None]
+            if dead:
+                if self._died is not None and not self._died.done():
+                    self._died.set_result(dead[0].died_message())
+                return
             await asyncio.sleep(POLL_INTERVAL)
-        if self._died is not None and not self._died.done():
-            self._died.set_result(True)
 
     async def aclose(self) -> None:
-        """Close the API model's connections and stop the engine."""
+        """Close the API models' connections, log each replica's share, and stop the engines."""
         if self._watch is not None:
             self._watch.cancel()
             self._watch = None
+        total = sum(self.answered)
+        if len(self.engines) > 1 and total:
+            shares = ", ".join(
+                f"{engine.log_path.name} {count} ({100 * count / total:.0f}%)"
+                for engine, count in zip(self.engines, self.answered)
+            )
+            logger.info(f"answers per replica: {shares}")
         try:
-            if self.api is not None:
-                await self.api.aclose()
+            for api in self.apis:
+                await api.aclose()
         finally:
-            if self.engine is not None:
-                self.engine.stop()
+            for engine in self.engines:
+                engine.stop()
 
     def __del__(self) -> None:
-        engine = getattr(self, "engine", None)
-        if engine is not None:
+        for engine in getattr(self, "engines", ()):
             engine.stop()
