@@ -148,9 +148,8 @@ def test_the_contract_kit_reports_an_engine_that_does_not_start():
 
 def test_replicas_each_get_requests_and_their_own_log_and_gpus(tmp_path):
     model = StandInEngine(config={"model": "m", "replicas": 2, "latency": 0.2})
-    config = TaskConfig(model=model, model_id="stand-in", datasets=["quiz"], eval_type="custom", work_dir=str(tmp_path))
-    config.no_timestamp, config.eval_batch_size = True, 2
-    run_task(config)
+    options = {"datasets": ["quiz"], "eval_type": "custom", "eval_batch_size": 2, "no_timestamp": True}
+    run_task(TaskConfig(model=model, model_id="stand-in", work_dir=str(tmp_path), **options))
 
     served = []
     for n in (0, 1):
