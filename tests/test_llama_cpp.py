@@ -45,6 +45,8 @@ def evalscope_args(model: Path, work: Path, *extra: str, limit: int = 3) -> list
         "llama_cpp",
         "--model",
         str(model),
+        "--model-id",
+        "tiny",
         "--datasets",
         "gsm8k",
         "--dataset-args",
