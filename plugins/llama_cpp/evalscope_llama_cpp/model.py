@@ -3,8 +3,8 @@
 ``--model PATH.gguf`` is the file the server loads; every key of ``--model-args`` that is not a
 setting of the managed engine (``startup_timeout``) or of the OpenAI API model (``timeout``,
 ``retries``, ``stream``, ...) is passed to the server as ``--KEY VALUE`` (``n_ctx``,
-``n_gpu_layers``, ``chat_format``, ``n_threads``, ...; booleans as ``True``/``False``, lists and
-mappings as JSON). The server is started with ``--interrupt_requests False``, since by default it
+``n_gpu_layers``, ``chat_format``, ``n_threads``, ...; booleans as ``True``/``False``, a list as its
+items after the flag, a mapping as JSON). The server is started with ``--interrupt_requests False``, since by default it
 cuts off a streamed answer when another request arrives.
 """
 
@@ -25,13 +25,15 @@ MANAGED_SETTINGS = ("host", "port")
 EVALUATION_DEFAULTS: dict[str, Any] = {"interrupt_requests": False}
 
 
-def flag_value(value: Any) -> str:
-    """A setting as llama_cpp.server's command line reads it."""
+def setting_flags(key: str, value: Any) -> list[str]:
+    """One setting as llama_cpp.server's command line reads it: ``--key value`` (a list: ``--key a b``)."""
     if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value)
-    return str(value)
+        return [f"--{key}", "True" if value else "False"]
+    if isinstance(value, list):
+        return [f"--{key}", *(str(item) for item in value)]
+    if isinstance(value, dict):
+        return [f"--{key}", json.dumps(value)]
+    return [f"--{key}", str(value)]
 
 
 class LlamaCppModel(EngineModel):
@@ -51,7 +53,7 @@ class LlamaCppModel(EngineModel):
         argv += ["--host", HOST, "--port", str(port), "--api_key", api_key]
         for key, value in {**EVALUATION_DEFAULTS, **self.engine_settings}.items():
             if value is not None:
-                argv += [f"--{key}", flag_value(value)]
+                argv += setting_flags(key, value)
         return argv
 
     def served_model(self) -> str:
