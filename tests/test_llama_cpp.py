@@ -195,3 +195,14 @@ def test_a_model_file_the_engine_cannot_load_fails_at_start_with_the_engine_log_
     last_line = log.read_text(encoding="utf-8").strip().splitlines()[-1]
     assert last_line.strip() in result.stderr
     assert engine_pids(missing) == []
+
+
+def test_two_replicas_both_answer(gguf_path, tmp_path):
+    work = tmp_path / "out"
+    result = run_evalscope(gguf_path, work, "--model-args", '{"replicas": 2}', "--eval-batch-size", "2", limit=6)
+
+    assert result.returncode == 0, result.stderr
+    for n in (0, 1):
+        log = (work / "logs" / f"engine-{n}.log").read_text(encoding="utf-8", errors="replace")
+        assert "POST /v1/chat/completions" in log
+    assert len(predictions(work)) == 6
