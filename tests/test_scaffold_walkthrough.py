@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from evalscope.records import completion
+
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
@@ -119,7 +121,8 @@ def test_the_generated_model_runs_on_the_generated_benchmark(walkthrough):
         "q4": True,
         "q5": False,
     }
-    assert reviews[1]["completion"] == "Answer: 42"
+    predictions = [json.loads(line) for line in (out / "predictions" / "acme-echo" / "acme-quiz_test.jsonl").open()]
+    assert completion(next(record for record in predictions if record["sample_id"] == "q2")) == "Answer: 42"
 
 
 @pytest.mark.parametrize("kind", list(PACKAGES))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import math
 import os
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +16,10 @@ from evalscope.benchmarks.base import Benchmark, Sample
 from evalscope.builtins.models import OPENAI_API_MODEL
 from evalscope.config import API_EVAL_TYPES, TaskConfig
 from evalscope.errors import APIStoppedError, ConfigError, ModelError, SampleErrors
-from evalscope.models.driver import Generation, ModelDriver, finish_reason, reasoning_text, response_text
+from evalscope.models.driver import Generation, ModelDriver, finish_reason
 from evalscope.outputs import PredictionStore, RunDir, cache_key, write_json, write_jsonl
 from evalscope.plugins import Plugins, get_plugins
+from evalscope.records import completion, prediction_record
 from evalscope.report import (
     build_report,
     response_summary,
@@ -226,7 +226,7 @@ class Runner:
         store = PredictionStore(
             run_dir.predictions_path(self.model_id, job.name, subset), resume=bool(self.config.use_cache)
         )
-        previous = store.load()
+        previous = store.index()
         records: dict[str, dict[str, Any]] = {}
         pending: list[tuple[Sample, dict, str | None]] = []
         for sample in samples:
@@ -234,8 +234,8 @@ class Runner:
             cached = previous.get(sample.id)
             # The key of a sample with no cached record is computed by the worker, beside the requests.
             key = cache_key(self.model_identity, prompt, infer_cfg) if cached is not None else None
-            if cached is not None and cached.get("cache_key") == key:
-                records[sample.id] = cached
+            if cached is not None and cached[0] == key:
+                records[sample.id] = store.read(cached[1])
             else:
                 pending.append((sample, prompt, key))
         self.kept_predictions += len(records)
@@ -264,7 +264,7 @@ class Runner:
                     generations = [Generation(error=str(exc))] * len(batch)
                 for (sample, prompt, key), generation in zip(batch, generations):
                     key = key or cache_key(self.model_identity, prompt, infer_cfg)
-                    record = prediction_record(self.model_id, sample, prompt, key, generation)
+                    record = prediction_record(self.model_id, sample.id, prompt, key, generation)
                     store.append(record)
                     records[sample.id] = record
                     self.kept_predictions += record["error"] is None
@@ -336,40 +336,23 @@ def apply_limit(samples: list[Sample], limit: int | float | None) -> list[Sample
     return samples[: int(limit)]
 
 
-def prediction_record(model_id: str, sample: Sample, prompt: dict, key: str, generation: Generation) -> dict:
-    """The line stored for one prediction."""
-    return {
-        "sample_id": sample.id,
-        "cache_key": key,
-        "model_id": model_id,
-        "prompt": prompt,
-        "response": generation.response,
-        "completion": response_text(generation.response) if generation.response is not None else None,
-        "error": generation.error,
-        "time": time.time(),
-    }
-
-
 def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]:
-    """The review of one sample: what was extracted, the gold answer and the score.
+    """The review of one sample: what scoring added to its prediction (see ``evalscope.records``).
 
-    ``truncated`` says the answer hit ``max_tokens``; ``reasoning`` is a reasoning model's thinking.
+    ``truncated`` says the answer hit ``max_tokens``.
     """
     review: dict[str, Any] = {
         "sample_id": sample.id,
-        "input": sample.input,
-        "target": sample.target,
-        "completion": record.get("completion"),
         "prediction": None,
         "gold": None,
         "score": 0.0,
         "correct": False,
         "explanation": None,
+        "truncated": truncated(record.get("response")),
         "error": record.get("error"),
-        **answer_details(record.get("response")),
     }
     if review["error"] is None:
-        score = scorer.score(review["completion"], sample)
+        score = scorer.score(completion(record), sample)
         review.update(
             prediction=score.prediction,
             gold=score.gold,
@@ -380,8 +363,6 @@ def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]
     return review
 
 
-def answer_details(response: dict | None) -> dict[str, Any]:
-    """Whether an answer was cut off by ``max_tokens`` (``truncated``), and its ``reasoning`` (None if none)."""
-    if response is None:
-        return {"truncated": False, "reasoning": None}
-    return {"truncated": finish_reason(response) == "length", "reasoning": reasoning_text(response)}
+def truncated(response: dict | None) -> bool:
+    """Whether an answer was cut off by ``max_tokens``."""
+    return response is not None and finish_reason(response) == "length"
