@@ -4,43 +4,59 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalscope.scorers.metrics import mean_with_ci
+from evalscope.scorers.metrics import ScoreTally
 
 USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
 
-def subset_result(subset: str, reviews: list[dict[str, Any]]) -> dict[str, Any]:
-    """Aggregate one subset's reviews; failed samples are counted apart, not scored.
+class SubsetTally:
+    """Running aggregates of one subset's reviews: the scores, the failed samples and the truncated answers."""
 
-    ``truncated`` counts the scored answers that hit ``max_tokens``.
-    """
-    scored = [review["score"] for review in reviews if review.get("error") is None]
-    truncated = sum(1 for review in reviews if review.get("error") is None and review.get("truncated"))
-    return {"name": subset, **mean_with_ci(scored), "errors": len(reviews) - len(scored), "truncated": truncated}
+    def __init__(self) -> None:
+        self.scores = ScoreTally()
+        self.errors = 0
+        self.truncated = 0
+
+    def add(self, review: dict[str, Any]) -> None:
+        """Count one review; a failed sample is counted apart, not scored."""
+        if review.get("error") is not None:
+            self.errors += 1
+            return
+        self.scores.add(review["score"])
+        self.truncated += bool(review.get("truncated"))
+
+    def result(self, subset: str) -> dict[str, Any]:
+        """The subset's entry in the report."""
+        return {"name": subset, **self.scores.result(), "errors": self.errors, "truncated": self.truncated}
 
 
-def response_summary(responses: list[dict[str, Any]]) -> dict[str, Any]:
-    """Token usage summed over ``responses``, with ``responses`` and ``responses_with_usage`` counts.
+class UsageTally:
+    """Token usage summed over responses, and the model names they carried."""
 
-    A count that no response carried is None (unknown), not 0.
-    """
-    usage: dict[str, Any] = dict.fromkeys(USAGE_KEYS)
-    with_usage = 0
-    for response in responses:
+    def __init__(self) -> None:
+        self.usage: dict[str, Any] = dict.fromkeys(USAGE_KEYS)
+        self.responses = 0
+        self.with_usage = 0
+        self.models: set[str] = set()
+
+    def add(self, response: dict[str, Any]) -> None:
+        """Count one response."""
+        self.responses += 1
+        if isinstance(response.get("model"), str):
+            self.models.add(response["model"])
         counts = response.get("usage")
         if not isinstance(counts, dict):
-            continue
-        with_usage += 1
+            return
+        self.with_usage += 1
         for key in USAGE_KEYS:
             count = counts.get(key)
             if isinstance(count, int):
-                usage[key] = (usage[key] or 0) + count
-    return {**usage, "responses": len(responses), "responses_with_usage": with_usage}
+                self.usage[key] = (self.usage[key] or 0) + count
 
-
-def served_models(responses: list[dict[str, Any]]) -> list[str]:
-    """The model names the responses carried (their ``model`` field), sorted."""
-    return sorted({response["model"] for response in responses if isinstance(response.get("model"), str)})
+    def summary(self) -> dict[str, Any]:
+        """The summed usage (a count that no response carried is None: unknown, not 0), with the
+        ``responses`` and ``responses_with_usage`` counts."""
+        return {**self.usage, "responses": self.responses, "responses_with_usage": self.with_usage}
 
 
 def truncation_warning(report: dict[str, Any]) -> str | None:
@@ -61,11 +77,11 @@ def build_report(
     dataset: str,
     metric: str,
     subsets: list[dict[str, Any]],
-    values: list[float],
+    scores: ScoreTally,
     usage: dict[str, Any],
 ) -> dict[str, Any]:
-    """The report of one dataset: overall score with its uncertainty, and each subset's."""
-    overall = mean_with_ci(values)
+    """The report of one dataset: overall score with its uncertainty (from ``scores``), and each subset's."""
+    overall = scores.result()
     errors = sum(subset["errors"] for subset in subsets)
     truncated = sum(subset["truncated"] for subset in subsets)
     return {

@@ -17,17 +17,11 @@ from evalscope.builtins.models import OPENAI_API_MODEL
 from evalscope.config import API_EVAL_TYPES, TaskConfig
 from evalscope.errors import APIStoppedError, ConfigError, ModelError, SampleErrors
 from evalscope.models.driver import Generation, ModelDriver, finish_reason
-from evalscope.outputs import PredictionStore, RunDir, cache_key, write_json, write_jsonl
+from evalscope.outputs import PredictionStore, RunDir, cache_key, write_json
 from evalscope.plugins import Plugins, get_plugins
 from evalscope.records import completion, prediction_record
-from evalscope.report import (
-    build_report,
-    response_summary,
-    served_models,
-    subset_result,
-    summary_table,
-    truncation_warning,
-)
+from evalscope.report import build_report, summary_table, truncation_warning
+from evalscope.scheduler import DatasetRun, Scheduler, SubsetRun
 from evalscope.scorers.base import Scorer
 from evalscope.utils.logger import add_file_handler, add_secret, get_logger
 from evalscope.utils.secrets import redact_mapping, secret_values, url_secrets
@@ -62,7 +56,8 @@ class Runner:
         self.model_id = config.resolved_model_id()
         self.model_identity: dict[str, Any] = {}
         self.run_dir: RunDir | None = None
-        self.kept_predictions = 0
+        self.scheduler: Scheduler | None = None
+        self._previous: dict[str, tuple[Any, int]] = {}
 
     def run(self) -> dict[str, dict[str, Any]]:
         """Validate everything, then evaluate each dataset in turn."""
@@ -90,7 +85,7 @@ class Runner:
                     logger.warning(f"{report['dataset_name']}: {warning}")
         except APIStoppedError as exc:
             raise APIStoppedError(
-                f"{exc}; {self.kept_predictions} finished predictions are kept; resume with --use-cache {run_dir.root}"
+                f"{exc}; {self.scheduler.kept} finished predictions are kept; resume with --use-cache {run_dir.root}"
             ) from exc
         finally:
             logger.removeHandler(handler)
@@ -189,113 +184,67 @@ class Runner:
         run_dir.config_path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
     async def _run_jobs(self, jobs: list[BenchmarkJob], driver: ModelDriver, run_dir: RunDir):
-        reports: dict[str, dict[str, Any]] = {}
+        datasets = [
+            DatasetRun(job, effective_generation_config(job.benchmark.generation_config, self.config), subsets)
+            for job in jobs
+            for subsets in [job.benchmark.subset_list()]
+        ]
+        resume = bool(self.config.use_cache)
+
+        def open_subset(dataset: DatasetRun, subset: str, position: int) -> tuple[list[Sample], SubsetRun]:
+            samples = apply_limit(dataset.job.benchmark.load(subset), self.config.limit)
+            store = PredictionStore(run_dir.predictions_path(self.model_id, dataset.name, subset), resume=resume)
+            self._previous = store.index()
+            reviews_path = run_dir.reviews_path(self.model_id, dataset.name, subset)
+            return samples, SubsetRun(dataset, subset, position, store, reviews_path, remaining=len(samples))
+
+        def cached(subset: SubsetRun, sample: Sample, prompt: dict) -> tuple[str | None, dict | None]:
+            found = self._previous.get(sample.id)
+            if found is None:
+                return None, None  # the key is computed beside the request, once the model answered
+            key = cache_key(self.model_identity, prompt, subset.dataset.infer_cfg)
+            return key, subset.store.read(found[1]) if found[0] == key else None
+
+        def make_record(sample: Sample, prompt: dict, key: str | None, generation: Generation, dataset: DatasetRun):
+            key = key or cache_key(self.model_identity, prompt, dataset.infer_cfg)
+            return prediction_record(self.model_id, sample.id, prompt, key, generation)
+
+        def failed_batch(exc: Exception, size: int) -> list[Generation]:
+            if not isinstance(exc, ModelError) or not self.config.ignore_errors or driver.is_async:
+                raise exc  # an API model's ModelError is fatal
+            return [Generation(error=str(exc))] * size
+
+        def subset_done(subset: SubsetRun) -> None:
+            dataset = subset.dataset
+            report = build_report(
+                self.model_id,
+                dataset.name,
+                dataset.job.scorer.metric,
+                dataset.finished_subsets(),
+                dataset.scores,
+                dataset.usage.summary(),
+            )
+            report["generation_config"] = redact_mapping(dataset.infer_cfg)
+            report["served_models"] = sorted(dataset.usage.models)
+            report["complete"] = dataset.complete
+            write_json(run_dir.report_path(self.model_id, dataset.name), report)
+            dataset.report = report
+
+        self.scheduler = Scheduler(
+            driver,
+            datasets,
+            open_subset=open_subset,
+            cached=cached,
+            make_record=make_record,
+            score=lambda dataset, sample, record: score_sample(dataset.job.scorer, sample, record),
+            subset_done=subset_done,
+            failed_batch=failed_batch,
+        )
         try:
-            for job in jobs:
-                reports[job.name] = await self._run_benchmark(job, driver, run_dir)
+            await self.scheduler.run()
         finally:
             await driver.aclose()
-        return reports
-
-    async def _run_benchmark(self, job: BenchmarkJob, driver: ModelDriver, run_dir: RunDir) -> dict[str, Any]:
-        subsets, values, responses = [], [], []
-        infer_cfg = effective_generation_config(job.benchmark.generation_config, self.config)
-        for subset in job.benchmark.subset_list():
-            samples = apply_limit(job.benchmark.load(subset), self.config.limit)
-            records = await self._predict(job, subset, samples, driver, run_dir, infer_cfg)
-            reviews = [score_sample(job.scorer, sample, records[sample.id]) for sample in samples]
-            write_jsonl(run_dir.reviews_path(self.model_id, job.name, subset), reviews)
-            subsets.append(subset_result(subset, reviews))
-            values.extend(review["score"] for review in reviews if review["error"] is None)
-            responses.extend(record["response"] for record in records.values() if record.get("response"))
-        report = build_report(self.model_id, job.name, job.scorer.metric, subsets, values, response_summary(responses))
-        report["generation_config"] = redact_mapping(infer_cfg)
-        report["served_models"] = served_models(responses)
-        write_json(run_dir.report_path(self.model_id, job.name), report)
-        return report
-
-    async def _predict(
-        self,
-        job: BenchmarkJob,
-        subset: str,
-        samples: list[Sample],
-        driver: ModelDriver,
-        run_dir: RunDir,
-        infer_cfg: dict[str, Any],
-    ) -> dict[str, dict[str, Any]]:
-        store = PredictionStore(
-            run_dir.predictions_path(self.model_id, job.name, subset), resume=bool(self.config.use_cache)
-        )
-        previous = store.index()
-        records: dict[str, dict[str, Any]] = {}
-        pending: list[tuple[Sample, dict, str | None]] = []
-        for sample in samples:
-            prompt = job.benchmark.build_prompt(sample)
-            cached = previous.get(sample.id)
-            # The key of a sample with no cached record is computed by the worker, beside the requests.
-            key = cache_key(self.model_identity, prompt, infer_cfg) if cached is not None else None
-            if cached is not None and cached[0] == key:
-                records[sample.id] = store.read(cached[1])
-            else:
-                pending.append((sample, prompt, key))
-        self.kept_predictions += len(records)
-        logger.info(
-            f"{job.name}/{subset}: {len(samples)} samples, {len(records)} from cache, {len(pending)} to predict"
-        )
-        if not pending:
-            return records
-
-        from tqdm import tqdm
-
-        progress = tqdm(total=len(samples), initial=len(records), desc=f"{job.name}/{subset}", unit="sample")
-        batches = [pending[i : i + driver.batch_size] for i in range(0, len(pending), driver.batch_size)]
-        next_batch = iter(enumerate(batches))
-
-        async def worker() -> None:
-            for batch_number, batch in next_batch:
-                prompts = [prompt for _, prompt, _ in batch]
-                origin_inputs = [{**prompt, "raw": sample.raw, "index": sample.id} for sample, prompt, _ in batch]
-                label = f"batch {batch_number} (samples {batch[0][0].id}..{batch[-1][0].id})"
-                try:
-                    generations = await driver.generate(prompts, origin_inputs, infer_cfg, label)
-                except ModelError as exc:
-                    if not self.config.ignore_errors or driver.is_async:  # an API model's ModelError is fatal
-                        raise
-                    generations = [Generation(error=str(exc))] * len(batch)
-                for (sample, prompt, key), generation in zip(batch, generations):
-                    key = key or cache_key(self.model_identity, prompt, infer_cfg)
-                    record = prediction_record(self.model_id, sample.id, prompt, key, generation)
-                    store.append(record)
-                    records[sample.id] = record
-                    self.kept_predictions += record["error"] is None
-                progress.update(len(batch))
-
-        tasks = [asyncio.ensure_future(worker()) for _ in range(min(driver.concurrency, len(batches)))]
-        tasks.append(asyncio.ensure_future(show_retry_status(progress, driver.model)))
-        try:
-            done, still_running = await asyncio.wait(tasks[:-1], return_when=asyncio.FIRST_EXCEPTION)
-            for task in still_running:
-                task.cancel()
-            await asyncio.gather(*still_running, return_exceptions=True)
-            for task in done:
-                task.result()
-        finally:
-            for task in tasks:
-                task.cancel()
-            store.close()
-            progress.close()
-        return records
-
-
-async def show_retry_status(progress: Any, model: Any, every: float = 0.5) -> None:
-    """Show the model's ``retry_status`` (what it is retrying) beside the progress bar while it lasts."""
-    shown = None
-    while True:
-        await asyncio.sleep(every)
-        status = getattr(model, "retry_status", None)
-        if status != shown:
-            progress.set_postfix_str(status or "")
-            shown = status
+        return {dataset.name: dataset.report for dataset in datasets}
 
 
 def effective_generation_config(defaults: dict[str, Any], config: TaskConfig) -> dict[str, Any]:
