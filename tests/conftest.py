@@ -1,46 +1,83 @@
-"""Shared fixtures: the test plugin package is pip-installed into the test environment, as a user would."""
+"""Shared fixtures.
+
+The test plugin packages in ``tests/packages`` are found as a user's installed plugins are:
+through a ``<name>-<version>.dist-info`` folder with ``entry_points.txt`` on the import path.
+Their modules and those folders are written to a temporary directory (nothing is installed into
+the running environment and nothing is written in the source tree), which is put on ``sys.path`` and on
+``PYTHONPATH`` (for the tests that run the ``evalscope`` command) for the session and removed
+at its end. ``evalscope-echo-quiz`` (model ``echo-answer``, benchmark ``quiz``) is visible to
+every test; the misbehaving packages only where a test asks for them (``plugin_path``).
+"""
 
 from __future__ import annotations
 
 import importlib
+import logging
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from plugin_site import make_plugin_site
 
 TESTS_DIR = Path(__file__).parent
-PACKAGES_DIR = TESTS_DIR / "packages"
+SESSION_PACKAGES = ("evalscope-echo-quiz",)
 
-
-def pip_install(*args: str) -> None:
-    """Run ``pip install`` in this environment; fail the test with pip's output if it fails."""
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        pytest.exit(f"pip install {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}", returncode=1)
-    importlib.invalidate_caches()
+_session: dict[str, object] = {}
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Install the third-party style plugin ``evalscope-echo-quiz`` (model ``echo-answer``, benchmark
-    ``quiz``) before collection, since test modules import its questions."""
-    source = PACKAGES_DIR / "evalscope-echo-quiz"
-    try:
-        installed = importlib.import_module("evalscope_echo_quiz").__file__
-        up_to_date = Path(installed).read_bytes() == (source / "evalscope_echo_quiz" / "__init__.py").read_bytes()
-    except ImportError:
-        up_to_date = False
-    if not up_to_date:
-        sys.modules.pop("evalscope_echo_quiz", None)
-        pip_install("--no-deps", "--force-reinstall", str(source))
-    from evalscope.plugins import get_plugins
+    """Make ``evalscope-echo-quiz`` visible before collection (test modules import its questions)."""
+    site = Path(tempfile.mkdtemp(prefix="evalscope-test-plugins-"))
+    entries = make_plugin_site(site, SESSION_PACKAGES)
+    _session.update(site=site, entries=entries, pythonpath=os.environ.get("PYTHONPATH"))
+    sys.path[:0] = entries
+    os.environ["PYTHONPATH"] = os.pathsep.join([*entries, *filter(None, [os.environ.get("PYTHONPATH")])])
+    importlib.invalidate_caches()
 
-    get_plugins(reload=True)
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Take the session's plugin folder off the paths and delete it."""
+    if not _session:
+        return
+    for entry in _session["entries"]:
+        if entry in sys.path:
+            sys.path.remove(entry)
+    if _session["pythonpath"] is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = _session["pythonpath"]
+    shutil.rmtree(_session["site"], ignore_errors=True)
+    _session.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state():
+    """Every test starts without the plugins, secrets or log level an earlier test left behind."""
+    from evalscope.plugins import forget_plugins
+    from evalscope.utils.logger import LOGGER_NAME
+    from evalscope.utils.secrets import clear_run_secrets
+
+    forget_plugins()
+    clear_run_secrets()
+    logging.getLogger(LOGGER_NAME).setLevel(logging.INFO)
+    yield
+    forget_plugins()
+    clear_run_secrets()
+
+
+@pytest.fixture(scope="module")
+def plugin_path(tmp_path_factory):
+    """``plugin_path(*package_names)``: a ``PYTHONPATH`` value that adds those test packages to the session's."""
+
+    def build(*names: str) -> str:
+        site = tmp_path_factory.mktemp("site")
+        return os.pathsep.join([*make_plugin_site(site, names), os.environ["PYTHONPATH"]])
+
+    return build
 
 
 def _run_evalscope(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 300):

@@ -23,8 +23,10 @@ Like real servers, it honours ``max_tokens`` (a word is a token: a longer answer
 ``finish_reason: "length"``; a cut inside the reasoning leaves ``content: null``) and ``n``.
 Server-wide behaviours of real servers are constructor options: ``models`` (the ids that
 ``GET /v1/models`` lists; None: no such endpoint, 404), ``sampling=True`` (llama.cpp's defaults:
-each answer is random unless the request has ``temperature: 0`` and a ``seed``), and
-``stream_usage=False`` (a streaming server that ignores ``stream_options.include_usage``).
+each answer is random unless the request has ``temperature: 0`` and a ``seed``),
+``stream_usage=False`` (a streaming server that ignores ``stream_options.include_usage``), and
+``one_slot=True`` (llama.cpp's server with one slot: a request that arrives while a stream is
+being sent ends that stream with ``data: [DONE]`` and no ``finish_reason``).
 
 The server counts requests, the most it had in flight at once and, for each request, the prompts in
 flight when it arrived (``in_flight_when``). In a test, use it as a
@@ -123,11 +125,14 @@ class FakeOpenAIServer:
         models: list[str] | None = None,
         sampling: bool = False,
         stream_usage: bool = True,
+        one_slot: bool = False,
     ) -> None:
         self.answers = dict(answers or {})
         self.models = models
         self.sampling = sampling
         self.stream_usage = stream_usage
+        self.one_slot = one_slot
+        self._streams: set[asyncio.Event] = set()  # with one_slot: set to cut the stream in progress
         self.default_answer = default_answer
         self.latency = latency
         self.api_key = api_key
@@ -195,6 +200,8 @@ class FakeOpenAIServer:
     async def _handle(self, request: web.Request, chat: bool) -> web.StreamResponse:
         stats = self.stats
         stats.requests += 1
+        for cut in self._streams:
+            cut.set()
         stats.in_flight += 1
         stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
         text = None
@@ -316,9 +323,14 @@ class FakeOpenAIServer:
             deltas += [{"content": word if i == 0 else " " + word} for i, word in enumerate(words)]
         cut_after = fault.after if fault is not None and fault.kind == "cut_stream" else None
         gap = fault.delay if fault is not None and fault.kind == "slow_chunks" else 0.0
+        taken = asyncio.Event()
+        if self.one_slot:
+            self._streams.add(taken)
         for i, delta in enumerate(deltas):
             if gap:
                 await asyncio.sleep(gap)
+            if taken.is_set():
+                cut_after = i
             if cut_after is not None and i == cut_after:
                 break  # llama.cpp: the slot was taken by another request; the stream just ends
             last = i == len(deltas) - 1
@@ -332,6 +344,7 @@ class FakeOpenAIServer:
         wants_usage = (body.get("stream_options") or {}).get("include_usage")
         if wants_usage and self.stream_usage and cut_after is None:
             await response.write(f"data: {json.dumps({**base, 'choices': [], 'usage': usage})}\n\n".encode())
+        self._streams.discard(taken)
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
         return response
@@ -352,15 +365,15 @@ class FakeOpenAIServer:
             await self._runner.cleanup()
             self._runner = None
 
-    def start(self) -> FakeOpenAIServer:
-        """Serve from a background thread with its own event loop."""
+    def start(self, port: int = 0) -> FakeOpenAIServer:
+        """Serve from a background thread with its own event loop (on ``port``; 0: a free one)."""
         ready = threading.Event()
         self._loop = asyncio.new_event_loop()
 
         def run() -> None:
             loop = self._loop
             asyncio.set_event_loop(loop)
-            loop.run_until_complete(self.start_async())
+            loop.run_until_complete(self.start_async(port))
             ready.set()
             loop.run_forever()
             pending = asyncio.all_tasks(loop)  # handlers still sleeping (slow faults)

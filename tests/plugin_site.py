@@ -22,7 +22,12 @@ PACKAGES_DIR = Path(__file__).parent / "packages"
 
 
 def install_into(site: Path, package: Path) -> None:
-    """Make the plugin package at ``package`` (a folder with ``pyproject.toml``) importable from ``site``."""
+    """Make the plugin package at ``package`` (a folder with ``pyproject.toml``) importable and discoverable.
+
+    Copies its modules into ``site`` and writes ``<name>-<version>.dist-info`` with ``METADATA``
+    and ``entry_points.txt`` from its ``pyproject.toml``, as an installer would (so nothing, not
+    even ``__pycache__``, is written beside the source).
+    """
     pyproject = tomllib.loads((package / "pyproject.toml").read_text(encoding="utf-8"))
     project = pyproject["project"]
     for module in pyproject["tool"]["setuptools"]["packages"]:

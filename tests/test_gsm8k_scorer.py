@@ -116,7 +116,15 @@ CASES = [
     ("<think>maybe the answer is 20? No: 9 * 2 = 18.</think>\n\nJanet makes **$18** daily.", "18", "18", True),
     ("<think>\nshe sells 9 eggs, so the answer is 18", "18", "18", True),
     ("She sells 9 eggs.\nThe answer is 18.\n\nQuestion: Tom has 5 apples.\nAnswer: The answer is 5.", "18", "18", True),
-    ("Janet makes $18 per day.\n\nQuestion: John has 5 apples and eats 2. How many are left?", "18", "18", True),
+    # a new question or turn ends the answer only when an answer was given before it
+    ("First we get 12.\nProblem: what is 6 more than 12?\nThe answer is 18.", "18", "18", True),
+    ("We have 12 eggs.\nQ: how many are left after 4?\nSo the answer is 8.", "8", "8", True),
+    ("So far 12 + 6 = 18.\nUser: go on\nThe answer is 20.", "20", "20", True),
+    ("First we get 12.\n**Question:** what is 12 + 6?\n**Answer:** 18", "18", "18", True),
+    ("The answer is 18.\n**Question:** Tom has 5 apples.\nThe answer is 5.", "18", "18", True),
+    ("#### 18\nProblem 2: Tom has 5 apples.\n#### 5", "18", "18", True),
+    ("$\\boxed{18}$\nHuman: and 3 + 4?\nThe answer is 7", "18", "18", True),
+    ("Janet makes $18 per day.\n\nQuestion: John has 5 apples and eats 2. How many are left?", "18", "2", False),
     ("Sure!\nQuestion: Janet's ducks lay 16 eggs.\nAnswer: 16 - 7 = 9 eggs, 9 * 2 = 18.", "18", "18", True),
     ("The answer is 18.\n\nQ: Another one: 3 + 4?\nA: 7", "18", "18", True),
     # whole answers in the styles of chat and base models
@@ -249,3 +257,19 @@ def test_package_ships_both_splits_with_the_licence():
     assert (DATA_DIR / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
     assert len(_rows("test")) == 1319
     assert len(_rows("train")) == 7473
+
+
+@pytest.mark.parametrize(
+    ("completion", "gold", "right"),
+    [
+        ("The answer is 2**3.", "23", False),  # a power, not bold around 2 and 3
+        ("The answer is 2 ** 3.", "23", False),
+        ("The volume is 2**3 = 8 cubic feet.", "8", True),
+        ("The answer is 2 ** 10 = 1024.", "1024", True),
+        ("The answer is **18**.", "18", True),
+        ("She has 3 **4**-packs, so **12** cans.", "12", True),
+    ],
+)
+def test_double_star_is_bold_only_where_it_is_markdown(completion, gold, right):
+    score = GSM8KScorer().score(completion, Sample(id="0", input="q", target=gold))
+    assert score.value == float(right), score.explanation

@@ -161,3 +161,26 @@ def test_the_progress_bar_says_what_is_being_retried(run_cli, server, tmp_path):
     result = run_cli(*eval_args(server, tmp_path), env=NO_KEYS)
     assert result.returncode == 0, result.stderr
     assert "retrying: HTTP 503, attempt 2/2" in result.stderr
+
+
+def test_a_server_that_dies_mid_run_ends_it_with_one_line(run_cli, tmp_path):
+    import threading
+    import time
+
+    server = FakeOpenAIServer(latency=0.02, default_answer="The answer is 1.").start()
+
+    def stop_when_busy() -> None:
+        while server.stats.requests < 30:
+            time.sleep(0.01)
+        server.stop()
+
+    watcher = threading.Thread(target=stop_when_busy, daemon=True)
+    watcher.start()
+    args = ["--model", "m", "--api-url", server.base_url, "--datasets", "gsm8k", "--limit", "300"]
+    result = run_cli(*args, "--work-dir", str(tmp_path), "--no-timestamp", "--eval-batch-size", "8", env=NO_KEYS)
+    watcher.join(10)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("evalscope: error: ")]
+    assert len(errors) == 1 and "Traceback" not in result.stderr
+    assert errors[0].startswith(f"evalscope: error: the API at {server.base_url} stopped answering (connection refused")
+    assert errors[0].endswith(f"finished predictions are kept; resume with --use-cache {tmp_path}")

@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-PACKAGES = Path(__file__).parent / "packages"
-
 
 @pytest.fixture(scope="module")
-def extra_site(tmp_path_factory) -> Path:
-    """A folder with the misbehaving test plugins pip-installed into it (added with PYTHONPATH)."""
-    site = tmp_path_factory.mktemp("site")
-    packages = [str(PACKAGES / name) for name in ("evalscope-broken", "evalscope-dup-quiz", "evalscope-misspelt")]
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), *packages],
-        check=True,
-        capture_output=True,
-    )
-    return site
+def extra_site(plugin_path) -> str:
+    """A ``PYTHONPATH`` that adds the misbehaving test plugins to the installed ones."""
+    return plugin_path("evalscope-broken", "evalscope-dup-quiz", "evalscope-misspelt")
 
 
 def plugin_rows(result) -> dict[str, dict]:
@@ -58,7 +50,7 @@ def test_installed_plugin_runs_from_the_cli(run_cli, tmp_path):
 
 
 def test_broken_plugin_is_skipped_with_one_warning_and_the_rest_work(run_cli, extra_site, tmp_path):
-    env = {"PYTHONPATH": str(extra_site), "EVALSCOPE_LOAD_PLUGINS": "broken,echo-quiz,dummy"}
+    env = {"PYTHONPATH": extra_site, "EVALSCOPE_LOAD_PLUGINS": "broken,echo-quiz,dummy"}
     result = run_cli("--model-plugin", "echo-answer", "--datasets", "quiz", "--work-dir", str(tmp_path), env=env)
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
@@ -69,7 +61,7 @@ def test_broken_plugin_is_skipped_with_one_warning_and_the_rest_work(run_cli, ex
 
 
 def test_broken_plugin_is_fatal_in_strict_mode(run_cli, extra_site):
-    env = {"PYTHONPATH": str(extra_site), "EVALSCOPE_LOAD_PLUGINS": "broken", "EVALSCOPE_STRICT_PLUGINS": "1"}
+    env = {"PYTHONPATH": extra_site, "EVALSCOPE_LOAD_PLUGINS": "broken", "EVALSCOPE_STRICT_PLUGINS": "1"}
     result = run_cli("plugins", env=env)
     assert result.returncode == 1
     assert result.stderr.startswith("evalscope: error: plugin 'broken' (evalscope-broken 0.0.1) failed to load")
@@ -77,14 +69,14 @@ def test_broken_plugin_is_fatal_in_strict_mode(run_cli, extra_site):
 
 
 def test_misspelt_hook_skips_that_plugin(run_cli, extra_site):
-    env = {"PYTHONPATH": str(extra_site), "EVALSCOPE_LOAD_PLUGINS": "misspelt,dummy"}
+    env = {"PYTHONPATH": extra_site, "EVALSCOPE_LOAD_PLUGINS": "misspelt,dummy"}
     rows = plugin_rows(run_cli("plugins", "--json", env=env))
     assert "unknown hook 'register_modles'" in rows["misspelt"]["error"]
     assert rows["dummy"]["registers"] == {"model": ["dummy"]}
 
 
 def test_two_plugins_registering_one_name_is_an_error_naming_both(run_cli, extra_site, tmp_path):
-    env = {"PYTHONPATH": str(extra_site), "EVALSCOPE_LOAD_PLUGINS": "dup-quiz,echo-quiz"}
+    env = {"PYTHONPATH": extra_site, "EVALSCOPE_LOAD_PLUGINS": "dup-quiz,echo-quiz"}
     result = run_cli("--model-plugin", "echo-answer", "--datasets", "quiz", "--work-dir", str(tmp_path), env=env)
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
@@ -122,3 +114,57 @@ def test_start_up_imports_no_heavy_library(tmp_path):
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
         loaded = result.stdout.split("LOADED=")[1].strip()
         assert loaded == "", f"`evalscope {' '.join(args)}` imported {loaded}"
+
+
+def test_the_test_plugins_are_found_without_being_installed(tmp_path):
+    """The suite's plugin packages are visible only through the session's temporary path."""
+    code = (
+        "import importlib.metadata as metadata\n"
+        "try:\n    metadata.distribution('evalscope-echo-quiz')\n"
+        "except metadata.PackageNotFoundError:\n    print('not installed')\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert result.stdout.strip() == "not installed", result.stderr
+    packages = Path(__file__).parent / "packages"
+    assert [path for path in packages.rglob("*") if path.name == "build" or path.name.endswith(".egg-info")] == []
+
+
+@pytest.fixture(scope="module")
+def hook_styles(plugin_path) -> str:
+    return plugin_path("evalscope-hook-styles")
+
+
+def test_a_hook_taking_fewer_arguments_than_the_spec_is_called(run_cli, hook_styles):
+    env = {"PYTHONPATH": hook_styles, "EVALSCOPE_LOAD_PLUGINS": "no-args"}
+    rows = plugin_rows(run_cli("plugins", "--json", env=env))
+    assert rows["no-args"]["error"] is None
+    assert rows["no-args"]["registers"] == {"model": ["no-args-model"]}
+
+
+@pytest.mark.parametrize(("plugin", "hook"), [("wrapper", "register_models"), ("old-wrapper", "register_benchmarks")])
+def test_a_wrapper_hook_is_refused_with_one_line(run_cli, hook_styles, plugin, hook):
+    env = {"PYTHONPATH": hook_styles, "EVALSCOPE_LOAD_PLUGINS": f"{plugin},dummy"}
+    result = run_cli("plugins", "--json", env=env)
+    rows = plugin_rows(result)
+    assert rows[plugin]["registers"] == {}
+    assert rows[plugin]["error"].startswith(f"its {hook} hook is a wrapper (wrapper=True or hookwrapper=True)")
+    assert rows["dummy"]["registers"] == {"model": ["dummy"]}
+    [warning] = [line for line in result.stderr.splitlines() if "WARNING" in line]
+    assert f"plugin {plugin!r} (evalscope-hook-styles 0.4.0) failed to load: its {hook} hook is a wrapper" in warning
+    strict = run_cli("plugins", env={**env, "EVALSCOPE_STRICT_PLUGINS": "1"})
+    assert strict.returncode == 1
+    assert strict.stderr.startswith(f"evalscope: error: plugin {plugin!r} (evalscope-hook-styles 0.4.0) failed")
+    assert len(strict.stderr.strip().splitlines()) == 1
+
+
+def test_trace_plugins_prints_pluggys_trace_of_each_hook_call(run_cli, hook_styles):
+    env = {"PYTHONPATH": hook_styles, "EVALSCOPE_LOAD_PLUGINS": "no-args,dummy", "EVALSCOPE_TRACE_PLUGINS": "1"}
+    result = run_cli("plugins", env=env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert "plugin 'no-args': register_scorers [evalscope]" in [line.strip() for line in lines]
+    assert any(line.strip() == "register_scorers [hook]" for line in lines)
+    assert any(line.strip() == "finish register_models --> [] [hook]" for line in lines)
+    quiet = run_cli("plugins", env={**env, "EVALSCOPE_TRACE_PLUGINS": ""})
+    assert "[hook]" not in quiet.stderr

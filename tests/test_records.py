@@ -11,7 +11,17 @@ from evalscope.outputs import decode_line, encode_line
 from evalscope.plugins import get_plugins
 from evalscope.records import completion, full_prompt, stored_prompt
 
-REVIEW_FIELDS = {"sample_id", "prediction", "gold", "score", "correct", "explanation", "truncated", "error"}
+REVIEW_FIELDS = {
+    "sample_id",
+    "prediction",
+    "gold",
+    "score",
+    "correct",
+    "explanation",
+    "truncated",
+    "error",
+    "scoring_error",
+}
 
 
 class Asked(CustomModel):

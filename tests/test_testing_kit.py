@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from plugin_site import install_into
 
 from evalscope.benchmarks import Benchmark, Sample
 from evalscope.builtins.scorers import ExactMatch
@@ -477,7 +478,7 @@ KIT_PACKAGES = {
 
 @pytest.fixture(scope="module")
 def kit_site(tmp_path_factory) -> Path:
-    """A folder with the distribution evalscope-kit pip-installed into it: one entry point per KIT_PACKAGES key."""
+    """A folder with the distribution evalscope-kit installed into it: one entry point per KIT_PACKAGES key."""
     source = tmp_path_factory.mktemp("kit-source")
     site = tmp_path_factory.mktemp("kit-site")
     (source / "evalscope_kit").mkdir()
@@ -493,13 +494,7 @@ def kit_site(tmp_path_factory) -> Path:
         f"[project.entry-points.evalscope]\n{entry_points}\n\n"
         '[tool.setuptools]\npackages = ["evalscope_kit"]\n'
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--disable-pip-version-check"]
-        + ["--target", str(site), str(source)],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
+    install_into(site, source)
     return site
 
 

@@ -73,7 +73,12 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     add("--generation-config", type=parse_mapping, default=s, help="JSON or key=value,...")
     add("--work-dir", default=s, help="output folder (default ./outputs)")
     add("--no-timestamp", action="store_true", default=s, help="write into --work-dir itself")
-    add("--use-cache", default=s, metavar="RUN_DIR", help="resume a run folder, reusing finished samples")
+    add(
+        "--use-cache",
+        default=s,
+        metavar="RUN_DIR",
+        help="resume a run folder: its saved config, overridden by the flags given",
+    )
     add("--seed", type=int, default=s, help="random seed (default 42)")
     add("--debug", action="store_true", default=s, help="debug logging and tracebacks")
     add("--ignore-errors", action="store_true", default=s, help="record failed samples and go on")

@@ -44,7 +44,9 @@ class TaskConfig(BaseModel):
     generation_config: dict[str, Any] = Field(default_factory=dict, description="Inference settings")
     work_dir: str = Field("./outputs", description="Where run folders are written")
     no_timestamp: bool = Field(False, description="Write into work_dir itself, not a timestamped folder")
-    use_cache: str | None = Field(None, description="A previous run folder to resume: finished samples are reused")
+    use_cache: str | None = Field(
+        None, description="A run folder to resume: its saved config is the base, the fields set here override it"
+    )
     seed: int = Field(42, description="Random seed (few-shot sampling and models that take one)")
     debug: bool = Field(False, description="Debug logging, and tracebacks on errors")
     ignore_errors: bool = Field(False, description="Record failed samples as errors and go on")
@@ -145,13 +147,33 @@ class TaskConfig(BaseModel):
             return self.model
         return self.model_plugin or "model"
 
+    def secret_values(self) -> list[str]:
+        """Every secret this config holds, to scrub from the run's log lines and error messages.
+
+        The API key; the values under secret-looking names in ``model_args``, ``dataset_args``,
+        ``generation_config`` and a custom model's own ``config``; and the credentials of URLs
+        (``api_url`` and any URL given in those settings).
+        """
+        from evalscope.utils.secrets import secret_values, url_secrets
+
+        own_config = getattr(self.model, "config", None) if self.eval_type == "custom" else None
+        found = list(secret_values([self.model_args, self.dataset_args, self.generation_config, own_config]))
+        found += url_secrets(self.api_url or "")
+        if self.api_key is not None:
+            found.append(self.api_key.get_secret_value())
+        return found
+
     def safe_dict(self) -> dict[str, Any]:
-        """The config as plain data for ``task_config.yaml``: secrets redacted, objects named."""
+        """The config as plain data for ``task_config.yaml``: objects named, secrets masked field by field.
+
+        Masked: ``api_key``, every entry under a secret-looking name in ``model_args``,
+        ``dataset_args`` and ``generation_config`` (headers included), and URL credentials.
+        """
         from evalscope.utils.secrets import redact_mapping, redact_url
 
         data = self.model_dump(mode="json", exclude={"model", "api_key"})
-        data["model_args"] = redact_mapping(data["model_args"])
-        data["generation_config"] = redact_mapping(data["generation_config"])
+        for name in ("model_args", "dataset_args", "generation_config"):
+            data[name] = redact_mapping(data[name])
         data["api_url"] = redact_url(self.api_url) if self.api_url else None
         model = self.model
         data["model"] = model if model is None or isinstance(model, str) else f"<{type(model).__name__} instance>"

@@ -30,3 +30,11 @@ class SampleErrors(EvalscopeError):
 
 class APIStoppedError(ModelError):
     """An API that had answered stopped answering mid-run; the runner adds what was kept and how to resume."""
+
+
+def one_line(exc: BaseException) -> str:
+    """``TypeName: first line of the message`` of ``exc``, with registered secrets masked."""
+    from evalscope.utils.logger import redact
+
+    text = str(exc).strip().splitlines()
+    return redact(f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__)

@@ -7,12 +7,20 @@ Environment variables:
   Unset means all. Built-in plugins always load.
 - ``EVALSCOPE_STRICT_PLUGINS=1``: a plugin that fails to import is an error instead of a
   warning.
+- ``EVALSCOPE_TRACE_PLUGINS=1``: pluggy's trace of every hook call (which plugin, the hook,
+  its arguments and result) is printed to stderr.
+
+Hooks are called through pluggy, one plugin at a time (``PluginManager.subset_hook_caller``),
+so one plugin that raises does not stop the others, and pluggy passes each implementation only
+the arguments it names. Wrapper implementations (``wrapper=True``, ``hookwrapper=True``) are
+refused: a registration hook has nothing to wrap.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import sys
 from dataclasses import dataclass, field
 
 import pluggy
@@ -24,6 +32,7 @@ from evalscope.utils.logger import get_logger
 
 ENTRY_POINT_GROUP = "evalscope"
 BUILTIN_PLUGINS = ("evalscope.builtins.models", "evalscope.builtins.scorers")
+HOOKS = (("model", "register_models"), ("benchmark", "register_benchmarks"), ("scorer", "register_scorers"))
 
 logger = get_logger()
 
@@ -67,6 +76,12 @@ def get_plugins(reload: bool = False) -> Plugins:
     return _cached
 
 
+def forget_plugins() -> None:
+    """Drop the loaded plugins, so the next ``get_plugins()`` loads them again."""
+    global _cached
+    _cached = None
+
+
 def _entry_points():
     from importlib.metadata import entry_points
 
@@ -80,14 +95,17 @@ def _selected_names() -> set[str] | None:
     return {name.strip() for name in raw.split(",") if name.strip()}
 
 
-def _strict() -> bool:
-    return os.environ.get("EVALSCOPE_STRICT_PLUGINS", "").lower() in ("1", "true", "yes")
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")
 
 
 def load_plugins() -> Plugins:
     """Create a plugin manager, register built-ins and entry points, and fill the registries."""
     manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
+    if _flag("EVALSCOPE_TRACE_PLUGINS"):
+        manager.trace.root.setwriter(sys.stderr.write)
+        manager.enable_tracing()
     infos: list[PluginInfo] = []
 
     for module_name in BUILTIN_PLUGINS:
@@ -120,13 +138,11 @@ def load_plugins() -> Plugins:
             _plugin_failed(info, f"failed to load: {type(exc).__name__}: {exc}", "skipped", exc)
 
     _drop_plugins_with_unknown_hooks(manager, infos)
+    _drop_plugins_with_wrapper_hooks(manager, infos)
     plugins = Plugins(manager, infos, Registry("model"), Registry("benchmark"), Registry("scorer"))
     by_name = {info.name: info for info in infos}
-    for kind, hook_name in (
-        ("model", "register_models"),
-        ("benchmark", "register_benchmarks"),
-        ("scorer", "register_scorers"),
-    ):
+    trace = manager.trace.root.get("evalscope")
+    for kind, hook_name in HOOKS:
         registry = plugins.registry(kind)
         for impl in reversed(getattr(manager.hook, hook_name).get_hookimpls()):
             info = by_name[impl.plugin_name]
@@ -135,14 +151,30 @@ def load_plugins() -> Plugins:
                 _registry.add(name, factory, _plugin)
                 _info.registers.setdefault(_kind, []).append(name)
 
+            others = [plugin for name, plugin in manager.list_name_plugin() if name != impl.plugin_name]
+            trace(f"plugin {impl.plugin_name!r}: {hook_name}")
             try:
-                impl.function(register=register)
+                manager.subset_hook_caller(hook_name, remove_plugins=others)(register=register)
             except Exception as exc:  # one plugin's bad registration must not break the others
                 what = f"failed: {hook_name} raised {type(exc).__name__}: {exc}"
                 _plugin_failed(info, what, "its other registrations are kept", exc)
         for name in registry.conflicts:
             logger.warning(registry.conflict_message(name))
     return plugins
+
+
+def _drop_plugins_with_wrapper_hooks(manager: pluggy.PluginManager, infos: list[PluginInfo]) -> None:
+    """Unregister each plugin whose hook is a wrapper (``wrapper=True`` or ``hookwrapper=True``)."""
+    by_name = {info.name: info for info in infos}
+    for _, hook_name in HOOKS:
+        for impl in getattr(manager.hook, hook_name).get_hookimpls():
+            if impl.wrapper or impl.hookwrapper:
+                manager.unregister(impl.plugin)
+                what = (
+                    f"failed to load: its {hook_name} hook is a wrapper (wrapper=True or hookwrapper=True); "
+                    "register with a plain @hookimpl"
+                )
+                _plugin_failed(by_name[impl.plugin_name], what, "skipped")
 
 
 def _drop_plugins_with_unknown_hooks(manager: pluggy.PluginManager, infos: list[PluginInfo]) -> None:
@@ -158,11 +190,11 @@ def _drop_plugins_with_unknown_hooks(manager: pluggy.PluginManager, infos: list[
             _plugin_failed(by_name[name], f"failed to load: {exc}", "skipped", exc)
 
 
-def _plugin_failed(info: PluginInfo, what: str, consequence: str, exc: BaseException) -> None:
+def _plugin_failed(info: PluginInfo, what: str, consequence: str, exc: BaseException | None = None) -> None:
     """Record a plugin's failure; warn and go on, or raise when EVALSCOPE_STRICT_PLUGINS is set."""
     info.error = what.split(": ", 1)[1]
     message = f"plugin {info.name!r} ({info.distribution} {info.version}) {what}"
-    if _strict():
+    if _flag("EVALSCOPE_STRICT_PLUGINS"):
         raise PluginError(message + " (EVALSCOPE_STRICT_PLUGINS is set)") from exc
     logger.warning(f"{message}; {consequence}")
 

@@ -41,6 +41,14 @@ def prediction_record(model_id: str, sample_id: str, prompt: dict, key: str, gen
     }
 
 
+def current_shape(record: dict) -> dict:
+    """A prediction line of either shape in the current one (the earlier shape's copies dropped)."""
+    record = {key: value for key, value in record.items() if key != "completion"}
+    if isinstance(record.get("prompt"), dict):
+        record["prompt"] = stored_prompt(record["prompt"])
+    return record
+
+
 def stored_prompt(prompt: dict) -> dict:
     """``prompt`` without the ``data`` and ``system_prompt`` that its ``messages`` already hold."""
     messages = prompt.get("messages")

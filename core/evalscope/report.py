@@ -1,4 +1,8 @@
-"""Reports: per-dataset aggregates of the reviews, and the summary table printed at the end."""
+"""Reports: per-dataset aggregates of the reviews, and the summary table printed at the end.
+
+A report counts apart the samples it could not score: ``errors`` (the model gave no answer) and
+``scoring_errors`` (the scorer raised on the answer); neither enters the score.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +14,43 @@ USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
 
 class SubsetTally:
-    """Running aggregates of one subset's reviews: the scores, the failed samples and the truncated answers."""
+    """Running aggregates of one subset's reviews: the scores, the samples not scored, the truncated answers.
+
+    Failed samples (``errors``: the model gave no answer) and ``scoring_errors`` (the scorer raised)
+    are counted apart, not scored; ``truncated`` counts the scored answers that hit ``max_tokens``.
+    """
 
     def __init__(self) -> None:
         self.scores = ScoreTally()
+        self.samples = 0
         self.errors = 0
+        self.scoring_errors = 0
+        self.first_scoring_error: tuple[str, str] | None = None  # (sample id, what the scorer did)
         self.truncated = 0
 
-    def add(self, review: dict[str, Any]) -> None:
-        """Count one review; a failed sample is counted apart, not scored."""
+    def add(self, review: dict[str, Any]) -> bool:
+        """Count one review; returns whether it was scored."""
+        self.samples += 1
         if review.get("error") is not None:
             self.errors += 1
-            return
+            return False
+        if review.get("scoring_error"):
+            self.scoring_errors += 1
+            self.first_scoring_error = self.first_scoring_error or (review["sample_id"], review["scoring_error"])
+            return False
         self.scores.add(review["score"])
         self.truncated += bool(review.get("truncated"))
+        return True
 
     def result(self, subset: str) -> dict[str, Any]:
         """The subset's entry in the report."""
-        return {"name": subset, **self.scores.result(), "errors": self.errors, "truncated": self.truncated}
+        return {
+            "name": subset,
+            **self.scores.result(),
+            "errors": self.errors,
+            "scoring_errors": self.scoring_errors,
+            "truncated": self.truncated,
+        }
 
 
 class UsageTally:
@@ -83,14 +106,25 @@ def build_report(
     """The report of one dataset: overall score with its uncertainty (from ``scores``), and each subset's."""
     overall = scores.result()
     errors = sum(subset["errors"] for subset in subsets)
+    scoring_errors = sum(subset["scoring_errors"] for subset in subsets)
     truncated = sum(subset["truncated"] for subset in subsets)
     return {
         "name": f"{model_id}@{dataset}",
         "model_name": model_id,
         "dataset_name": dataset,
         "score": overall["score"],
-        "metrics": [{"name": metric, **overall, "errors": errors, "truncated": truncated, "subsets": subsets}],
+        "metrics": [
+            {
+                "name": metric,
+                **overall,
+                "errors": errors,
+                "scoring_errors": scoring_errors,
+                "truncated": truncated,
+                "subsets": subsets,
+            }
+        ],
         "errors": errors,
+        "scoring_errors": scoring_errors,
         "truncated": truncated,
         "usage": usage,
     }
@@ -99,22 +133,24 @@ def build_report(
 def summary_table(reports: list[dict[str, Any]]) -> str:
     """A plain-text table of every report: one row per dataset and subset.
 
-    A ``Truncated`` column (answers that hit ``max_tokens``) is shown when any count is not 0.
+    The ``Scoring errors`` column (samples the scorer failed on) and the ``Truncated`` column
+    (answers that hit ``max_tokens``) are shown when any of their counts is not 0.
     """
     header = ["Model", "Dataset", "Metric", "Subset", "Num", "Score", "95% CI", "Errors"]
-    rows = []
-    truncated = []
+    rows, results = [], []
     for report in reports:
         for metric in report["metrics"]:
-            results = list(metric["subsets"])
+            shown = list(metric["subsets"])
             if len(metric["subsets"]) > 1:
-                results.append({**metric, "name": "OVERALL"})
-            for result in results:
+                shown.append({**metric, "name": "OVERALL"})
+            for result in shown:
                 rows.append(_row(report, metric["name"], result))
-                truncated.append(str(result.get("truncated", 0)))
-    if any(count != "0" for count in truncated):
-        header.append("Truncated")
-        rows = [[*row, count] for row, count in zip(rows, truncated)]
+                results.append(result)
+    for column, key in (("Scoring errors", "scoring_errors"), ("Truncated", "truncated")):
+        counts = [str(result.get(key, 0)) for result in results]
+        if any(count != "0" for count in counts):
+            header.append(column)
+            rows = [[*row, count] for row, count in zip(rows, counts)]
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
     line = "+" + "+".join("-" * (width + 2) for width in widths) + "+"
 

@@ -1,30 +1,37 @@
 """The runner: config -> plugins -> model and benchmarks -> predictions -> reviews -> reports.
 
-Data flows one way. Each finished prediction is appended to disk at once, keyed by the
-sample id and a digest of what produced it, so a killed run resumes where it stopped.
+Data flows one way. All samples of the run go through one scheduler (``evalscope.scheduler``).
+Each finished prediction is appended to disk at once, keyed by the sample id and a digest of
+what produced it, so a killed run resumes where it stopped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import os
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from evalscope.benchmarks.base import Benchmark, Sample
 from evalscope.builtins.models import OPENAI_API_MODEL
 from evalscope.config import API_EVAL_TYPES, TaskConfig
-from evalscope.errors import APIStoppedError, ConfigError, ModelError, SampleErrors
+from evalscope.errors import APIStoppedError, ConfigError, DataError, EvalscopeError, ModelError, SampleErrors, one_line
+from evalscope.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
 from evalscope.models.driver import Generation, ModelDriver, finish_reason
-from evalscope.outputs import PredictionStore, RunDir, cache_key, write_json
+from evalscope.outputs import PredictionStore, RunDir, cache_key, canonical, write_json
 from evalscope.plugins import Plugins, get_plugins
-from evalscope.records import completion, prediction_record
-from evalscope.report import build_report, summary_table, truncation_warning
+from evalscope.provenance import provenance, software
+from evalscope.records import completion, current_shape, prediction_record
+from evalscope.report import SubsetTally, build_report, summary_table, truncation_warning
+from evalscope.resume import RunFolder, evaluated, open_run_folder, with_saved_config
 from evalscope.scheduler import DatasetRun, Scheduler, SubsetRun
-from evalscope.scorers.base import Scorer
-from evalscope.utils.logger import add_file_handler, add_secret, get_logger
-from evalscope.utils.secrets import redact_mapping, secret_values, url_secrets
+from evalscope.scorers.base import Score, Scorer
+from evalscope.utils.logger import add_file_handler, get_logger
+from evalscope.utils.secrets import add_secret, redact_mapping, start_run_secrets
 
 logger = get_logger()
 
@@ -52,51 +59,71 @@ class Runner:
     """Runs one ``TaskConfig`` from start to report."""
 
     def __init__(self, config: TaskConfig) -> None:
-        self.config = config
+        self.config = config = with_saved_config(config)
         self.model_id = config.resolved_model_id()
         self.model_identity: dict[str, Any] = {}
         self.run_dir: RunDir | None = None
+        self.folder: RunFolder | None = None
+        self.ctrl_c = CtrlC()
+        self.software: dict[str, Any] = {}
         self.scheduler: Scheduler | None = None
-        self._previous: dict[str, tuple[Any, int]] = {}
 
     def run(self) -> dict[str, dict[str, Any]]:
         """Validate everything, then evaluate each dataset in turn."""
         config = self.config
         logger.setLevel("DEBUG" if config.debug else "INFO")
-        for secret in (*secret_values(config.model_args), *url_secrets(config.api_url or "")):
+        start_run_secrets()
+        for secret in config.secret_values():
             add_secret(secret)
         plugins = get_plugins()
+        self.software = software(plugins.infos)
         jobs = self._build_jobs(plugins)
         model = self._build_model(plugins)
         self.model_identity = model_identity(config, self.model_id, model)
         driver = ModelDriver(model, self.model_id, config.eval_batch_size)
 
-        self.run_dir = run_dir = RunDir.create(config.work_dir, config.no_timestamp, config.use_cache)
-        self._write_config(run_dir)
-        handler = add_file_handler(str(run_dir.log_path))
-        logger.info(f"evaluating {self.model_id!r} on {', '.join(job.name for job in jobs)}; outputs: {run_dir.root}")
+        self.folder = folder = open_run_folder(config, evaluated(config, self.model_identity))
+        self.run_dir = folder.run_dir
+        self._write_config(folder.config_path)
+        handler = add_file_handler(str(folder.run_dir.log_path))
         try:
-            reports = asyncio.run(self._run_jobs(jobs, driver, run_dir))
-            print(summary_table(list(reports.values())), flush=True)
-            logger.info(f"reports written to {run_dir.root / 'reports'}")
-            for report in reports.values():
-                warning = truncation_warning(report)
-                if warning:
-                    logger.warning(f"{report['dataset_name']}: {warning}")
+            return self._evaluate(jobs, driver, folder)
         except APIStoppedError as exc:
-            raise APIStoppedError(
-                f"{exc}; {self.scheduler.kept} finished predictions are kept; resume with --use-cache {run_dir.root}"
-            ) from exc
+            stopped = APIStoppedError(
+                f"{exc}; {self.kept_predictions} finished predictions are kept; "
+                f"resume with --use-cache {folder.run_dir.root}"
+            )
+            log_stop_reason(handler, stopped, self.ctrl_c.requested, folder.run_dir)
+            raise stopped from exc
+        except BaseException as exc:
+            log_stop_reason(handler, exc, self.ctrl_c.requested, folder.run_dir)
+            raise
         finally:
             logger.removeHandler(handler)
             handler.close()
 
-        errors = sum(report["errors"] for report in reports.values())
-        if errors and not config.ignore_errors:
-            raise SampleErrors(
-                f"{errors} samples failed (see 'error' in {run_dir.root / 'predictions'}); "
-                f"rerun with --use-cache {run_dir.root} to retry only them, or pass --ignore-errors"
-            )
+    def _evaluate(self, jobs: list[BenchmarkJob], driver: ModelDriver, folder: RunFolder) -> dict[str, dict[str, Any]]:
+        run_dir = folder.run_dir
+        if folder.notice:
+            logger.warning(folder.notice)
+        logger.info(f"evaluating {self.model_id!r} on {', '.join(job.name for job in jobs)}; outputs: {run_dir.root}")
+        with self.ctrl_c:
+            try:
+                reports = asyncio.run(self._run_jobs(jobs, driver, run_dir))
+            except StopRequested:
+                raise KeyboardInterrupt(STOPPED_AFTER_BATCH) from None
+
+        print(summary_table(list(reports.values())), flush=True)
+        if folder.notice:
+            print(folder.notice[0].upper() + folder.notice[1:], flush=True)
+        logger.info(f"reports written to {run_dir.root / 'reports'}")
+        for report in reports.values():
+            warning = truncation_warning(report)
+            if warning:
+                logger.warning(f"{report['dataset_name']}: {warning}")
+        problem = unscored_samples_problem(list(reports.values()), run_dir)
+        if problem and not self.config.ignore_errors:
+            raise SampleErrors(problem)
         return reports
 
     def _build_jobs(self, plugins: Plugins) -> list[BenchmarkJob]:
@@ -176,12 +203,17 @@ class Runner:
                 f"model {name!r} (plugin {registration.plugin!r}) failed to start: {type(exc).__name__}: {exc}"
             ) from exc
 
-    def _write_config(self, run_dir: RunDir) -> None:
+    def _write_config(self, path: Path) -> None:
         import yaml
 
         data = self.config.safe_dict()
         data["model_id"] = self.model_id
-        run_dir.config_path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+    @property
+    def kept_predictions(self) -> int:
+        """How many successful predictions the run folder holds for this run (reused or new)."""
+        return self.scheduler.kept if self.scheduler is not None else 0
 
     async def _run_jobs(self, jobs: list[BenchmarkJob], driver: ModelDriver, run_dir: RunDir):
         datasets = [
@@ -189,21 +221,40 @@ class Runner:
             for job in jobs
             for subsets in [job.benchmark.subset_list()]
         ]
-        resume = bool(self.config.use_cache)
+        cache_from = self.folder.cache_from if self.folder is not None else None
+        resume = bool(self.config.use_cache) and cache_from is None
+        started: dict[str, float] = {}
+        previous: dict[str, tuple[Any, int]] = {}
+        source: list[PredictionStore] = []
 
         def open_subset(dataset: DatasetRun, subset: str, position: int) -> tuple[list[Sample], SubsetRun]:
-            samples = apply_limit(dataset.job.benchmark.load(subset), self.config.limit)
+            started.setdefault(dataset.name, time.time())
+            samples = unique_samples(dataset.job.benchmark.load(subset), dataset.name, subset)
+            samples = apply_limit(samples, self.config.limit)
             store = PredictionStore(run_dir.predictions_path(self.model_id, dataset.name, subset), resume=resume)
-            self._previous = store.index()
+            if source:
+                source.pop().close()
+            if cache_from is None:
+                source.append(store)
+            else:  # a resume that changed what is evaluated: read the old folder, copy what it reuses
+                old = cache_from.predictions_path(self.model_id, dataset.name, subset)
+                source.append(PredictionStore(old, resume=True))
+            previous.clear()
+            previous.update(source[0].index())
             reviews_path = run_dir.reviews_path(self.model_id, dataset.name, subset)
             return samples, SubsetRun(dataset, subset, position, store, reviews_path, remaining=len(samples))
 
         def cached(subset: SubsetRun, sample: Sample, prompt: dict) -> tuple[str | None, dict | None]:
-            found = self._previous.get(sample.id)
+            found = previous.get(sample.id)
             if found is None:
                 return None, None  # the key is computed beside the request, once the model answered
             key = cache_key(self.model_identity, prompt, subset.dataset.infer_cfg)
-            return key, subset.store.read(found[1]) if found[0] == key else None
+            if found[0] != key:
+                return key, None
+            record = source[0].read(found[1])
+            if cache_from is not None:
+                subset.store.append(current_shape(record))
+            return key, record
 
         def make_record(sample: Sample, prompt: dict, key: str | None, generation: Generation, dataset: DatasetRun):
             key = key or cache_key(self.model_identity, prompt, dataset.infer_cfg)
@@ -215,20 +266,10 @@ class Runner:
             return [Generation(error=str(exc))] * size
 
         def subset_done(subset: SubsetRun) -> None:
-            dataset = subset.dataset
-            report = build_report(
-                self.model_id,
-                dataset.name,
-                dataset.job.scorer.metric,
-                dataset.finished_subsets(),
-                dataset.scores,
-                dataset.usage.summary(),
+            warn_scoring_errors(
+                f"{subset.dataset.name}/{subset.name}", subset.dataset.job.benchmark.scorer, subset.tally
             )
-            report["generation_config"] = redact_mapping(dataset.infer_cfg)
-            report["served_models"] = sorted(dataset.usage.models)
-            report["complete"] = dataset.complete
-            write_json(run_dir.report_path(self.model_id, dataset.name), report)
-            dataset.report = report
+            self._write_report(subset.dataset, started[subset.dataset.name], run_dir)
 
         self.scheduler = Scheduler(
             driver,
@@ -239,18 +280,48 @@ class Runner:
             score=lambda dataset, sample, record: score_sample(dataset.job.scorer, sample, record),
             subset_done=subset_done,
             failed_batch=failed_batch,
+            stop_requested=lambda: self.ctrl_c.requested,
         )
         try:
             await self.scheduler.run()
+            self.ctrl_c.check()
         finally:
+            for store in source:
+                store.close()
             await driver.aclose()
         return {dataset.name: dataset.report for dataset in datasets}
+
+    def _write_report(self, dataset: DatasetRun, started: float, run_dir: RunDir) -> None:
+        """Write ``dataset``'s report with the subsets scored so far (``complete`` once all are)."""
+        job, subsets = dataset.job, dataset.finished_subsets()
+        usage = dataset.usage.summary()
+        report = build_report(self.model_id, job.name, job.scorer.metric, subsets, dataset.scores, usage)
+        report["generation_config"] = redact_mapping(dataset.infer_cfg)
+        report["served_models"] = sorted(dataset.usage.models)
+        report["complete"] = dataset.complete
+        report["provenance"] = provenance(
+            started=started,
+            finished=time.time(),
+            software=self.software,
+            model=self.model_identity,
+            generation_config=dataset.infer_cfg,
+            dataset_options=options_dict(job.benchmark.options),
+            limit=self.config.limit,
+            seed=self.config.seed,
+            resumed_from=self.config.use_cache,
+            subsets=subsets,
+        )
+        write_json(run_dir.report_path(self.model_id, job.name), report)
+        dataset.report = report
 
 
 def effective_generation_config(defaults: dict[str, Any], config: TaskConfig) -> dict[str, Any]:
     """What the model is asked to generate with: the benchmark's ``defaults``, overridden key by key by
-    ``--generation-config``, and ``seed`` from ``--seed`` unless one of them sets it."""
-    effective = {**defaults, **config.generation_config}
+    ``--generation-config`` (``max_tokens`` given replaces a default ``max_new_tokens``), and ``seed`` from
+    ``--seed`` unless one of them sets it."""
+    from evalscope.models.generation import override
+
+    effective = override(defaults, config.generation_config)
     effective.setdefault("seed", config.seed)
     return effective
 
@@ -260,20 +331,80 @@ def model_identity(config: TaskConfig, model_id: str, model: Any) -> dict[str, A
 
     Secrets are left out; the API URL is too, so a server that moved keeps its cache.
     """
-    from evalscope.utils.secrets import redact_mapping
-
     identity: dict[str, Any] = {"model_id": model_id, "eval_type": config.eval_type}
     if config.eval_type == "custom":
         identity["class"] = f"{type(model).__module__}.{type(model).__qualname__}"
-        identity["config"] = redact_mapping(getattr(model, "config", None))
+        identity["config"] = canonical(redact_mapping(getattr(model, "config", None)), "the model's config")
     else:
         identity.update(
             plugin=config.model_plugin,
             model=config.model if isinstance(config.model, str) else None,
             api_mode=config.api_mode if config.eval_type in API_EVAL_TYPES else None,
-            model_args=redact_mapping(config.model_args),
+            model_args=canonical(redact_mapping(config.model_args), "model_args"),
         )
     return identity
+
+
+def unique_samples(samples: list[Sample], benchmark: str, subset: str) -> list[Sample]:
+    """``samples``, after checking that no two share an id (one id is one prediction and one review)."""
+    seen: set[str] = set()
+    for sample in samples:
+        if sample.id in seen:
+            raise DataError(
+                f"benchmark {benchmark!r} yields the sample id {sample.id!r} twice in subset {subset!r}; "
+                "sample ids must be unique"
+            )
+        seen.add(sample.id)
+    return samples
+
+
+def log_stop_reason(handler: logging.Handler, exc: BaseException, ctrl_c_pressed: bool, run_dir: RunDir) -> None:
+    """Write why the run stopped into the run's log file (the terminal hears it from the caller)."""
+    if isinstance(exc, KeyboardInterrupt):
+        how = str(exc) or ("aborted by a second Ctrl-C" if ctrl_c_pressed else "interrupted (Ctrl-C)")
+        reason = f"run {how}; finished predictions are kept; resume with --use-cache {run_dir.root}"
+    elif isinstance(exc, SampleErrors):
+        reason = f"run finished with unscored samples: {exc}"
+    elif isinstance(exc, EvalscopeError):
+        reason = f"run failed: {exc}"
+    else:
+        reason = f"run failed: unexpected {one_line(exc)}"
+    handler.handle(logger.makeRecord(logger.name, logging.ERROR, __file__, 0, reason, None, None))
+
+
+def warn_scoring_errors(where: str, scorer_name: str, tally: SubsetTally) -> None:
+    """Log one warning when the scorer could not score some of ``where``'s samples."""
+    if tally.scoring_errors:
+        sample_id, problem = tally.first_scoring_error
+        logger.warning(
+            f"{where}: scorer {scorer_name!r} failed on {tally.scoring_errors} of {tally.samples} samples "
+            f"(sample {sample_id}: {problem}); they are counted as scoring_errors, not scored"
+        )
+
+
+def unscored_samples_problem(reports: list[dict[str, Any]], run_dir: RunDir) -> str | None:
+    """Why the run should exit non-zero: samples that failed or could not be scored; None if all were scored."""
+    errors = sum(report["errors"] for report in reports)
+    scoring_errors = sum(report["scoring_errors"] for report in reports)
+    problems = []
+    if errors:
+        problems.append(
+            f"{errors} samples failed (see 'error' in {run_dir.root / 'predictions'}); "
+            f"rerun with --use-cache {run_dir.root} to retry only them"
+        )
+    if scoring_errors:
+        problems.append(
+            f"the scorer failed on {scoring_errors} samples (see 'scoring_error' in {run_dir.root / 'reviews'}); "
+            f"once it is fixed, --use-cache {run_dir.root} scores them again without asking the model"
+        )
+    return "; ".join(problems) + ", or pass --ignore-errors" if problems else None
+
+
+def options_dict(options: Any) -> dict[str, Any]:
+    """A benchmark's validated options as plain data (defaults included)."""
+    if hasattr(options, "model_dump"):
+        return options.model_dump(mode="json")
+    return dict(getattr(options, "__dict__", {}))
 
 
 def apply_limit(samples: list[Sample], limit: int | float | None) -> list[Sample]:
@@ -288,8 +419,11 @@ def apply_limit(samples: list[Sample], limit: int | float | None) -> list[Sample
 def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]:
     """The review of one sample: what scoring added to its prediction (see ``evalscope.records``).
 
-    ``truncated`` says the answer hit ``max_tokens``.
+    ``truncated`` says the answer hit ``max_tokens``. A scorer that raises (or returns something
+    other than a ``Score``) does not stop the run: the review records the reason in
+    ``scoring_error`` and has no score.
     """
+    response = record.get("response")
     review: dict[str, Any] = {
         "sample_id": sample.id,
         "prediction": None,
@@ -297,21 +431,35 @@ def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]
         "score": 0.0,
         "correct": False,
         "explanation": None,
-        "truncated": truncated(record.get("response")),
+        "truncated": response is not None and finish_reason(response) == "length",
         "error": record.get("error"),
+        "scoring_error": None,
     }
-    if review["error"] is None:
+    if review["error"] is not None:
+        return review
+    try:
         score = scorer.score(completion(record), sample)
-        review.update(
-            prediction=score.prediction,
-            gold=score.gold,
-            score=score.value,
-            correct=score.value == 1.0,
-            explanation=score.explanation,
-        )
+        problem = score_problem(score)
+    except Exception as exc:
+        problem = one_line(exc)
+    if problem is not None:
+        review.update(score=None, correct=None, scoring_error=problem)
+        return review
+    review.update(
+        prediction=score.prediction,
+        gold=score.gold,
+        score=score.value,
+        correct=score.value == 1.0,
+        explanation=score.explanation,
+    )
     return review
 
 
-def truncated(response: dict | None) -> bool:
-    """Whether an answer was cut off by ``max_tokens``."""
-    return response is not None and finish_reason(response) == "length"
+def score_problem(score: Any) -> str | None:
+    """Say what is wrong with a scorer's result, or None if it is a ``Score`` with a number in [0, 1]."""
+    if not isinstance(score, Score):
+        return f"the scorer returned {type(score).__name__}, expected a Score"
+    value = score.value
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        return f"the scorer returned a Score whose value is {value!r}, expected a number in [0, 1]"
+    return None

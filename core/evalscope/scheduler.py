@@ -25,7 +25,7 @@ from evalscope.models.driver import Generation, ModelDriver
 from evalscope.outputs import PredictionStore, encode_line
 from evalscope.report import SubsetTally, UsageTally
 from evalscope.scorers.metrics import ScoreTally
-from evalscope.utils.logger import get_logger, redact
+from evalscope.utils.logger import get_logger
 
 logger = get_logger()
 
@@ -248,9 +248,8 @@ class Scheduler:
         review = self.score(subset.dataset, sample, record)
         if subset.reviews is None:
             subset.reviews = partial_path(subset.reviews_path).open("wb")
-        subset.reviews.write(redact(encode_line(review).decode("utf-8")).encode("utf-8"))
-        subset.tally.add(review)
-        if review.get("error") is None:
+        subset.reviews.write(encode_line(review))
+        if subset.tally.add(review):
             subset.dataset.scores.add(review["score"])
         if record.get("response") is not None:
             subset.dataset.usage.add(record["response"])

@@ -13,7 +13,7 @@ class ConnectionBreaker:
     """Decides from every sample's attempts, not one sample's, when the API is gone.
 
     Every attempt that reached the server (any HTTP status) calls ``answered``; every attempt
-    whose connection failed (refused, reset, closed) calls ``failed``. The breaker trips when
+    that could not open a connection (refused, unreachable) calls ``failed``. The breaker trips when
     the server had answered earlier in the run, and since its last answer at least
     ``min_failures`` connection failures have happened over at least ``window`` seconds. A
     server that restarts within the window, or that drops a few connections while it keeps

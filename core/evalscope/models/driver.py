@@ -10,7 +10,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from evalscope.errors import ConfigError, ModelError
+from evalscope.errors import ConfigError, ModelError, one_line
 from evalscope.models.base import AsyncModel, CustomModel
 
 REASONING_FIELDS = ("reasoning_content", "reasoning")
@@ -108,7 +108,7 @@ class ModelDriver:
             except (ConfigError, ModelError):
                 raise  # a wrong setting, key, URL or model: stop the run (finished samples are kept)
             except Exception as exc:  # recorded per sample; the run goes on
-                return [Generation(error=_one_line(exc))]
+                return [Generation(error=one_line(exc))]
             problem = response_problem(response)
             return [Generation(error=problem)] if problem else [Generation(response=response)]
         # Let the event loop run between batches, so Ctrl-C stops the run after the current one.
@@ -116,7 +116,7 @@ class ModelDriver:
         try:
             responses = self.model.predict(prompts, origin_inputs=origin_inputs, infer_cfg=infer_cfg)
         except Exception as exc:
-            raise ModelError(f"model {self.model_id!r} raised on {label}: {_one_line(exc)}") from exc
+            raise ModelError(f"model {self.model_id!r} raised on {label}: {one_line(exc)}") from exc
         if not isinstance(responses, list):
             raise ModelError(
                 f"model {self.model_id!r} returned {type(responses).__name__} from predict on {label}, "
@@ -137,10 +137,3 @@ class ModelDriver:
         close = getattr(self.model, "aclose", None)
         if close is not None:
             await close()
-
-
-def _one_line(exc: BaseException) -> str:
-    from evalscope.utils.logger import redact
-
-    text = str(exc).strip().splitlines()
-    return redact(f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__)

@@ -16,7 +16,8 @@ that stopped answering raises ``APIStoppedError``, which stops the run.
 temperature is given (``do_sample`` itself is never sent); ``extra_body`` (a dict) is merged
 into the request body; every other key (``temperature``, ``top_p``, ``stop``, ``n``,
 ``seed``, ``top_k``, ``repetition_penalty``, ...) is sent as it is; a key set to ``None``
-is not sent.
+is not sent. Neither may set ``model``, ``messages``, ``prompt`` or ``stream`` (nor may the
+``extra_body`` of ``--model-args``): that is a ``ConfigError`` before any request.
 
 The API key is sent only in the ``Authorization`` header: it is kept out of ``self.config``,
 and removed from every error message.
@@ -38,6 +39,7 @@ from evalscope.errors import APIStoppedError, ConfigError, ModelError
 from evalscope.models.base import AsyncModel
 from evalscope.models.breaker import ConnectionBreaker
 from evalscope.models.driver import REASONING_FIELDS, response_problem
+from evalscope.models.generation import setting_name
 from evalscope.utils.logger import add_secret, get_logger, redact
 from evalscope.utils.secrets import is_secret_name, redact_url, url_secrets
 from evalscope.utils.validation import parse_model
@@ -59,7 +61,7 @@ NO_FINISH_REASON = (
     "answers cut off by max_tokens cannot be told from whole ones"
 )
 SERVER_MESSAGE_LIMIT = 300
-GENERATION_RENAMES = {"max_new_tokens": "max_tokens", "num_return_sequences": "n"}
+MODEL_CHECK_TIMEOUT = 30.0  # seconds; a server whose model list does not come in time is not checked
 RESERVED_BODY_KEYS = ("model", "messages", "prompt", "stream")
 MAX_WARNINGS = 5
 
@@ -150,9 +152,10 @@ def request_params(infer_cfg: dict[str, Any]) -> dict[str, Any]:
     extra_body = config.pop("extra_body", None) or {}
     if not isinstance(extra_body, dict):
         raise ConfigError(f"generation_config: extra_body must be a mapping, got {type(extra_body).__name__}")
+    check_extra_body(extra_body, "generation_config")
     given_as: dict[str, str] = {}
     for key, value in config.items():
-        name = GENERATION_RENAMES.get(key, key)
+        name = setting_name(key)
         if name in RESERVED_BODY_KEYS:
             hint = " (use --stream)" if name == "stream" else ""
             raise ConfigError(f"generation_config: {key!r} is set by evalscope and cannot be given{hint}")
@@ -164,6 +167,15 @@ def request_params(infer_cfg: dict[str, Any]) -> dict[str, Any]:
         params["temperature"] = 0.0
     params.update(extra_body)
     return {key: value for key, value in params.items() if value is not None}
+
+
+def check_extra_body(extra_body: dict[str, Any], where: str) -> None:
+    """Refuse an ``extra_body`` that would replace a field evalscope sets (``model``, ``messages``, ...)."""
+    reserved = [key for key in RESERVED_BODY_KEYS if key in extra_body]
+    if reserved:
+        hint = " (use --stream)" if "stream" in reserved else ""
+        names = ", ".join(repr(key) for key in reserved)
+        raise ConfigError(f"{where}: extra_body cannot set {names}, which evalscope sets itself{hint}")
 
 
 def prompt_text(prompt: dict[str, Any]) -> str:
@@ -274,6 +286,7 @@ class OpenAIAPIModel(AsyncModel):
         raw = dict(config or {})
         raw.update(kwargs)
         options = parse_model(OpenAIAPIOptions, raw, "openai_api model")
+        check_extra_body(options.extra_body, "model_args")
         api_key = options.api_key.get_secret_value() if options.api_key is not None else None
         secret_headers = {name for name in options.headers if is_secret_name(name)}
         # Secrets stay out of self.config, so nothing that prints or saves the config can show them.
@@ -296,6 +309,7 @@ class OpenAIAPIModel(AsyncModel):
         self._choices_asked = 1
         self._fatal: str | None = None
         self._warned: set[str] = set()
+        self._noticed: set[str] = set()
         self._answered = 0
         self._breaker = ConnectionBreaker()
         self._checked: asyncio.Future | None = None
@@ -307,10 +321,11 @@ class OpenAIAPIModel(AsyncModel):
     async def agenerate(self, prompt: dict, infer_cfg: dict) -> dict:
         """Send one prompt and return the API's ``chat.completion`` (or ``text_completion``) answer.
 
-        Raises ``APIRequestError`` when every attempt failed, and ``ModelError`` when the API
-        rejected the key, the URL or the model, or could not be connected to before any answer
-        (later calls then fail at once, without a request); a bad ``generation_config`` raises
-        ``ConfigError``.
+        Raises ``APIRequestError`` when every attempt failed; ``ModelError`` when the API
+        rejected the key, the URL or the model, does not serve ``model``, or could not be
+        connected to before any answer; and ``APIStoppedError`` when the circuit breaker found
+        that the API stopped answering. After a ``ModelError`` later calls fail at once, without
+        a request. A bad ``generation_config`` raises ``ConfigError``.
         """
         if self._fatal is not None:
             raise ModelError(self._fatal)
@@ -339,7 +354,8 @@ class OpenAIAPIModel(AsyncModel):
                 through = f" (through the proxy {redact_url(self._proxy)})" if self._proxy else ""
                 failure = _FailedAttempt(f"connection error: {_describe(exc)}{through}", short=short)
                 unreachable = isinstance(exc, aiohttp.ClientConnectorError)
-                if self._breaker.failed(short):
+                # Only new connections that fail count: a server that drops one request is alive.
+                if unreachable and self._breaker.failed(short):
                     self._fatal = (
                         f"the API at {redact_url(base_url(self.url))} stopped answering "
                         f"({short} since {self._breaker.since()})"
@@ -379,14 +395,16 @@ class OpenAIAPIModel(AsyncModel):
     async def _check_model(self) -> None:
         """Stop when ``GET {base}/models`` lists models and ``model`` is not one of them.
 
-        A server without that endpoint, or whose answer is not a model list, is not checked.
+        A server without that endpoint, or whose answer is not a model list or does not come
+        within ``MODEL_CHECK_TIMEOUT`` seconds, is not checked.
         """
         options = self.options
         if not options.check_model:
             return
         base = base_url(self.url)
         try:
-            async with self._session.get(f"{base}/models", proxy=self._proxy) as response:
+            timeout = aiohttp.ClientTimeout(total=min(MODEL_CHECK_TIMEOUT, options.timeout))
+            async with self._session.get(f"{base}/models", proxy=self._proxy, timeout=timeout) as response:
                 data = await response.json(content_type=None) if response.status == 200 else None
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             logger.debug(f"openai_api: GET {redact_url(base)}/models failed ({self._clean(_describe(exc))})")
@@ -464,9 +482,9 @@ class OpenAIAPIModel(AsyncModel):
             raise _FailedAttempt(problem)
         choices = data["choices"]
         if choices[0].get("finish_reason") is None:
-            self._warn_once(NO_FINISH_REASON)
+            self._notice_once(NO_FINISH_REASON)
         if len(choices) < self._choices_asked:
-            self._warn_once(
+            self._notice_once(
                 f"asked for n={self._choices_asked} choices per prompt, the server returned {len(choices)}: "
                 "it does not support n (llama.cpp's server ignores it); only the choices it returned are kept"
             )
@@ -542,6 +560,12 @@ class OpenAIAPIModel(AsyncModel):
     def _clean(self, text: str) -> str:
         """``text`` on one line, with the API key and other secrets removed."""
         return redact(" ".join(text.split()))
+
+    def _notice_once(self, message: str) -> None:
+        """Log a warning about the server's behaviour once per run."""
+        if message not in self._noticed:
+            self._noticed.add(message)
+            logger.warning(f"openai_api: {message}")
 
     def _warn_once(self, message: str) -> None:
         """Log each distinct failure once, up to ``MAX_WARNINGS`` of them."""

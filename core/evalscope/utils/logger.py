@@ -1,41 +1,28 @@
-"""The framework's logger, and the redaction of secrets in everything it writes."""
+"""The framework's logger; its lines are scrubbed of the current run's secrets."""
 
 from __future__ import annotations
 
 import logging
 import sys
 
+from evalscope.utils.secrets import add_secret, redact
+
 LOGGER_NAME = "evalscope"
 _FORMAT = "%(asctime)s - evalscope - %(levelname)s - %(message)s"
-_secrets: set[str] = set()
+
+__all__ = ["LOGGER_NAME", "RedactSecrets", "add_file_handler", "add_secret", "get_logger", "redact"]
 
 
 class RedactSecrets(logging.Filter):
-    """Replace every registered secret in a log record with ``***``."""
+    """Replace the current run's secrets in a log record with ``***`` (see ``evalscope.utils.secrets``)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record's message without secrets; never drops a record."""
-        if _secrets:
-            message = record.getMessage()
-            for secret in _secrets:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, None
+        message = record.getMessage()
+        scrubbed = redact(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, None
         return True
-
-
-def add_secret(secret: str | None) -> None:
-    """Never show ``secret`` in a log line from now on."""
-    if secret and len(secret) >= 4:
-        _secrets.add(secret)
-
-
-def redact(text: str) -> str:
-    """Return ``text`` with every registered secret replaced by ``***``."""
-    if not _secrets:
-        return text
-    for secret in _secrets:
-        text = text.replace(secret, "***")
-    return text
 
 
 def get_logger(name: str = LOGGER_NAME, log_level: int | None = None) -> logging.Logger:

@@ -8,9 +8,14 @@ itself is read at its last word):
 3. ``\\boxed{N}``;
 4. otherwise the last number in the text.
 
-Before that the text is cleaned: a ``<think>`` block that has an answer after it is dropped, and so
-is a made-up next question (``Question: ...`` after an answer, as base models write when they keep
-following the few-shot pattern). Numbers are read with currency (``$1,080.00``, ``\\$18``), signs
+Before that the text is cleaned: a ``<think>`` block that has an answer after it is dropped; markdown
+bold (``**``) is removed, except between two numbers (``2**3``, ``2 ** 3``), where it is a power and
+read as ``^`` (so ``2**3`` is never 23); and a line that starts like a new question or turn
+(``Question:``, ``Problem:``, ``Q:``, ``User:``, ``Human:``, ``Instruction:``, optionally numbered or in
+markdown such as ``**Question:**``) ends the answer, but only when an answer was given before it (a
+``#### N``, an answer phrase or a ``\\boxed{N}``), as base models write when they keep following the
+few-shot pattern. Such a line with no answer before it (``First we get 12.\\nProblem: ...\\nThe answer
+is 18.``) is kept, and the answer is read after it. Numbers are read with currency (``$1,080.00``, ``\\$18``), signs
 (``-3``), decimals, fractions (``3/4``, ``\\frac{3}{4}``), thousands separators (``1,000,000``,
 LaTeX ``1{,}000``), percentages and scale words (``1.5 million``); when the answer phrase is followed
 by a worked expression (``The answer is 9 * 2 = 18``) the result after the last ``=`` is taken.
@@ -100,8 +105,10 @@ _BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
 _UNITS = r"(?:[ \t]*%|[ \t]+[A-Za-z]+){0,2}"
 _OPERATOR = re.compile(_UNITS + r"[ \t]*(?:[-+*/×÷x^]|\\times|\\cdot|\\div)[ \t]*\(?[ \t]*")
 _EQUALS = re.compile(_UNITS + r"[ \t]*\)?[ \t]*(?:=|≈|\\approx)[ \t]*(?:\\?\$|\\boxed\{)?[ \t]*")
-# A line that starts a new question: the model went on with an invented next example.
+# A line that starts a new question or turn; it ends the answer once an answer was given (see ``answer_part``).
 _CONTINUATION = re.compile(r"\n[ \t>#*_]*(?:Question|Problem|Q|User|Human|Instruction)[ \t]*(?:\d+[ \t]*)?[:：]")
+# ``**`` between two numbers is a power (``2**3``, ``2 ** 3``); anywhere else it is markdown bold.
+_POWER = re.compile(r"(?<=[\d)])(?:\*\*| \*\* )(?=[\d(])")
 _LIST_ITEM = re.compile(r"[.):][ \t]+[^\W\d]")
 _THINK_END = re.compile(r"</think>", re.IGNORECASE)
 _LATEX_COMMA = re.compile(r"(\d)\{,\}(?=\d{3}(?!\d))")
@@ -120,8 +127,14 @@ class Extraction:
 
 
 def normalize_text(text: str) -> str:
-    """Undo typography that hides numbers: unicode minus, LaTeX and thin-space thousands separators, bold."""
-    text = text.replace("\u2212", "-").replace("**", "").replace("__", "").replace("\\%", "%")
+    """Undo typography that hides numbers: unicode minus, LaTeX and thin-space thousands separators, bold.
+
+    ``**`` between two numbers is a power and becomes ``^``; elsewhere it is bold and is removed.
+    """
+    text = text.replace("\u2212", "-").replace("\\%", "%")
+    if "**" in text:
+        text = _POWER.sub("^", text).replace("**", "")
+    text = text.replace("__", "")
     if "{,}" in text:
         text = _LATEX_COMMA.sub(r"\1,", text)
     if any(separator in text for separator in _SEPARATORS):
@@ -130,14 +143,31 @@ def normalize_text(text: str) -> str:
 
 
 def answer_part(text: str) -> str:
-    """The part of a completion that holds the answer: after a closed ``<think>`` block, before a made-up question."""
+    """The part of a completion that holds the answer.
+
+    After a closed ``<think>`` block (when something follows it), and before the first line that
+    starts a new question or turn (``_CONTINUATION``) once an answer (``#### N``, an answer phrase,
+    a ``\\boxed{N}``) has been given before that line.
+    """
     ends = list(_THINK_END.finditer(text))
     if ends and text[ends[-1].end() :].strip():
         text = text[ends[-1].end() :]
+    start = 0
     for match in _CONTINUATION.finditer(text):
-        if re.search(r"\d", text[: match.start()]):
+        # Only the stretch since the previous such line is new: an answer before it would have cut there.
+        if _has_answer(text[start : match.start()]):
             return text[: match.start()]
+        start = match.start()
     return text
+
+
+def _has_answer(text: str) -> bool:
+    """Whether ``text`` gives an answer: a ``#### N``, an answer phrase with its number, or a boxed number."""
+    return bool(
+        _from_markers(text, _HASH_MARKERS, "####")
+        or _from_markers(text, _ANSWER_MARKERS, "answer phrase")
+        or _from_boxed(text)
+    )
 
 
 def parse_number(match: re.Match, text: str) -> tuple[Fraction, str]:

@@ -6,14 +6,16 @@ asked about to the file named by ``$ECHO_QUIZ_LOG``, so tests can see which samp
 Model args: ``delay`` (seconds to sleep per batch) and ``mode`` to break the contract on
 purpose: ``short`` (one response too few), ``int-content`` (content is a number), ``raise``
 (predict raises on the sample with id 3), ``leak`` (predict raises an error that quotes
-the ``api_key`` of its config, as a careless client library might).
+the ``api_key`` of its config, as a careless client library might). The benchmark takes the
+option ``hf_token`` (unused, like a hub token a real benchmark would pass on) and, to break its
+contract on purpose, ``repeat_id`` (the sample with that id is yielded twice).
 """
 
 import os
 import time
 
 from evalscope import hookimpl
-from evalscope.benchmarks import Benchmark, Sample
+from evalscope.benchmarks import Benchmark, BenchmarkOptions, Sample
 from evalscope.models import CustomModel
 
 QUESTIONS = [
@@ -25,14 +27,22 @@ QUESTIONS = [
 ]
 
 
+class QuizOptions(BenchmarkOptions):
+    hf_token: str | None = None
+    repeat_id: str | None = None
+
+
 class Quiz(Benchmark):
     """Five fixed questions, scored by exact match."""
 
     name = "quiz"
     scorer = "exact_match"
+    Options = QuizOptions
 
     def load(self, subset):
-        return [Sample(id=str(i), input=q, target=a, raw={"q": q, "a": a}) for i, (q, a) in enumerate(QUESTIONS)]
+        samples = [Sample(id=str(i), input=q, target=a, raw={"q": q, "a": a}) for i, (q, a) in enumerate(QUESTIONS)]
+        repeated = [sample for sample in samples if sample.id == self.options.repeat_id]
+        return samples + repeated
 
     def build_prompt(self, sample):
         return self.chat_prompt(sample.input)

@@ -1,0 +1,82 @@
+"""Provenance: what produced a report (when, with which software, which model and which settings)."""
+
+from __future__ import annotations
+
+import json
+import platform
+from datetime import datetime, timezone
+from typing import Any
+
+from evalscope.utils.secrets import redact_mapping
+
+
+def software(plugin_infos: list[Any]) -> dict[str, Any]:
+    """evalscope's version, the Python version, and each loaded plugin's name, distribution and version."""
+    from evalscope.version import __version__
+
+    plugins = [
+        {"name": info.name, "distribution": info.distribution, "version": info.version}
+        for info in plugin_infos
+        if info.error is None
+    ]
+    return {"evalscope": __version__, "python": platform.python_version(), "plugins": plugins}
+
+
+def sample_counts(subsets: list[dict[str, Any]]) -> dict[str, int]:
+    """The samples a report covers (``n``): how many were scored, failed (``errors``) or not scorable
+    (``scoring_errors``), and how many scored answers hit ``max_tokens`` (``truncated``).
+
+    The one place where a new per-sample count joins the provenance.
+    """
+    scored = sum(subset["num"] for subset in subsets)
+    errors = sum(subset["errors"] for subset in subsets)
+    scoring_errors = sum(subset["scoring_errors"] for subset in subsets)
+    return {
+        "n": scored + errors + scoring_errors,
+        "scored": scored,
+        "errors": errors,
+        "scoring_errors": scoring_errors,
+        "truncated": sum(subset["truncated"] for subset in subsets),
+    }
+
+
+def provenance(
+    *,
+    started: float,
+    finished: float,
+    software: dict[str, Any],
+    model: dict[str, Any],
+    generation_config: dict[str, Any],
+    dataset_options: dict[str, Any],
+    limit: int | float | None,
+    seed: int,
+    resumed_from: str | None,
+    subsets: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The ``provenance`` of one dataset's report; secrets in the settings are masked.
+
+    ``started`` and ``finished`` are epoch seconds of this process's work on the dataset (a resume
+    counts from its own start; ``resumed_from`` names the folder whose predictions it reused).
+    """
+    return {
+        "started_at": _iso(started),
+        "finished_at": _iso(finished),
+        "duration_s": round(finished - started, 3),
+        **software,
+        "model": _plain(redact_mapping(model)),
+        "generation_config": _plain(redact_mapping(generation_config)),
+        "dataset_options": _plain(redact_mapping(dataset_options)),
+        "limit": limit,
+        "seed": seed,
+        "resumed_from": resumed_from,
+        "counts": sample_counts(subsets),
+    }
+
+
+def _iso(epoch_seconds: float) -> str:
+    return datetime.fromtimestamp(epoch_seconds, timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _plain(value: Any) -> Any:
+    # Objects in a custom model's config are named by their text, so the report stays JSON.
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))

@@ -1,0 +1,1 @@
+"""Hook implementations in the styles pluggy allows, one plugin per module."""
