@@ -288,13 +288,17 @@ class PredictionStore:
 
     def append(self, record: dict[str, Any]) -> None:
         """Write one record and push it to the operating system at once."""
+        self.append_many([record])
+
+    def append_many(self, records: list[dict[str, Any]]) -> None:
+        """Write ``records`` (a batch that finished together) and push them to the operating system at once."""
         if self._file is None:
             append = self.resume or self._started
             if append:
                 self._drop_partial_tail()
             self._file = self.path.open("ab" if append else "wb")
             self._started = True
-        self._file.write(encode_line(record))
+        self._file.write(b"".join(encode_line(record) for record in records))
         self._file.flush()
 
     def close(self) -> None:

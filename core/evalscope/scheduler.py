@@ -13,6 +13,7 @@ written. No record is kept in memory once it is scored: only the aggregates the 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,8 +30,12 @@ from evalscope.utils.logger import get_logger
 
 logger = get_logger()
 
-SCORING_BACKLOG = 1024
-"""How many finished predictions may wait for the scorer before the workers wait for it."""
+SCORING_BACKLOG = 256
+"""How many hand-overs (a batch, or up to ``CACHED_CHUNK`` cached predictions) may wait for the scorer
+before the workers wait for it."""
+
+CACHED_CHUNK = 64
+"""Cached predictions handed to the scorer at once."""
 
 
 @dataclass
@@ -182,19 +187,23 @@ class Scheduler:
     async def _next_batch(self) -> list[WorkItem]:
         """Up to the driver's batch size of samples to predict, all of one dataset; cached ones are scored."""
         batch: list[WorkItem] = []
+        cached: list[tuple[SubsetRun, Sample, dict]] = []
         while len(batch) < self.driver.batch_size:
             item, self._peeked = self._peeked or next(self._feed, None), None
             if item is None:
                 break
             if item.record is not None:
-                self.kept += 1
-                await self._score(item.subset, item.sample, item.record)
-                self._progress.update(1)
+                cached.append((item.subset, item.sample, item.record))
+                if len(cached) == CACHED_CHUNK:
+                    await self._score(cached)
+                    cached = []
                 continue
             if batch and item.subset.dataset is not batch[0].subset.dataset:
                 self._peeked = item
                 break
             batch.append(item)
+        if cached:
+            await self._score(cached)
         return batch
 
     # -- predicting ------------------------------------------------------------------------
@@ -213,20 +222,23 @@ class Scheduler:
                 generations = await self.driver.generate(prompts, origin_inputs, dataset.infer_cfg, label)
             except Exception as exc:
                 generations = self.failed_batch(exc, len(batch))
-            for item, generation in zip(batch, generations):
-                record = self.make_record(item.sample, item.prompt, item.key, generation, dataset)
-                item.subset.store.append(record)
-                self.kept += record["error"] is None
-                await self._score(item.subset, item.sample, record)
-            self._progress.update(len(batch))
+            finished = [
+                (item.subset, item.sample, self.make_record(item.sample, item.prompt, item.key, generation, dataset))
+                for item, generation in zip(batch, generations)
+            ]
+            for subset, group in itertools.groupby(finished, key=lambda entry: entry[0]):
+                subset.store.append_many([record for _, _, record in group])
+            self.kept += sum(record["error"] is None for _, _, record in finished)
+            await self._score(finished)
 
     # -- scoring (in the scoring thread) ---------------------------------------------------
 
-    async def _score(self, subset: SubsetRun, sample: Sample, record: dict) -> None:
+    async def _score(self, finished: list[tuple[SubsetRun, Sample, dict]]) -> None:
+        """Hand ``finished`` predictions to the scoring thread (waiting while it is far behind)."""
         self._raise_scoring_failure()
         await self._slots.acquire()
         loop, slots = asyncio.get_running_loop(), self._slots
-        future = self._submit(self._score_one, subset, sample, record)
+        future = self._submit(self._score_many, finished)
         future.add_done_callback(lambda _: loop.call_soon_threadsafe(slots.release))
 
     def _submit(self, function: Callable, *args: Any) -> Future:
@@ -243,6 +255,11 @@ class Scheduler:
     def _raise_scoring_failure(self) -> None:
         if self._scoring_failure is not None:
             raise self._scoring_failure
+
+    def _score_many(self, finished: list[tuple[SubsetRun, Sample, dict]]) -> None:
+        for subset, sample, record in finished:
+            self._score_one(subset, sample, record)
+        self._progress.update(len(finished))
 
     def _score_one(self, subset: SubsetRun, sample: Sample, record: dict) -> None:
         review = self.score(subset.dataset, sample, record)
