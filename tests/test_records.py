@@ -113,3 +113,20 @@ def test_record_lines_keep_text_byte_for_byte_and_read_what_the_standard_library
     assert decode_line(line) == record
     assert decode_line(json.dumps({"score": float("nan")})) is not None
     assert decode_line(json.dumps(record, ensure_ascii=True)) == record
+
+
+def test_cache_keys_stay_those_of_earlier_versions():
+    """A key is still the digest of the JSON text of [model, prompt, generation config], so old folders keep
+    their cache."""
+    import hashlib
+
+    from evalscope.outputs import CacheKeys, cache_key
+
+    model = {"model_id": "m", "eval_type": "plugin", "model_args": {"b": 1, "a": [1, 2]}}
+    config = {"temperature": 0.0, "seed": 42}
+    prompts = [quiz_prompts({})[sample_id] for sample_id in ("0", "1")]
+    keys = CacheKeys(model, config)
+    for prompt in prompts:
+        text = json.dumps([model, prompt, config], sort_keys=True, ensure_ascii=False)
+        expected = hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+        assert cache_key(model, prompt, config) == keys.key(prompt) == expected

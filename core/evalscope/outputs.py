@@ -98,9 +98,22 @@ def cache_key(model: Any, prompt: dict, infer_cfg: dict) -> str:
     put in its ``canonical`` form first, so the key is the same in every process and differs
     whenever the settings differ. For plain JSON data the key is the digest of the JSON text.
     """
-    parts = [canonical(model, "model config"), canonical(prompt, "prompt"), canonical(infer_cfg, "generation_config")]
-    payload = json.dumps(parts, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
+    return CacheKeys(model, infer_cfg).key(prompt)
+
+
+class CacheKeys:
+    """``cache_key`` of many prompts for one model and generation config: the model and the config
+    are put in canonical form and encoded once, and each key is the digest of the same JSON text
+    (``[model, prompt, infer_cfg]``, keys sorted) as ``cache_key`` hashes."""
+
+    def __init__(self, model: Any, infer_cfg: dict) -> None:
+        self._head = "[" + _json_text(canonical(model, "model config")) + ", "
+        self._tail = ", " + _json_text(canonical(infer_cfg, "generation_config")) + "]"
+
+    def key(self, prompt: dict) -> str:
+        """The cache key of ``prompt``."""
+        payload = self._head + _json_text(canonical(prompt, "prompt")) + self._tail
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
 
 
 _ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]+|0x[0-9a-fA-F]{8,}")

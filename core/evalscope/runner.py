@@ -22,7 +22,7 @@ from evalscope.config import API_EVAL_TYPES, TaskConfig
 from evalscope.errors import APIStoppedError, ConfigError, DataError, EvalscopeError, ModelError, SampleErrors, one_line
 from evalscope.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
 from evalscope.models.driver import Generation, ModelDriver, finish_reason
-from evalscope.outputs import PredictionStore, RunDir, cache_key, canonical, write_json
+from evalscope.outputs import CacheKeys, PredictionStore, RunDir, canonical, write_json
 from evalscope.plugins import Plugins, get_plugins
 from evalscope.provenance import provenance, software
 from evalscope.records import completion, current_shape, prediction_record
@@ -221,6 +221,7 @@ class Runner:
             for job in jobs
             for subsets in [job.benchmark.subset_list()]
         ]
+        keys = {dataset.name: CacheKeys(self.model_identity, dataset.infer_cfg) for dataset in datasets}
         cache_from = self.folder.cache_from if self.folder is not None else None
         resume = bool(self.config.use_cache) and cache_from is None
         started: dict[str, float] = {}
@@ -248,7 +249,7 @@ class Runner:
             found = previous.get(sample.id)
             if found is None:
                 return None, None  # the key is computed beside the request, once the model answered
-            key = cache_key(self.model_identity, prompt, subset.dataset.infer_cfg)
+            key = keys[subset.dataset.name].key(prompt)
             if found[0] != key:
                 return key, None
             record = source[0].read(found[1])
@@ -257,7 +258,7 @@ class Runner:
             return key, record
 
         def make_record(sample: Sample, prompt: dict, key: str | None, generation: Generation, dataset: DatasetRun):
-            key = key or cache_key(self.model_identity, prompt, dataset.infer_cfg)
+            key = key or keys[dataset.name].key(prompt)
             return prediction_record(self.model_id, sample.id, prompt, key, generation)
 
         def failed_batch(exc: Exception, size: int) -> list[Generation]:
