@@ -17,7 +17,9 @@ class SubsetTally:
     """Running aggregates of one subset's reviews: the scores, the samples not scored, the truncated answers.
 
     Failed samples (``errors``: the model gave no answer) and ``scoring_errors`` (the scorer raised)
-    are counted apart, not scored; ``truncated`` counts the scored answers that hit ``max_tokens``.
+    are counted apart, not scored; ``truncated`` counts the scored answers that hit ``max_tokens``;
+    ``no_prediction`` the scored answers from which the scorer extracted nothing (``prediction``
+    null), and ``no_prediction_rate`` their share of the scored answers.
     """
 
     def __init__(self) -> None:
@@ -27,6 +29,7 @@ class SubsetTally:
         self.scoring_errors = 0
         self.first_scoring_error: tuple[str, str] | None = None  # (sample id, what the scorer did)
         self.truncated = 0
+        self.no_prediction = 0
 
     def add(self, review: dict[str, Any]) -> bool:
         """Count one review; returns whether it was scored."""
@@ -40,6 +43,7 @@ class SubsetTally:
             return False
         self.scores.add(review["score"])
         self.truncated += bool(review.get("truncated"))
+        self.no_prediction += review.get("prediction") is None
         return True
 
     def result(self, subset: str) -> dict[str, Any]:
@@ -50,7 +54,12 @@ class SubsetTally:
             "errors": self.errors,
             "scoring_errors": self.scoring_errors,
             "truncated": self.truncated,
+            **_no_prediction(self.no_prediction, self.scores.n),
         }
+
+
+def _no_prediction(count: int, scored: int) -> dict[str, Any]:
+    return {"no_prediction": count, "no_prediction_rate": count / scored if scored else None}
 
 
 class UsageTally:
@@ -103,11 +112,18 @@ def build_report(
     scores: ScoreTally,
     usage: dict[str, Any],
 ) -> dict[str, Any]:
-    """The report of one dataset: overall score with its uncertainty (from ``scores``), and each subset's."""
+    """The report of one dataset: overall score with its uncertainty (from ``scores``), and each subset's.
+
+    The overall ``score`` is the mean over samples (micro); ``macro_score`` is the mean of the
+    subsets' scores, each subset counting once.
+    """
     overall = scores.result()
     errors = sum(subset["errors"] for subset in subsets)
     scoring_errors = sum(subset["scoring_errors"] for subset in subsets)
     truncated = sum(subset["truncated"] for subset in subsets)
+    subset_scores = [subset["score"] for subset in subsets if subset["score"] is not None]
+    macro = sum(subset_scores) / len(subset_scores) if subset_scores else None
+    no_prediction = _no_prediction(sum(subset["no_prediction"] for subset in subsets), overall["num"])
     return {
         "name": f"{model_id}@{dataset}",
         "model_name": model_id,
@@ -117,9 +133,11 @@ def build_report(
             {
                 "name": metric,
                 **overall,
+                "macro_score": macro,
                 "errors": errors,
                 "scoring_errors": scoring_errors,
                 "truncated": truncated,
+                **no_prediction,
                 "subsets": subsets,
             }
         ],
@@ -133,8 +151,10 @@ def build_report(
 def summary_table(reports: list[dict[str, Any]]) -> str:
     """A plain-text table of every report: one row per dataset and subset.
 
-    The ``Scoring errors`` column (samples the scorer failed on) and the ``Truncated`` column
-    (answers that hit ``max_tokens``) are shown when any of their counts is not 0.
+    A dataset with several subsets gets two more rows: ``OVERALL (micro)``, the mean over samples,
+    and ``OVERALL (macro)``, the mean of the subsets' scores (no interval). The ``Scoring errors``
+    column (samples the scorer failed on) and the ``Truncated`` column (answers that hit
+    ``max_tokens``) are shown when any of their counts is not 0.
     """
     header = ["Model", "Dataset", "Metric", "Subset", "Num", "Score", "95% CI", "Errors"]
     rows, results = [], []
@@ -142,7 +162,8 @@ def summary_table(reports: list[dict[str, Any]]) -> str:
         for metric in report["metrics"]:
             shown = list(metric["subsets"])
             if len(metric["subsets"]) > 1:
-                shown.append({**metric, "name": "OVERALL"})
+                shown.append({**metric, "name": "OVERALL (micro)"})
+                shown.append({**metric, "name": "OVERALL (macro)", "score": metric.get("macro_score"), "ci_low": None})
             for result in shown:
                 rows.append(_row(report, metric["name"], result))
                 results.append(result)
@@ -168,6 +189,8 @@ def _row(report: dict[str, Any], metric: str, result: dict[str, Any]) -> list[st
         result["name"],
         str(result["num"]),
         "n/a" if result["score"] is None else f"{result['score']:.4f}",
-        "n/a" if result["score"] is None else f"[{result['ci_low']:.4f}, {result['ci_high']:.4f}]",
+        "n/a"
+        if result["score"] is None or result["ci_low"] is None
+        else f"[{result['ci_low']:.4f}, {result['ci_high']:.4f}]",
         str(result["errors"]),
     ]
