@@ -108,8 +108,8 @@ def test_limit_takes_a_count_or_a_fraction(tmp_path):
             {"datasets": ["quiz"], "eval_batch_sise": 2},
             "unknown option 'eval_batch_sise'; did you mean 'eval_batch_size'?",
         ),
-        ({"datasets": ["quiz"], "limit": 0}, "option 'limit': limit must be at least 1"),
-        ({"datasets": ["quiz"], "limit": 1.5}, "option 'limit': a fractional limit must be between 0 and 1"),
+        ({"datasets": ["quiz"], "limit": 0}, "option 'limit': must be at least 1"),
+        ({"datasets": ["quiz"], "limit": 1.5}, "option 'limit': must be a whole number of samples"),
         ({"datasets": ["quiz"], "eval_batch_size": 0}, "option 'eval_batch_size'"),
     ],
 )
