@@ -45,14 +45,15 @@ def declared_options(factory: Any) -> type | None:
     if isinstance(options, str):
         module_name, _, attribute = options.partition(":")
         try:
-            options = importlib.import_module(module_name)
+            target: Any = importlib.import_module(module_name)
             for part in attribute.split("."):
-                options = getattr(options, part)
+                target = getattr(target, part)
         except Exception as exc:
             raise PluginError(
                 f"{where} is {options!r}, which cannot be imported ({type(exc).__name__}: {exc}); "
                 "give 'package.module:ClassName'"
             ) from None
+        options = target
     from pydantic import BaseModel
 
     if not (isinstance(options, type) and issubclass(options, BaseModel)):
