@@ -89,9 +89,7 @@ def unknown_name_message(kind: str, name: str, known: list[str]) -> str:
     listing = ", ".join(known) if known else "none installed"
     message = f"unknown {kind} {name!r}{closest_hint(name, known)}; known {kind}s: {listing} (see `evalscope plugins`)"
     if kind == "benchmark":
-        if all(own in known for own in OWN_DATA_BENCHMARKS):
-            where = "`evalscope plugins show general_mcq` shows how"
-        else:
-            where = "pip install evalscope-general"
+        installed = all(own in known for own in OWN_DATA_BENCHMARKS)
+        where = "see 'Your own data' in the README" if installed else "pip install evalscope-general"
         message += f"; for questions of your own, use general_mcq or general_qa with a local_path ({where})"
     return message
