@@ -88,9 +88,9 @@ def test_show_an_unknown_name_is_one_line_listing_each_kinds_names(run_cli):
     assert result.stdout == ""
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("evalscope: error: no benchmark, model or scorer is named 'gsm9k' (did you mean 'gsm8k'?);")
-    assert "benchmarks: gsm8k, quiz;" in line
+    assert "benchmarks: general_mcq, general_qa, gsm8k, quiz;" in line
     assert "models: dummy, echo-answer, openai_api;" in line
-    assert "scorers: exact_match, gsm8k, includes" in line
+    assert "; scorers: exact_match, " in line and line.endswith(", gsm8k, includes")
 
 
 def test_plugins_list_is_the_same_as_plugins(run_cli):
@@ -194,6 +194,19 @@ def test_an_unknown_benchmark_says_how_to_list_them_and_how_to_use_own_data(run_
     result = run_cli("--model-plugin", "dummy", "--datasets", "my_questions", "--work-dir", str(tmp_path))
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
-    assert line.startswith("evalscope: error: unknown benchmark 'my_questions'; known benchmarks: gsm8k, quiz")
+    assert line.startswith(
+        "evalscope: error: unknown benchmark 'my_questions'; known benchmarks: general_mcq, general_qa, gsm8k, quiz"
+    )
     assert "`evalscope plugins`" in line
     assert "general_mcq or general_qa" in line
+
+
+def test_show_lists_the_own_data_benchmarks_options(run_cli):
+    result = run_cli("plugins", "show", "general_mcq", "--json")
+    assert result.returncode == 0, result.stderr
+    benchmark = next(entry for entry in json.loads(result.stdout) if entry["kind"] == "benchmark")
+    options = {option["name"]: option for option in benchmark["options"]}
+    assert options["few_shot_num"]["default"] == 0
+    assert options["local_path"]["type"] == "str | None"
+    qa = option_lines(run_cli("plugins", "show", "general_qa").stdout)
+    assert qa["judge"] == "JudgeOptions | None (default null)"  # a class is named without its module

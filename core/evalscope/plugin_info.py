@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import re
 from typing import Any
 
 from evalscope.errors import ConfigError, PluginError
@@ -101,9 +102,10 @@ def _describe_field(name: str, field: Any) -> dict[str, Any]:
 
 
 def _type_name(annotation: Any) -> str:
+    """``int``, ``str | None``, ``list[str]``, ``JudgeOptions | None``: names without their modules."""
     if isinstance(annotation, type) and not getattr(annotation, "__args__", None):
         return annotation.__name__
-    return str(annotation).replace("typing.", "").replace("pydantic.types.", "")
+    return re.sub(r"\b(?:\w+\.)+(\w+)", r"\1", str(annotation))
 
 
 def _description(factory: Any) -> str:
