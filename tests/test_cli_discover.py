@@ -19,7 +19,9 @@ def test_show_prints_a_benchmarks_description_and_options_with_types_and_default
     result = run_cli("plugins", "show", "gsm8k")
     assert result.returncode == 0, result.stderr
     benchmark, scorer = result.stdout.split("\n\n")
-    assert benchmark.startswith("benchmark gsm8k (plugin gsm8k)\n  GSM8K: 1319 grade-school math word problems")
+    assert benchmark.startswith(
+        "benchmark gsm8k (plugin gsm8k, evalscope-gsm8k 0.1.0)\n  GSM8K: 1319 grade-school math word problems"
+    )
     options = option_lines(benchmark)
     assert options["few_shot_num"] == "int (default 4)"
     assert options["local_path"] == "str | None (default null)"
@@ -27,16 +29,16 @@ def test_show_prints_a_benchmarks_description_and_options_with_types_and_default
     assert options["subset_list"] == "list[str] | None (default null)"  # every benchmark's options too
     assert "Solved train problems before each question, 0 to 8" in benchmark
     # gsm8k is also a scorer's name: both are shown.
-    assert scorer.startswith("scorer gsm8k (plugin gsm8k)\n  The final number of the answer")
+    assert scorer.startswith("scorer gsm8k (plugin gsm8k, evalscope-gsm8k 0.1.0)\n  The final number of the answer")
 
 
 def test_show_json_gives_each_kind_registered_under_the_name(run_cli):
     result = run_cli("plugins", "show", "gsm8k", "--json")
     assert result.returncode == 0, result.stderr
     entries = json.loads(result.stdout)
-    assert [(entry["kind"], entry["name"], entry["plugin"]) for entry in entries] == [
-        ("benchmark", "gsm8k", "gsm8k"),
-        ("scorer", "gsm8k", "gsm8k"),
+    assert [(entry["kind"], entry["name"], entry["plugin"], entry["distribution"]) for entry in entries] == [
+        ("benchmark", "gsm8k", "gsm8k", "evalscope-gsm8k"),
+        ("scorer", "gsm8k", "gsm8k", "evalscope-gsm8k"),
     ]
     few_shot = next(option for option in entries[0]["options"] if option["name"] == "few_shot_num")
     assert few_shot == {
@@ -73,7 +75,9 @@ def test_show_reads_a_third_party_benchmarks_options_from_its_class(run_cli):
     options = option_lines(result.stdout)
     assert options["hf_token"] == "str | None (default null)"
     assert options["repeat_id"] == "str | None (default null)"
-    assert result.stdout.startswith("benchmark quiz (plugin echo-quiz)\n  Five fixed questions, scored by exact match.")
+    assert result.stdout.startswith(
+        "benchmark quiz (plugin echo-quiz, evalscope-echo-quiz 1.2.3)\n  Five fixed questions, scored by exact match."
+    )
 
 
 def test_show_a_model_without_declared_options_says_so(run_cli):

@@ -62,8 +62,9 @@ def declared_options(factory: Any) -> type | None:
     return options
 
 
-def describe(registration: Registration) -> dict[str, Any]:
-    """One registered component as plain data: kind, name, plugin, description and options.
+def describe(registration: Registration, distribution: str = "?", version: str = "?") -> dict[str, Any]:
+    """One registered component as plain data: kind, name, plugin (with its distribution and version),
+    description and options.
 
     ``options`` is a list of ``{name, type, default, required, description}``, or None when the
     component declares none.
@@ -73,6 +74,8 @@ def describe(registration: Registration) -> dict[str, Any]:
         "kind": registration.kind,
         "name": registration.name,
         "plugin": registration.plugin,
+        "distribution": distribution,
+        "version": version,
         "description": _description(registration.factory),
         "options": None
         if options is None
@@ -134,7 +137,7 @@ def find(name: str) -> list[Registration]:
 
 def format_component(entry: dict[str, Any]) -> str:
     """The text ``evalscope plugins show`` prints for one component."""
-    lines = [f"{entry['kind']} {entry['name']} (plugin {entry['plugin']})"]
+    lines = [f"{entry['kind']} {entry['name']} (plugin {entry['plugin']}, {entry['distribution']} {entry['version']})"]
     if entry["description"]:
         lines.append(f"  {entry['description']}")
     options = entry["options"]
@@ -159,7 +162,13 @@ def format_component(entry: dict[str, Any]) -> str:
 
 def command_show(name: str, as_json: bool) -> int:
     """Print the description and options of every component registered as ``name``."""
-    entries = [describe(registration) for registration in find(name)]
+    from evalscope.plugins import get_plugins
+
+    infos = {info.name: info for info in get_plugins().infos}
+    entries = []
+    for registration in find(name):
+        info = infos[registration.plugin]
+        entries.append(describe(registration, info.distribution, info.version))
     if as_json:
         print(json.dumps(entries, indent=2, ensure_ascii=False))
     else:
