@@ -250,7 +250,7 @@ def _print_resume_hint(exc: BaseException) -> None:
 def command_eval(options: dict[str, Any]) -> int:
     """Run ``evalscope eval`` with the parsed flags."""
     from evalscope.config import TaskConfig
-    from evalscope.errors import SampleErrors
+    from evalscope.errors import ConfigError, SampleErrors
     from evalscope.runner import Runner
 
     config_path = options.pop("config", None)
@@ -259,14 +259,24 @@ def command_eval(options: dict[str, Any]) -> int:
         base = TaskConfig.load(config_path).model_dump(exclude_unset=True)
         if base.get("api_key") is not None:
             base["api_key"] = base["api_key"].get_secret_value()
-    runner = Runner(TaskConfig.from_flags(options, base))
+    runner = None
     try:
+        runner = Runner(TaskConfig.from_flags(options, base))
         runner.run()
     except (Exception, KeyboardInterrupt) as exc:
-        if runner.run_dir is not None and not isinstance(exc, SampleErrors):
+        if isinstance(exc, ConfigError):
+            name_the_flag(exc, options)
+        if runner is not None and runner.run_dir is not None and not isinstance(exc, SampleErrors):
             exc.run_dir = runner.run_dir.root  # type: ignore[union-attr]
         raise
     return 0
+
+
+def name_the_flag(exc: Exception, flags: dict[str, Any]) -> None:
+    """Reword a ``field: problem`` error about a field given as a flag to name the flag (``--work-dir: ...``)."""
+    field, separator, problem = str(exc).partition(": ")
+    if separator and field in flags and len(exc.args) == 1:
+        exc.args = (f"--{field.replace('_', '-')}: {problem}",)
 
 
 def command_plugins(options: dict[str, Any]) -> int:
