@@ -47,3 +47,17 @@ def command_compare(run_a: str, run_b: str, as_json: bool) -> int:
         print(f"A: {run_a}\nB: {run_b}")
         print(compare_table(rows))
     return 0
+
+
+def command_view(run_dirs: list[str], output: str | None, open_it: bool) -> int:
+    """Write the HTML page for ``run_dirs``, print its path and, with ``--open``, open it in a browser."""
+    from evalscope.view.page import write_view
+
+    path = write_view(run_dirs, output)
+    print(path)
+    if open_it:
+        import pathlib
+        import webbrowser
+
+        webbrowser.open(pathlib.Path(path).resolve().as_uri())
+    return 0
