@@ -33,8 +33,7 @@ def test_page_data_stores_a_common_prompt_prefix_once(tmp_path):
     assert data["prefixes"] == [shots + "Question "]
     (group,) = data["groups"]
     rebuilt = [
-        [data["prefixes"][m["content"][0]] + m["content"][1] for m in sample["cells"][0]["messages"]]
-        for sample in group["samples"]
+        [data["prefixes"][m["content"][0]] + m["content"][1] for m in sample["messages"]] for sample in group["samples"]
     ]
     assert rebuilt == [[item["question"]] for item in samples]
     assert json.dumps(data).count(shots) == 1

@@ -31,6 +31,9 @@
     const body = rows.map((row) => el("tr", {}, row.map((cell) => (cell instanceof Node ? el("td", {}, [cell]) : el("td", { text: String(cell) })))));
     return el("table", { cls: cls || "" }, [el("thead", {}, [head]), el("tbody", {}, body)]);
   }
+  function messages(sample, cell) {
+    return cell.messages || sample.messages || [];
+  }
   function text(content) {
     if (Array.isArray(content)) return DATA.prefixes[content[0]] + content[1];
     if (typeof content === "string") return content;
@@ -110,7 +113,7 @@
   function searchable(sample) {
     if (sample._text === undefined) {
       const parts = [sample.id];
-      for (const c of sample.cells) if (c) parts.push(c.completion || "", c.prediction || "", String(c.gold === null ? "" : c.gold), c.question || "", ...c.messages.map((m) => text(m.content)));
+      for (const c of sample.cells) if (c) parts.push(c.completion || "", c.prediction == null ? "" : String(c.prediction), c.gold == null ? "" : String(c.gold), c.question || "", ...messages(sample, c).map((m) => text(m.content)));
       sample._text = parts.join("\n").toLowerCase();
     }
     return sample._text;
@@ -171,8 +174,9 @@
     const header = ["Sample", "Question"];
     for (const c of group ? group.columns : []) header.push(c.label + ": answer", c.label + ": score");
     const body = shown.map((sample) => {
-      const first = sample.cells.find((c) => c) || { messages: [] };
-      const content = first.messages.length ? first.messages[first.messages.length - 1].content : "";
+      const first = sample.cells.find((c) => c) || {};
+      const prompt = messages(sample, first);
+      const content = prompt.length ? prompt[prompt.length - 1].content : "";
       const question = first.question || (Array.isArray(content) ? content[1] : text(content)).slice(-200);
       const cells = [el("td", { text: sample.id }), el("td", { cls: "question", text: question })];
       for (const c of sample.cells) {
@@ -220,7 +224,7 @@
       if (cell.scoring_error) facts.unshift(["scoring error", String(cell.scoring_error)]);
       parts.push(table(["", ""], facts, "facts"));
       parts.push(el("h4", { text: "Prompt" }));
-      for (const message of cell.messages) parts.push(el("div", { cls: "message" }, [el("b", { text: String(message.role) }), el("pre", { text: text(message.content) })]));
+      for (const message of messages(sample, cell)) parts.push(el("div", { cls: "message" }, [el("b", { text: String(message.role) }), el("pre", { text: text(message.content) })]));
       if (cell.reasoning) parts.push(el("h4", { text: "Reasoning" }), el("pre", { cls: "reasoning", text: cell.reasoning }));
       parts.push(el("h4", { text: "Completion" }));
       parts.push(cell.completion === null || cell.completion === undefined ? el("p", { text: "no completion" }) : highlighted(cell.completion, cell.prediction));

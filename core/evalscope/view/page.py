@@ -27,9 +27,10 @@ def page_data(runs: list[Run]) -> dict[str, Any]:
 
     ``runs``: each run's ``name``, ``path``, ``reports`` and ``unscored`` subsets. ``groups``: one
     per dataset and subset, with ``columns`` (each run and model that has it) and ``samples``, one
-    per sample id: ``id`` and ``cells`` (that sample in each column, or None), each cell with
-    ``messages`` whose contents may be ``[prefix index, rest]`` (the group's common prompt prefix
-    is stored once in ``prefixes``). ``compare``: the first run against each other run (see
+    per sample id: ``id``, ``messages`` (the prompt) and ``cells`` (that sample in each column, or
+    None: the fields of ``evalscope.results.sample`` that are not None or False, with ``messages``
+    only where a run's prompt differs). Message contents may be ``[prefix index, rest]``: the
+    group's common prompt prefix is stored once in ``prefixes``. ``compare``: the first run against each other run (see
     ``evalscope.compare``), with ``a`` and ``b`` the run indexes.
     """
     groups: dict[tuple[str, str], dict[str, Any]] = {}
@@ -48,12 +49,19 @@ def page_data(runs: list[Run]) -> dict[str, Any]:
         if len(prefix) >= PREFIX_MIN:
             prefix_id = len(prefixes)
             prefixes.append(prefix)
-        order: dict[str, list[Any]] = {}
+        order: dict[str, dict[str, Any]] = {}
         for column, item in enumerate(subsets):
             for sample in item.samples:
-                cells = order.setdefault(sample["sample_id"], [None] * len(subsets))
-                cells[column] = _cell(sample, prefix, prefix_id)
-        group["samples"] = [{"id": sample_id, "cells": cells} for sample_id, cells in order.items()]
+                entry = order.setdefault(
+                    sample["sample_id"], {"id": sample["sample_id"], "cells": [None] * len(subsets)}
+                )
+                cell = _cell(sample, prefix, prefix_id)
+                if "messages" not in entry:
+                    entry["messages"] = cell["messages"]
+                if cell["messages"] == entry["messages"]:  # the prompt is stored once per sample
+                    del cell["messages"]
+                entry["cells"][column] = cell
+        group["samples"] = list(order.values())
     compare = []
     for b in range(1, len(runs)):
         for row in compare_runs(runs[0], runs[b]):
@@ -115,7 +123,10 @@ def _run_summary(run: Run) -> dict[str, Any]:
 
 
 def _cell(sample: dict[str, Any], prefix: str, prefix_id: int | None) -> dict[str, Any]:
-    cell = dict(sample)
+    """The sample without the fields that are empty (None, False) or only used here."""
+    cell = {key: value for key, value in sample.items() if value is not None and value is not False}
+    cell.pop("reviewed", None)
+    cell["messages"] = sample["messages"]
     if prefix_id is not None:
         cell["messages"] = [
             {**m, "content": [prefix_id, m["content"][len(prefix) :]]}
