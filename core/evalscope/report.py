@@ -21,18 +21,31 @@ def scored_values(reviews: list[dict[str, Any]]) -> list[float]:
 def subset_result(subset: str, reviews: list[dict[str, Any]]) -> dict[str, Any]:
     """Aggregate one subset's reviews; failed samples and scoring errors are counted apart, not scored.
 
-    ``truncated`` counts the scored answers that hit ``max_tokens``.
+    ``truncated`` counts the scored answers that hit ``max_tokens``; ``no_prediction`` the scored
+    answers from which the scorer extracted nothing (``prediction`` null), and
+    ``no_prediction_rate`` their share of the scored answers.
     """
     errors = sum(review.get("error") is not None for review in reviews)
     scoring_errors = sum(bool(review.get("scoring_error")) for review in reviews)
     truncated = sum(1 for review in reviews if review.get("error") is None and review.get("truncated"))
+    scored = scored_values(reviews)
+    no_prediction = sum(
+        1
+        for review in reviews
+        if review.get("error") is None and not review.get("scoring_error") and review.get("prediction") is None
+    )
     return {
         "name": subset,
-        **mean_with_ci(scored_values(reviews)),
+        **mean_with_ci(scored),
         "errors": errors,
         "scoring_errors": scoring_errors,
         "truncated": truncated,
+        **_no_prediction(no_prediction, len(scored)),
     }
+
+
+def _no_prediction(count: int, scored: int) -> dict[str, Any]:
+    return {"no_prediction": count, "no_prediction_rate": count / scored if scored else None}
 
 
 def response_summary(responses: list[dict[str, Any]]) -> dict[str, Any]:
@@ -80,11 +93,18 @@ def build_report(
     values: list[float],
     usage: dict[str, Any],
 ) -> dict[str, Any]:
-    """The report of one dataset: overall score with its uncertainty, and each subset's."""
+    """The report of one dataset: overall score with its uncertainty, and each subset's.
+
+    The overall ``score`` is the mean over samples (micro); ``macro_score`` is the mean of the
+    subsets' scores, each subset counting once.
+    """
     overall = mean_with_ci(values)
     errors = sum(subset["errors"] for subset in subsets)
     scoring_errors = sum(subset["scoring_errors"] for subset in subsets)
     truncated = sum(subset["truncated"] for subset in subsets)
+    subset_scores = [subset["score"] for subset in subsets if subset["score"] is not None]
+    macro = sum(subset_scores) / len(subset_scores) if subset_scores else None
+    no_prediction = _no_prediction(sum(subset["no_prediction"] for subset in subsets), overall["num"])
     return {
         "name": f"{model_id}@{dataset}",
         "model_name": model_id,
@@ -94,9 +114,11 @@ def build_report(
             {
                 "name": metric,
                 **overall,
+                "macro_score": macro,
                 "errors": errors,
                 "scoring_errors": scoring_errors,
                 "truncated": truncated,
+                **no_prediction,
                 "subsets": subsets,
             }
         ],
@@ -110,8 +132,10 @@ def build_report(
 def summary_table(reports: list[dict[str, Any]]) -> str:
     """A plain-text table of every report: one row per dataset and subset.
 
-    The ``Scoring errors`` column (samples the scorer failed on) and the ``Truncated`` column
-    (answers that hit ``max_tokens``) are shown when any of their counts is not 0.
+    A dataset with several subsets gets two more rows: ``OVERALL (micro)``, the mean over samples,
+    and ``OVERALL (macro)``, the mean of the subsets' scores (no interval). The ``Scoring errors``
+    column (samples the scorer failed on) and the ``Truncated`` column (answers that hit
+    ``max_tokens``) are shown when any of their counts is not 0.
     """
     header = ["Model", "Dataset", "Metric", "Subset", "Num", "Score", "95% CI", "Errors"]
     rows, results = [], []
@@ -119,7 +143,8 @@ def summary_table(reports: list[dict[str, Any]]) -> str:
         for metric in report["metrics"]:
             shown = list(metric["subsets"])
             if len(metric["subsets"]) > 1:
-                shown.append({**metric, "name": "OVERALL"})
+                shown.append({**metric, "name": "OVERALL (micro)"})
+                shown.append({**metric, "name": "OVERALL (macro)", "score": metric.get("macro_score"), "ci_low": None})
             for result in shown:
                 rows.append(_row(report, metric["name"], result))
                 results.append(result)
@@ -145,6 +170,8 @@ def _row(report: dict[str, Any], metric: str, result: dict[str, Any]) -> list[st
         result["name"],
         str(result["num"]),
         "n/a" if result["score"] is None else f"{result['score']:.4f}",
-        "n/a" if result["score"] is None else f"[{result['ci_low']:.4f}, {result['ci_high']:.4f}]",
+        "n/a"
+        if result["score"] is None or result["ci_low"] is None
+        else f"[{result['ci_low']:.4f}, {result['ci_high']:.4f}]",
         str(result["errors"]),
     ]

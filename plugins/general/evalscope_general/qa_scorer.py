@@ -1,0 +1,71 @@
+"""The ``general_qa`` scorers: the answer against the reference, by exact match, token F1 and ROUGE-L,
+or by an LLM judge.
+
+The three metric scorers differ only in which metric is the score; each review's explanation records
+all three. A closed ``<think>`` block is left out of the answer (see ``evalscope_general.thinking``).
+"""
+
+from __future__ import annotations
+
+from evalscope.benchmarks.base import Sample
+from evalscope.scorers.base import Score, Scorer
+from evalscope_general.judge import GRADES, JudgeError
+from evalscope_general.qa_metrics import METRICS
+from evalscope_general.thinking import after_thinking
+
+
+class GeneralQAScorer(Scorer):
+    """Scores the answer with the metric ``metric`` (``exact_match``, ``f1`` or ``rouge_l``)."""
+
+    def __init__(self, metric: str = "f1") -> None:
+        if metric not in METRICS:
+            raise ValueError(f"unknown metric {metric!r}; one of {', '.join(METRICS)}")
+        self.metric = metric
+
+    def score(self, completion: str, sample: Sample) -> Score:
+        """Every metric of the answer against ``sample.target``; the score is ``metric``'s."""
+        answer = after_thinking(completion or "").strip()
+        values = metric_values(answer, sample.target)
+        return Score(values[self.metric], prediction=answer, gold=sample.target, explanation=describe(values))
+
+
+def metric_values(answer: str, reference: str) -> dict[str, float]:
+    """Every metric of ``answer`` against ``reference`` (all 0.0 for an empty answer)."""
+    return {name: metric(answer, reference) if answer else 0.0 for name, metric in METRICS.items()}
+
+
+def describe(values: dict[str, float]) -> str:
+    """``exact_match 0, f1 0.6667, rouge_l 0.6667``."""
+    return ", ".join(f"{name} {value:.4g}" for name, value in values.items())
+
+
+class GeneralQAJudgeScorer(Scorer):
+    """1.0 when the LLM judge grades the answer CORRECT (see ``evalscope_general.judge``).
+
+    The judge comes with each sample of ``general_qa`` run with the ``judge`` option. The review's
+    ``prediction`` holds the answer, the grade, the judge's prompt and its reply; the explanation
+    adds the three metrics. An empty answer is graded 0.0 without asking the judge. A judge that
+    fails or replies without a grade raises ``JudgeError``: the runner records it as the sample's
+    scoring error.
+    """
+
+    metric = "judge_accuracy"
+
+    def score(self, completion: str, sample: Sample) -> Score:
+        """Ask the sample's judge for a grade of the answer."""
+        judge = getattr(sample, "judge", None)
+        if judge is None:
+            raise JudgeError("general_qa_judge grades samples of general_qa run with the 'judge' option")
+        answer = after_thinking(completion or "").strip()
+        values = describe(metric_values(answer, sample.target))
+        if not answer:
+            prediction = {"answer": answer, "grade": None, "judge_prompt": None, "judge_reply": None}
+            return Score(0.0, prediction, sample.target, f"empty answer, not sent to the judge; {values}")
+        verdict = judge.grade(sample.input, sample.target, answer)
+        prediction = {
+            "answer": answer,
+            "grade": verdict.grade,
+            "judge_prompt": verdict.prompt,
+            "judge_reply": verdict.reply,
+        }
+        return Score(GRADES[verdict.grade], prediction, sample.target, f"judge: {verdict.grade}; {values}")
