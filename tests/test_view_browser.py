@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -186,3 +188,22 @@ def test_hostile_text_is_shown_as_text_and_runs_nothing(tmp_path, open_page):
     page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
     assert open_page.seen["problems"] == []
     assert open_page.seen["requests"] == [output.resolve().as_uri()]
+
+
+def test_view_of_the_readme_first_run(tmp_path, open_page):
+    evalscope = [sys.executable, "-m", "evalscope"]
+    subprocess.run(
+        [*evalscope, "--model-plugin", "dummy", "--datasets", "gsm8k", "--limit", "5"], cwd=tmp_path, check=True
+    )
+    (run_dir,) = (tmp_path / "outputs").iterdir()
+    printed = subprocess.run(
+        [*evalscope, "view", f"outputs/{run_dir.name}"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert printed.stdout == f"outputs/{run_dir.name}/view.html\n"
+    page = open_page(run_dir / "view.html")
+    assert _count(page) == "5 of 5 samples"
+    page.click("#filters button[data-filter=wrong]")
+    assert _count(page) == "5 of 5 samples"  # the dummy model answers no question right
+    assert page.locator("#overview-table tbody tr td").all_inner_texts()[:5] == [
+        run_dir.name, "dummy", "gsm8k", "AverageAccuracy", "0.0000"
+    ]  # fmt: skip
