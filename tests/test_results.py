@@ -37,6 +37,14 @@ def test_both_record_shapes_read_alike(tmp_path, shape):
     assert by_id["4"]["scoring_error"] == "ValueError: bad" and by_id["4"]["score"] is None
 
 
+def test_a_question_that_is_not_text_is_shown_as_json(tmp_path):
+    write_run(tmp_path, SAMPLES[:1], shape="full")
+    path = tmp_path / "reviews" / "m" / "gsm8k_main.jsonl"
+    path.write_text(json.dumps(json.loads(path.read_text()) | {"input": {"q": "2+2", "choices": ["4"]}}) + "\n")
+    (subset,) = load_run(tmp_path).subsets
+    assert subset.samples[0]["question"] == '{"q": "2+2", "choices": ["4"]}'
+
+
 def test_a_resumed_prediction_file_counts_the_last_line_of_each_id(tmp_path):
     write_run(tmp_path, SAMPLES[:2])
     path = tmp_path / "predictions" / "m" / "gsm8k_main.jsonl"

@@ -142,7 +142,7 @@ def sample(prediction: dict[str, Any] | None, review: dict[str, Any] | None, sam
     return {
         "sample_id": sample_id,
         "messages": messages,
-        "question": review.get("input"),
+        "question": _as_text(review.get("input")),
         "completion": completion,
         "reasoning": reasoning,
         "prediction": review.get("prediction"),
@@ -157,6 +157,12 @@ def sample(prediction: dict[str, Any] | None, review: dict[str, Any] | None, sam
         "time": prediction.get("time"),
         "reviewed": bool(review),
     }
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def scored(subset: Subset) -> dict[str, float]:
