@@ -169,6 +169,9 @@ def test_search_sort_paging_and_detail(tmp_path, open_page):
     detail = page.inner_text("#detail")
     assert "Sample s3" in detail and "so the answer is 3" in detail and "Question number 3" in detail
     assert page.inner_text("#detail mark") == "3"
+    page.focus("table.samples tbody tr[data-id=s4]")
+    page.keyboard.press("Enter")
+    assert page.inner_text("#detail-title") == "Sample s4"
     page.screenshot(path=str(tmp_path / "detail.png"), full_page=True)
 
 

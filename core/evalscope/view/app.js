@@ -186,6 +186,7 @@
       }
       const tr = el("tr", { "data-id": sample.id, tabindex: "0" }, cells);
       tr.addEventListener("click", () => { state.selected = sample; renderDetail(); });
+      tr.addEventListener("keydown", (event) => { if (event.key === "Enter") { state.selected = sample; renderDetail(); } });
       return tr;
     });
     const head = el("tr", {}, header.map((h) => el("th", { text: h })));
