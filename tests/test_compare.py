@@ -119,7 +119,12 @@ def test_compare_warns_when_the_runs_were_set_up_differently(tmp_path, capsys):
         'warning: gsm8k: the runs differ in generation config: A {"max_new_tokens": 100}, B {"max_new_tokens": 200}'
         in err
     )
-    assert "dataset options" not in err
+    assert "dataset options" not in err and "prompts" not in err
+    changed = _samples([1, 0])
+    changed[1]["question"] = "Q1 with a new template"
+    c = write_run(tmp_path / "c", changed)
+    assert main(["compare", str(a), str(c)]) == 0
+    assert "warning: gsm8k/main: 1 of 2 paired samples were asked different prompts" in capsys.readouterr().err
 
 
 def test_compare_without_common_subsets_is_one_line(tmp_path, capsys):

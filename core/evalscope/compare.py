@@ -95,13 +95,16 @@ def paired_statistics(pairs: list[tuple[float, float]]) -> dict[str, Any]:
 def compare_runs(run_a: Run, run_b: Run) -> list[dict[str, Any]]:
     """One row per dataset and subset present in both runs (paired per model when both have it,
     else the single model of each): ``dataset``, ``subset``, the ``paired_statistics`` and the first
-    sample ids of each flip direction (``a_only_ids``, ``b_only_ids``)."""
+    sample ids of each flip direction (``a_only_ids``, ``b_only_ids``), and how many pairs were asked
+    different prompts (``prompts_differ``)."""
     rows = []
     for model_a, model_b, subset_a, subset_b in _matching_subsets(run_a, run_b):
         scores_a, scores_b = scored(subset_a), scored(subset_b)
         ids = [sample_id for sample_id in scores_a if sample_id in scores_b]
         pairs = [(scores_a[i], scores_b[i]) for i in ids]
         stats = paired_statistics(pairs)
+        prompts_a = {item["sample_id"]: item["messages"] for item in subset_a.samples}
+        prompts_b = {item["sample_id"]: item["messages"] for item in subset_b.samples}
         rows.append(
             {
                 "dataset": subset_a.dataset,
@@ -111,6 +114,7 @@ def compare_runs(run_a: Run, run_b: Run) -> list[dict[str, Any]]:
                 **stats,
                 "a_only_ids": [i for i in ids if scores_a[i] > scores_b[i]],
                 "b_only_ids": [i for i in ids if scores_b[i] > scores_a[i]],
+                "prompts_differ": sum(prompts_a[i] != prompts_b[i] for i in ids),
             }
         )
     return rows

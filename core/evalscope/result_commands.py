@@ -41,6 +41,13 @@ def command_compare(run_a: str, run_b: str, as_json: bool) -> int:
         raise ConfigError(f"{run_a} and {run_b} have no dataset and subset in common to compare")
     for warning in config_differences(first, second):
         print(f"warning: {warning}", file=sys.stderr)
+    for row in rows:
+        if row["prompts_differ"]:
+            print(
+                f"warning: {row['dataset']}/{row['subset']}: {row['prompts_differ']} of {row['n']} paired samples "
+                "were asked different prompts",
+                file=sys.stderr,
+            )
     if as_json:
         print(json.dumps([{key: row[key] for key in JSON_KEYS} for row in rows], indent=2, ensure_ascii=False))
     else:
