@@ -75,3 +75,12 @@ def test_view_writes_the_file_where_documented_and_prints_its_path(tmp_path, mon
     assert capsys.readouterr().out == "evalscope-view.html\n" and (tmp_path / "evalscope-view.html").is_file()
     assert main(["view", str(a), "-o", str(tmp_path / "x.html")]) == 0
     assert (tmp_path / "x.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_view_errors_are_one_line(tmp_path, capsys):
+    a = write_run(tmp_path / "a", [{"id": "1", "question": "q", "completion": "c", "score": 1.0}])
+    assert main(["view", str(a), str(tmp_path / "missing")]) == 1
+    assert capsys.readouterr().err == f"evalscope: error: run folder {str(tmp_path / 'missing')!r} does not exist\n"
+    target = tmp_path / "no" / "x.html"
+    assert main(["view", str(a), "-o", str(target)]) == 1
+    assert capsys.readouterr().err == f"evalscope: error: cannot write {str(target)!r}: No such file or directory\n"
