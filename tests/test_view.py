@@ -75,6 +75,9 @@ def test_view_writes_the_file_where_documented_and_prints_its_path(tmp_path, mon
     assert capsys.readouterr().out == "evalscope-view.html\n" and (tmp_path / "evalscope-view.html").is_file()
     assert main(["view", str(a), "-o", str(tmp_path / "x.html")]) == 0
     assert (tmp_path / "x.html").read_text().startswith("<!DOCTYPE html>")
+    assert capsys.readouterr().err == ""
+    assert main(["view", str(a), "-o", str(tmp_path / "x.html")]) == 0
+    assert capsys.readouterr().err == f"evalscope: replaced the earlier {tmp_path / 'x.html'}\n"
 
 
 def test_view_errors_are_one_line(tmp_path, capsys):

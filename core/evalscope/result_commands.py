@@ -57,11 +57,18 @@ def command_compare(run_a: str, run_b: str, as_json: bool) -> int:
 
 
 def command_view(run_dirs: list[str], output: str | None, open_it: bool) -> int:
-    """Write the HTML page for ``run_dirs``, print its path and, with ``--open``, open it in a browser."""
-    from evalscope.view.page import write_view
+    """Write the HTML page for ``run_dirs``, print its path (and on stderr that it replaced an earlier
+    file, when it did) and, with ``--open``, open it in a browser."""
+    import os
 
-    path = write_view(run_dirs, output)
+    from evalscope.view.page import default_output, write_view
+
+    target = output or default_output(run_dirs)
+    existed = os.path.exists(target)
+    path = write_view(run_dirs, target)
     print(path)
+    if existed:
+        print(f"evalscope: replaced the earlier {path}", file=sys.stderr)
     if open_it:
         import pathlib
         import webbrowser

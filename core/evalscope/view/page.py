@@ -106,8 +106,7 @@ def write_view(run_dirs: list[str], output: str | None) -> str:
     from evalscope.results import load_run
 
     runs = [load_run(run_dir) for run_dir in run_dirs]
-    if output is None:
-        output = os.path.join(run_dirs[0], "view.html") if len(runs) == 1 else "evalscope-view.html"
+    output = output or default_output(run_dirs)
     html = render_page(page_data(runs))
     try:
         with open(output, "w", encoding="utf-8") as handle:
@@ -115,6 +114,11 @@ def write_view(run_dirs: list[str], output: str | None) -> str:
     except OSError as exc:
         raise ConfigError(f"cannot write {output!r}: {exc.strerror}") from None
     return output
+
+
+def default_output(run_dirs: list[str]) -> str:
+    """``RUN_DIR/view.html`` for one run, ``evalscope-view.html`` (in the current folder) for several."""
+    return os.path.join(run_dirs[0], "view.html") if len(run_dirs) == 1 else "evalscope-view.html"
 
 
 def _run_summary(run: Run) -> dict[str, Any]:
