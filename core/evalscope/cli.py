@@ -13,7 +13,7 @@ import sys
 import textwrap
 from typing import Any, NoReturn
 
-SUBCOMMANDS = ("eval", "plugins")
+SUBCOMMANDS = ("eval", "plugins", "report", "compare", "view")
 EVAL_EXAMPLES = """examples:
   evalscope --model-plugin dummy --datasets gsm8k --limit 5
   evalscope --model Qwen2.5-7B-Instruct --api-url http://127.0.0.1:8000/v1 --datasets gsm8k \\
@@ -193,6 +193,17 @@ def build_parser() -> argparse.ArgumentParser:
         "`evalscope plugins new --help` explains the plugin generator."
     )
     add_plugins_arguments(commands.add_parser("plugins", help="list installed plugins; show one's options"))
+    report_parser = commands.add_parser("report", help="print the summary table of a run folder from its files")
+    report_parser.add_argument("run_dir", metavar="RUN_DIR", help="a run folder")
+    report_parser.add_argument("--json", action="store_true", help="print the reports as JSON")
+    compare_parser = commands.add_parser("compare", help="compare two runs sample by sample, with paired statistics")
+    compare_parser.add_argument("run_a", metavar="RUN_A", help="the first run folder (A)")
+    compare_parser.add_argument("run_b", metavar="RUN_B", help="the second run folder (B); diff is B minus A")
+    compare_parser.add_argument("--json", action="store_true", help="print JSON")
+    view_parser = commands.add_parser("view", help="write one self-contained HTML file to browse runs")
+    view_parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="one or more run folders")
+    view_parser.add_argument("-o", "--output", help="the HTML file (default: RUN_DIR/view.html, ./evalscope-view.html)")
+    view_parser.add_argument("--open", action="store_true", help="open the file in the default browser")
     OneLineParser.known_words = _known_words(parser)
     return parser
 
@@ -214,6 +225,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "plugins":
             return command_plugins(options)
+        if args.command == "report":
+            return result_commands().command_report(options["run_dir"], options["json"])
+        if args.command == "compare":
+            return result_commands().command_compare(options["run_a"], options["run_b"], options["json"])
+        if args.command == "view":
+            return result_commands().command_view(options["run_dirs"], options["output"], options["open"])
         return command_eval(options)
     except KeyboardInterrupt as exc:
         print("evalscope: interrupted", file=sys.stderr)
@@ -237,6 +254,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"evalscope: error: unexpected {redact(message)}{hint}", file=sys.stderr)
         _print_resume_hint(exc)
         return 1
+
+
+def result_commands():  # noqa: ANN201 - the module, imported when one of its commands runs
+    """The module of ``report``, ``compare`` and ``view``."""
+    from evalscope import result_commands as module
+
+    return module
 
 
 def _print_resume_hint(exc: BaseException) -> None:
