@@ -141,10 +141,10 @@ def test_two_runs_in_one_process_do_not_scrub_each_others_text(tmp_path):
 @pytest.mark.parametrize(
     ("where", "extra_body", "message"),
     [
-        ("--model-args", {"extra_body": {"model": "other"}}, "model_args: extra_body cannot set 'model'"),
-        ("--generation-config", {"extra_body": {"messages": []}}, "generation_config: extra_body cannot set"),
+        ("--model-args", {"extra_body": {"model": "other"}}, "--model-args: extra_body cannot set 'model'"),
+        ("--generation-config", {"extra_body": {"messages": []}}, "--generation-config: extra_body cannot set"),
         ("--generation-config", {"extra_body": {"stream": True}}, "extra_body cannot set 'stream', which evalscope"),
-        ("--model-args", {"extra_body": {"prompt": "x"}}, "model_args: extra_body cannot set 'prompt'"),
+        ("--model-args", {"extra_body": {"prompt": "x"}}, "--model-args: extra_body cannot set 'prompt'"),
     ],
 )
 def test_extra_body_cannot_replace_what_evalscope_sends(run_cli, tmp_path, where, extra_body, message):
