@@ -12,7 +12,16 @@ requests (the GSM8K test set, 1319 questions):
   openai`` adds the other clients, when installed, for choosing the HTTP library).
 
 It prints the median wall time of ``--repeat`` runs, requests per second and the ratio to the
-bare aiohttp client. Without the ``gsm8k`` plugin installed, the GSM8K questions are served by
+bare aiohttp client.
+
+Then the many-subset case (``--subsets-in-flight N``, default 64): the 1140 questions of the
+test plugin ``evalscope-many-subsets`` (``tests/packages``), sent once as 57 subsets of 20
+(``--datasets many_subsets``, the shape of MMLU) and once as one subset (``one_subset``),
+beside the bare aiohttp client sending the same 1140 requests. A runner that lets the requests
+in flight drain at each subset boundary waits for its slowest request 57 times; its ratio to the
+bare client then grows far beyond that of the one-subset run. The plugin is made visible through
+a temporary ``.dist-info`` folder on ``PYTHONPATH`` (``tests/plugin_site.py``, as the tests do);
+nothing is installed. Without the ``gsm8k`` plugin installed, the GSM8K questions are served by
 a throwaway benchmark (``gsm8k_questions``) that the script makes visible through a temporary
 entry point. ``--profile N`` also runs evalscope once under cProfile at N in flight and prints
 where its time goes.
@@ -114,6 +123,56 @@ def prepare_dataset(workdir: Path) -> tuple[str, list[dict], dict[str, str]]:
     return name, prompts, env
 
 
+def prepare_many_subsets(workdir: Path) -> tuple[list[dict], dict[str, str]]:
+    """The prompts of ``many_subsets`` in run order, and the environment that makes the plugin visible."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from plugin_site import make_plugin_site
+
+    from evalscope.plugins import get_plugins
+
+    site = workdir / "site"
+    site.mkdir()
+    entries = make_plugin_site(site, ("evalscope-many-subsets",))
+    env = {"PYTHONPATH": os.pathsep.join([*entries, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    sys.path[:0] = entries
+    benchmark = get_plugins(reload=True).benchmarks.get("many_subsets").factory(options={}, seed=42)
+    samples = [sample for subset in benchmark.subset_list() for sample in benchmark.load(subset)]
+    prompts = [benchmark.build_prompt(sample) for sample in samples]
+    return prompts, env
+
+
+def write_bodies(path: Path, prompts: list[dict]) -> None:
+    """One chat request body per prompt, one per line."""
+    with path.open("w", encoding="utf-8") as handle:
+        for prompt in prompts:
+            handle.write(json.dumps({"model": MODEL, "messages": prompt["messages"]}, ensure_ascii=False) + "\n")
+
+
+def many_subsets_case(base_url: str, workdir: Path, concurrency: int, repeat: int, python: str) -> None:
+    """Time the 1140 requests as 57 subsets, as one subset, and from the bare client; print the table."""
+    prompts, env = prepare_many_subsets(workdir)
+    bodies = workdir / "many_subsets_bodies.jsonl"
+    write_bodies(bodies, prompts)
+    times: dict[str, list[float]] = {"bare aiohttp": [], "evalscope, 1 subset": [], "evalscope, 57 subsets": []}
+    for number in range(repeat):
+        command = [python, str(BARE_CLIENT), "--url", base_url + "/chat/completions", "--bodies", str(bodies)]
+        times["bare aiohttp"].append(timed(command + ["--concurrency", str(concurrency)]))
+        for label, dataset in (("evalscope, 1 subset", "one_subset"), ("evalscope, 57 subsets", "many_subsets")):
+            work_dir = workdir / f"{dataset}{number}"
+            times[label].append(timed(evalscope_command(base_url, dataset, concurrency, work_dir), env))
+            check_run(work_dir, len(prompts))
+    bare = statistics.median(times["bare aiohttp"])
+    print()
+    print(f"{len(prompts)} requests as 57 subsets of 20 and as one subset, {concurrency} in flight:")
+    print()
+    print(f"| {'client':<21} | {'wall s':>16} | {'req/s':>7} | {'vs bare aiohttp':>15} |")
+    print(f"|{'-' * 23}|{'-' * 18}|{'-' * 9}|{'-' * 17}|")
+    for label, values in times.items():
+        wall = statistics.median(values)
+        spread = f"{wall:.2f} ({min(values):.2f}-{max(values):.2f})"
+        print(f"| {label:<21} | {spread:>16} | {len(prompts) / wall:>7.0f} | {wall / bare:>14.2f}x |")
+
+
 def timed(command: list[str], env: dict[str, str] | None = None) -> float:
     """Run ``command`` to the end and return its wall time; fail loudly if it fails."""
     start = time.perf_counter()
@@ -183,6 +242,62 @@ def profile(base_url: str, dataset: str, concurrency: int, workdir: Path, env: d
     pstats.Stats(str(out)).sort_stats("tottime").print_stats(20)
 
 
+def gsm8k_case(args: argparse.Namespace, base_url: str, workdir: Path) -> None:
+    """Time the GSM8K questions at each concurrency, and one request alone; print the table."""
+    dataset, prompts, env = prepare_dataset(workdir)
+    bodies = workdir / "bodies.jsonl"
+    with bodies.open("w", encoding="utf-8") as handle:
+        for prompt in prompts:
+            body = {"model": MODEL, "messages": prompt["messages"]}
+            handle.write(json.dumps(body, ensure_ascii=False) + "\n")
+    url = base_url + "/chat/completions"
+    print(
+        f"{len(prompts)} requests ({dataset}), server latency {args.latency * 1000:g} ms, "
+        f"median of {args.repeat} runs, Python {sys.version.split()[0]}, {os.cpu_count()} cores"
+    )
+    clients = ["aiohttp", *[client for client in args.clients if client != "aiohttp"]]
+    rows = []
+    run_number = 0
+    for concurrency in args.concurrency:
+        times: dict[str, list[float]] = {name: [] for name in [*clients, "evalscope"]}
+        for _ in range(args.repeat):
+            for client in clients:
+                command = [args.python, str(BARE_CLIENT), "--url", url, "--bodies", str(bodies)]
+                command += ["--concurrency", str(concurrency), "--client", client]
+                times[client].append(timed(command))
+            run_number += 1
+            work_dir = workdir / f"run{run_number}"
+            times["evalscope"].append(timed(evalscope_command(base_url, dataset, concurrency, work_dir), env))
+            check_run(work_dir, len(prompts))
+        bare = statistics.median(times["aiohttp"])
+        for name, values in times.items():
+            wall = statistics.median(values)
+            label = name if name == "evalscope" else f"bare {name}"
+            rows.append((concurrency, label, wall, len(prompts) / wall, wall / bare))
+    # Fixed cost: start-up, one request, and the end of the run.
+    one_body = workdir / "one.jsonl"
+    one_body.write_text(bodies.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    bare_once, evalscope_once = [], []
+    for _ in range(args.repeat):
+        command = [args.python, str(BARE_CLIENT), "--url", url, "--bodies", str(one_body)]
+        bare_once.append(timed(command))
+        run_number += 1
+        command = evalscope_command(base_url, dataset, 1, workdir / f"run{run_number}", limit=1)
+        evalscope_once.append(timed(command, env))
+    print()
+    print(
+        f"one request (start-up and shutdown): bare aiohttp {statistics.median(bare_once):.2f} s, "
+        f"evalscope {statistics.median(evalscope_once):.2f} s"
+    )
+    print()
+    print(f"| {'in flight':>9} | {'client':<13} | {'wall s':>7} | {'req/s':>7} | {'vs bare aiohttp':>15} |")
+    print(f"|{'-' * 11}|{'-' * 15}|{'-' * 9}|{'-' * 9}|{'-' * 17}|")
+    for concurrency, label, wall, rate, ratio in rows:
+        print(f"| {concurrency:>9} | {label:<13} | {wall:>7.2f} | {rate:>7.0f} | {ratio:>14.2f}x |")
+    if args.profile:
+        profile(base_url, dataset, args.profile, workdir, env)
+
+
 def main() -> None:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -192,64 +307,20 @@ def main() -> None:
     parser.add_argument("--clients", nargs="*", default=[], help="also time bare httpx / openai clients")
     parser.add_argument("--python", default=sys.executable, help="interpreter of the bare clients")
     parser.add_argument("--profile", type=int, metavar="N", help="profile one evalscope run at N in flight")
+    parser.add_argument(
+        "--subsets-in-flight", type=int, default=64, metavar="N", help="in flight in the many-subset case (0: skip it)"
+    )
+    parser.add_argument("--skip-gsm8k", action="store_true", help="run only the many-subset case")
     args = parser.parse_args()
 
     server, base_url = start_server(args.latency)
     try:
         with tempfile.TemporaryDirectory(prefix="evalscope-bench-") as tmp:
             workdir = Path(tmp)
-            dataset, prompts, env = prepare_dataset(workdir)
-            bodies = workdir / "bodies.jsonl"
-            with bodies.open("w", encoding="utf-8") as handle:
-                for prompt in prompts:
-                    body = {"model": MODEL, "messages": prompt["messages"]}
-                    handle.write(json.dumps(body, ensure_ascii=False) + "\n")
-            url = base_url + "/chat/completions"
-            print(
-                f"{len(prompts)} requests ({dataset}), server latency {args.latency * 1000:g} ms, "
-                f"median of {args.repeat} runs, Python {sys.version.split()[0]}, {os.cpu_count()} cores"
-            )
-            clients = ["aiohttp", *[client for client in args.clients if client != "aiohttp"]]
-            rows = []
-            run_number = 0
-            for concurrency in args.concurrency:
-                times: dict[str, list[float]] = {name: [] for name in [*clients, "evalscope"]}
-                for _ in range(args.repeat):
-                    for client in clients:
-                        command = [args.python, str(BARE_CLIENT), "--url", url, "--bodies", str(bodies)]
-                        command += ["--concurrency", str(concurrency), "--client", client]
-                        times[client].append(timed(command))
-                    run_number += 1
-                    work_dir = workdir / f"run{run_number}"
-                    times["evalscope"].append(timed(evalscope_command(base_url, dataset, concurrency, work_dir), env))
-                    check_run(work_dir, len(prompts))
-                bare = statistics.median(times["aiohttp"])
-                for name, values in times.items():
-                    wall = statistics.median(values)
-                    label = name if name == "evalscope" else f"bare {name}"
-                    rows.append((concurrency, label, wall, len(prompts) / wall, wall / bare))
-            # Fixed cost: start-up, one request, and the end of the run.
-            one_body = workdir / "one.jsonl"
-            one_body.write_text(bodies.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
-            bare_once, evalscope_once = [], []
-            for _ in range(args.repeat):
-                command = [args.python, str(BARE_CLIENT), "--url", url, "--bodies", str(one_body)]
-                bare_once.append(timed(command))
-                run_number += 1
-                command = evalscope_command(base_url, dataset, 1, workdir / f"run{run_number}", limit=1)
-                evalscope_once.append(timed(command, env))
-            print()
-            print(
-                f"one request (start-up and shutdown): bare aiohttp {statistics.median(bare_once):.2f} s, "
-                f"evalscope {statistics.median(evalscope_once):.2f} s"
-            )
-            print()
-            print(f"| {'in flight':>9} | {'client':<13} | {'wall s':>7} | {'req/s':>7} | {'vs bare aiohttp':>15} |")
-            print(f"|{'-' * 11}|{'-' * 15}|{'-' * 9}|{'-' * 9}|{'-' * 17}|")
-            for concurrency, label, wall, rate, ratio in rows:
-                print(f"| {concurrency:>9} | {label:<13} | {wall:>7.2f} | {rate:>7.0f} | {ratio:>14.2f}x |")
-            if args.profile:
-                profile(base_url, dataset, args.profile, workdir, env)
+            if not args.skip_gsm8k:
+                gsm8k_case(args, base_url, workdir)
+            if args.subsets_in_flight:
+                many_subsets_case(base_url, workdir, args.subsets_in_flight, args.repeat, args.python)
     finally:
         server.stdin.close()
         server.wait(10)

@@ -28,7 +28,8 @@ each answer is random unless the request has ``temperature: 0`` and a ``seed``),
 ``one_slot=True`` (llama.cpp's server with one slot: a request that arrives while a stream is
 being sent ends that stream with ``data: [DONE]`` and no ``finish_reason``).
 
-The server counts requests and the most it had in flight at once. In a test, use it as a
+The server counts requests, the most it had in flight at once and, for each request, the prompts in
+flight when it arrived (``in_flight_when``). In a test, use it as a
 context manager (it runs in a background thread); for benchmarks, run
 ``python tests/openai_server.py --latency 0.05``: it prints ``READY <base url>`` and serves
 until its standard input closes (with ``--until-terminated``, until SIGTERM: a stand-in engine).
@@ -101,6 +102,8 @@ class Stats:
     auth: list[str | None] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
+    in_flight_at_arrival: list[list[str]] = field(default_factory=list)
+    prompts_in_flight: list[str] = field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
@@ -160,6 +163,14 @@ class FakeOpenAIServer:
         """The prompt text of every request received, in order."""
         return [_prompt_text(body) for body in self.stats.bodies]
 
+    def in_flight_when(self, text: str) -> list[list[str]]:
+        """For each request whose prompt contains ``text``, the prompts of the requests in flight when it arrived."""
+        return [
+            others
+            for body, others in zip(self.stats.bodies, self.stats.in_flight_at_arrival)
+            if text in _prompt_text(body)
+        ]
+
     def arrivals(self, text: str) -> list[float]:
         """When each request whose prompt contains ``text`` arrived (``time.monotonic()``)."""
         return [when for body, when in zip(self.stats.bodies, self.stats.times) if text in _prompt_text(body)]
@@ -193,9 +204,13 @@ class FakeOpenAIServer:
             cut.set()
         stats.in_flight += 1
         stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+        text = None
         try:
             body = json.loads(await request.read())
+            text = _prompt_text(body)
             if self.keep_bodies:
+                stats.in_flight_at_arrival.append(list(stats.prompts_in_flight))
+                stats.prompts_in_flight.append(text)
                 stats.bodies.append(body)
                 stats.paths.append(request.path)
                 stats.auth.append(request.headers.get("Authorization"))
@@ -206,7 +221,6 @@ class FakeOpenAIServer:
                 if sent != f"Bearer {self.api_key}":
                     error = {"error": {"message": f"Incorrect API key provided: {sent.removeprefix('Bearer ')}"}}
                     return web.json_response(error, status=401)
-            text = _prompt_text(body)
             fault = next((fault for fault in self.faults if fault.applies(text)), None)
             if self.latency:
                 await asyncio.sleep(self.latency)
@@ -217,6 +231,8 @@ class FakeOpenAIServer:
             return await self._answer(request, body, text, chat, fault)
         finally:
             stats.in_flight -= 1
+            if self.keep_bodies and text is not None:
+                stats.prompts_in_flight.remove(text)
 
     async def _fault(self, request: web.Request, fault: Fault, body: dict, text: str, chat: bool):
         if fault.kind == "status":

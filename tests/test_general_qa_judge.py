@@ -12,6 +12,7 @@ from openai_server import FakeOpenAIServer
 from evalscope import TaskConfig, run_task
 from evalscope.errors import ConfigError
 from evalscope.models import CustomModel
+from evalscope.records import read_samples
 
 KEY = "sk-judge-secret-4711"
 ROWS = [
@@ -140,7 +141,8 @@ def test_a_judge_failure_is_a_scoring_error_for_that_sample_only(tmp_path):
         report, reviews = run(tmp_path, server, model)
     assert [review["scoring_error"] for review in reviews][0::2] == [None, None]
     assert reviews[1]["scoring_error"].startswith("JudgeError: judge 'judge-model' failed: ")
-    assert reviews[1]["completion"] == "Ag"  # the model's answer is kept
+    samples = read_samples(tmp_path / "out", "general_qa", "trivia")
+    assert samples[1]["sample_id"] == reviews[1]["sample_id"] and samples[1]["completion"] == "Ag"  # answer kept
     metric = report["metrics"][0]
     assert (metric["num"], metric["scoring_errors"], metric["errors"], report["score"]) == (2, 1, 0, 0.5)
 

@@ -10,6 +10,8 @@ import pytest
 
 from evalscope import TaskConfig, run_task
 from evalscope.models import CustomModel
+from evalscope.plugins import get_plugins
+from evalscope.records import completion
 
 NUM_TEST = 1319
 
@@ -114,11 +116,13 @@ def test_cli_runs_the_whole_test_set_offline_with_the_dummy_model(tmp_path, run_
     assert report["errors"] == 0
     reviews = read_jsonl(work / "reviews" / "dummy" / "gsm8k_main.jsonl")
     assert [review["sample_id"] for review in reviews] == [str(index) for index in range(NUM_TEST)]
-    assert all(review["gold"] == review["target"] and review["explanation"] for review in reviews)
+    benchmark = get_plugins().benchmarks.get("gsm8k").factory(options={}, seed=42)
+    assert [review["gold"] for review in reviews] == [sample.target for sample in benchmark.load("main")]
+    assert all(review["explanation"] for review in reviews)
     assert report["score"] == pytest.approx(sum(review["score"] for review in reviews) / NUM_TEST)
     predictions = read_jsonl(work / "predictions" / "dummy" / "gsm8k_main.jsonl")
     assert len(predictions) == NUM_TEST
-    assert predictions[0]["completion"].startswith("Dummy response for prompt:")
+    assert completion(predictions[0]).startswith("Dummy response for prompt:")
     assert (work / "configs" / "task_config.yaml").is_file()
 
 

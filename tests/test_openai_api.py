@@ -15,6 +15,7 @@ from evalscope.config import TaskConfig
 from evalscope.errors import ConfigError, ModelError, SampleErrors
 from evalscope.models.openai_api import backoff_delay, request_params, retry_after_seconds
 from evalscope.plugins import get_plugins
+from evalscope.records import completion, full_prompt
 from evalscope.runner import run_task
 
 QUIZ = dict(QUESTIONS)  # the quiz benchmark's questions and answers, as the fake server answers them
@@ -143,7 +144,7 @@ def test_streamed_answers_are_joined_and_usage_counted(server, tmp_path, api_mod
     assert all(body["stream"] is True for body in server.stats.bodies)
     assert report["usage"]["completion_tokens"] == server.stats.completion_tokens > 0
     record = predictions(tmp_path)[0]
-    assert record["completion"] == QUIZ[record["prompt"]["data"][0]]
+    assert completion(record) == QUIZ[full_prompt(record["prompt"])["data"][0]]
 
 
 class Counting(Benchmark):
@@ -259,12 +260,12 @@ def test_sample_that_keeps_failing_is_an_error_and_the_others_are_kept(server, t
     attempts = 2 if fault == "timeout" else 3
     assert len(server.arrivals(FAULTY)) == attempts
 
-    records = {record["prompt"]["data"][0]: record for record in predictions(tmp_path)}
+    records = {full_prompt(record["prompt"])["data"][0]: record for record in predictions(tmp_path)}
     assert len(records) == len(QUIZ)
     failed = records.pop(FAULTY)
     assert failed["response"] is None
     assert reason in failed["error"] and f"after {attempts} attempts" in failed["error"]
-    assert all(record["error"] is None and record["completion"] == QUIZ[q] for q, record in records.items())
+    assert all(record["error"] is None and completion(record) == QUIZ[q] for q, record in records.items())
 
     # Resuming sends only the failed sample again.
     server.faults.clear()

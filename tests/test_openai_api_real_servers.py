@@ -19,9 +19,11 @@ from evalscope.errors import APIStoppedError, ModelError, SampleErrors
 from evalscope.models.breaker import ConnectionBreaker
 from evalscope.models.openai_api import STREAM_CUT, server_message
 from evalscope.plugins import get_plugins
+from evalscope.records import completion, full_prompt
 from evalscope.runner import run_task
 
 QUIZ = dict(QUESTIONS)
+QUESTION_OF = {str(index): question for index, (question, _) in enumerate(QUESTIONS)}  # by sample id
 FAULTY = "Capital of France?"
 
 
@@ -82,7 +84,7 @@ def test_a_stream_that_keeps_being_cut_off_is_an_error_never_scored_nor_cached(s
         "the stream ended before the answer finished (no finish_reason); the server may cut off streams when "
         "several are in flight: try without --stream or with --eval-batch-size 1"
     )
-    review = next(review for review in read_jsonl(tmp_path, "reviews") if review["input"] == FAULTY)
+    review = next(review for review in read_jsonl(tmp_path, "reviews") if QUESTION_OF[review["sample_id"]] == FAULTY)
     assert review["error"] and review["prediction"] is None
 
     server.faults.clear()
@@ -101,7 +103,7 @@ def test_a_one_slot_server_cuts_streams_in_flight_and_the_suggested_fix_works(tm
         failed = [record for record in records if record["error"]]
         assert failed and all(record["error"] == f"APIRequestError: {STREAM_CUT}" for record in failed)
         answered = [record for record in records if not record["error"]]
-        assert all(record["completion"] == QUIZ[record["prompt"]["data"][0]] for record in answered)
+        assert all(completion(record) == QUIZ[full_prompt(record["prompt"])["data"][0]] for record in answered)
 
         assert run(server, tmp_path / "b", stream=True, eval_batch_size=1, retries=0)["score"] == 1.0
 
@@ -122,7 +124,7 @@ def test_answers_that_hit_max_tokens_are_counted_shown_and_warned_about(tmp_path
     with FakeOpenAIServer(answers=answers) as server:
         report = run(server, tmp_path, generation_config={"max_new_tokens": 2}, ignore_errors=True)
     assert server.stats.bodies[0]["max_tokens"] == 2
-    truncated = {review["input"]: review["truncated"] for review in read_jsonl(tmp_path, "reviews")}
+    truncated = {QUESTION_OF[review["sample_id"]]: review["truncated"] for review in read_jsonl(tmp_path, "reviews")}
     assert truncated == {question: question in (FAULTY, "Sky colour?") for question in QUIZ}
     assert report["metrics"][0]["subsets"][0]["truncated"] == 2
     assert report["truncated"] == 2 and report["errors"] == 0
@@ -207,7 +209,7 @@ def test_a_server_that_dies_mid_run_stops_the_run_and_finished_predictions_are_k
     match = re.fullmatch(pattern, message)
     assert match, message
     assert int(match.group(2)) == len(kept) >= 40 - in_flight
-    assert all(record["completion"] == record["prompt"]["data"][0] for record in kept)
+    assert all(completion(record) == full_prompt(record["prompt"])["data"][0] for record in kept)
     # Each sample in flight at the death spent at most a few attempts; the rest were never sent.
     failed_attempts = run_log(tmp_path).count("failed (connection error")
     assert 3 <= failed_attempts <= in_flight * 6
@@ -301,7 +303,7 @@ def test_two_default_runs_give_the_same_answers_from_a_server_that_samples(tmp_p
         run(server, tmp_path / "b", dataset="gsm8k", limit=4)
         run(server, tmp_path / "c", dataset="gsm8k", limit=4, generation_config={"do_sample": True})
     answers = {
-        name: [record["completion"] for record in read_jsonl(tmp_path / name, "predictions", "gsm8k_main")]
+        name: [completion(record) for record in read_jsonl(tmp_path / name, "predictions", "gsm8k_main")]
         for name in "abc"
     }
     assert answers["a"] == answers["b"]
@@ -376,17 +378,18 @@ def test_a_stream_silent_past_the_timeout_is_retried_timeout_retries_times(serve
 
 @pytest.mark.parametrize("field", ["reasoning_content", "reasoning"])
 @pytest.mark.parametrize("stream", [False, True])
-def test_reasoning_is_kept_in_predictions_and_shown_in_reviews(server, tmp_path, field, stream):
+def test_reasoning_is_kept_once_in_the_prediction(server, tmp_path, field, stream):
     thought = "France is a country; its capital is Paris."
     server.add_fault("reasoning", match=FAULTY, times=None, reasoning=thought, field=field)
     report = run(server, tmp_path, stream=stream)
     assert report["score"] == 1.0
-    record = next(record for record in read_jsonl(tmp_path, "predictions") if record["prompt"]["data"][0] == FAULTY)
+    predictions = read_jsonl(tmp_path, "predictions")
+    record = next(record for record in predictions if QUESTION_OF[record["sample_id"]] == FAULTY)
     assert record["response"]["choices"][0]["message"][field] == thought
-    assert record["completion"] == "Paris"
-    reviews = {review["input"]: review for review in read_jsonl(tmp_path, "reviews")}
-    assert reviews[FAULTY]["reasoning"] == thought
-    assert reviews["3*3?"]["reasoning"] is None
+    assert completion(record) == "Paris"
+    assert "reasoning" not in record  # stored once, in the response
+    review = next(review for review in read_jsonl(tmp_path, "reviews") if review["sample_id"] == record["sample_id"])
+    assert review["correct"] and thought not in json.dumps(review)
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -395,11 +398,12 @@ def test_a_reasoning_model_cut_off_while_thinking_is_a_truncated_empty_answer(se
     report = run(server, tmp_path, stream=stream, generation_config={"max_new_tokens": 4})
     assert len(server.arrivals(FAULTY)) == 1  # not retried
     assert report["errors"] == 0 and report["truncated"] == 1
-    record = next(record for record in read_jsonl(tmp_path, "predictions") if record["prompt"]["data"][0] == FAULTY)
-    assert record["completion"] == "" and record["error"] is None
+    predictions = read_jsonl(tmp_path, "predictions")
+    record = next(record for record in predictions if QUESTION_OF[record["sample_id"]] == FAULTY)
+    assert completion(record) == "" and record["error"] is None
     if not stream:
         assert record["response"]["choices"][0]["message"]["content"] is None  # kept as the server sent it
-    review = next(review for review in read_jsonl(tmp_path, "reviews") if review["input"] == FAULTY)
+    review = next(review for review in read_jsonl(tmp_path, "reviews") if QUESTION_OF[review["sample_id"]] == FAULTY)
     assert review["truncated"] is True and review["score"] == 0.0
 
 

@@ -4,21 +4,33 @@ from __future__ import annotations
 
 import pytest
 
-from evalscope.report import build_report, subset_result, summary_table
+from evalscope.report import SubsetTally, build_report, summary_table
+from evalscope.scorers.metrics import ScoreTally
+
+
+def subset_result(name: str, reviews: list[dict], overall: ScoreTally) -> dict:
+    """The subset's report entry, its scores also counted in the dataset's ``overall``, as the scheduler does."""
+    tally = SubsetTally()
+    for review in reviews:
+        if tally.add(review):
+            overall.add(review["score"])
+    return tally.result(name)
 
 
 def reviews(scores: list[float], predictions: list[str | None], errors: int = 0) -> list[dict]:
     scored = [{"score": s, "prediction": p, "error": None, "scoring_error": None} for s, p in zip(scores, predictions)]
     failed = [{"score": None, "prediction": None, "error": None, "scoring_error": "ValueError: judge down"}]
-    return scored + [{"score": 0.0, "prediction": None, "error": "timeout", "scoring_error": None}] * errors + failed
+    lines = scored + [{"score": 0.0, "prediction": None, "error": "timeout", "scoring_error": None}] * errors + failed
+    return [{"sample_id": str(index), **line} for index, line in enumerate(lines)]
 
 
 def test_micro_and_macro_means_and_the_no_prediction_rate():
-    big = subset_result("big", reviews([1, 1, 1, 0], ["A", "B", "C", None]))
-    small = subset_result("small", reviews([0, 0], [None, "D"], errors=1))
+    overall = ScoreTally()
+    big = subset_result("big", reviews([1, 1, 1, 0], ["A", "B", "C", None]), overall)
+    small = subset_result("small", reviews([0, 0], [None, "D"], errors=1), overall)
     assert (big["no_prediction"], big["no_prediction_rate"]) == (1, 0.25)
     assert (small["no_prediction"], small["no_prediction_rate"]) == (1, 0.5)  # failed samples are not counted
-    report = build_report("m", "d", "AverageAccuracy", [big, small], [1, 1, 1, 0, 0, 0], {})
+    report = build_report("m", "d", "AverageAccuracy", [big, small], overall, {})
     metric = report["metrics"][0]
     assert report["score"] == metric["score"] == pytest.approx(3 / 6)  # micro: every sample counts once
     assert metric["macro_score"] == pytest.approx((3 / 4 + 0 / 2) / 2)  # macro: every subset counts once
@@ -30,8 +42,9 @@ def test_micro_and_macro_means_and_the_no_prediction_rate():
 
 
 def test_one_subset_has_no_overall_rows_and_no_score_means_no_macro():
-    only = subset_result("main", reviews([], [], errors=2))
-    report = build_report("m", "d", "AverageAccuracy", [only], [], {})
+    overall = ScoreTally()
+    only = subset_result("main", reviews([], [], errors=2), overall)
+    report = build_report("m", "d", "AverageAccuracy", [only], overall, {})
     assert report["metrics"][0]["macro_score"] is None
     assert report["metrics"][0]["no_prediction_rate"] is None
     assert "OVERALL" not in summary_table([report])

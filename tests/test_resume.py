@@ -153,7 +153,7 @@ def test_a_custom_model_resumes_from_python_and_the_cli_says_it_cannot_rebuild_i
     result = run_cli("--use-cache", str(tmp_path))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        f"evalscope: error: use_cache: {str(tmp_path)!r} is a run of a custom model (<Echo instance>), which cannot "
+        f"evalscope: error: --use-cache: {str(tmp_path)!r} is a run of a custom model (<Echo instance>), which cannot "
         f"be rebuilt from the folder; from Python, pass the model again: "
         f"run_task(TaskConfig(use_cache={str(tmp_path)!r}, model=<your model>))"
     ]
@@ -202,7 +202,7 @@ def test_a_secret_in_model_args_is_not_saved_and_the_resume_asks_for_it_again(ru
     refused = run_cli("--use-cache", str(tmp_path))
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines() == [
-        f"evalscope: error: use_cache: model_args.api_key not saved in {str(tmp_path)!r} (secrets never are); "
+        f"evalscope: error: --use-cache: model_args.api_key not saved in {str(tmp_path)!r} (secrets never are); "
         "give --model-args again in full"
     ]
     given = run_cli("--use-cache", str(tmp_path), "--model-args", f"api_key={secret},checkpoint=a")

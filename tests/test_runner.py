@@ -108,8 +108,8 @@ def test_limit_takes_a_count_or_a_fraction(tmp_path):
             {"datasets": ["quiz"], "eval_batch_sise": 2},
             "unknown option 'eval_batch_sise'; did you mean 'eval_batch_size'?",
         ),
-        ({"datasets": ["quiz"], "limit": 0}, "option 'limit': limit must be at least 1"),
-        ({"datasets": ["quiz"], "limit": 1.5}, "option 'limit': a fractional limit must be between 0 and 1"),
+        ({"datasets": ["quiz"], "limit": 0}, "option 'limit': must be at least 1"),
+        ({"datasets": ["quiz"], "limit": 1.5}, "option 'limit': must be a whole number of samples"),
         ({"datasets": ["quiz"], "eval_batch_size": 0}, "option 'eval_batch_size'"),
     ],
 )
@@ -320,9 +320,9 @@ def test_different_model_args_are_a_different_model_for_the_cache(run_cli, tmp_p
 @pytest.mark.parametrize(
     ("flag", "make", "message"),
     [
-        ("--use-cache", lambda p: p / "missing", "use_cache: '{p}' does not exist"),
-        ("--use-cache", lambda p: p, "use_cache: '{p}' is not a run folder (it has no configs/task_config.yaml)"),
-        ("--work-dir", lambda p: p / "file.txt", "work_dir: cannot create the run folder '{p}': Not a directory"),
+        ("--use-cache", lambda p: p / "missing", "--use-cache: '{p}' does not exist"),
+        ("--use-cache", lambda p: p, "--use-cache: '{p}' is not a run folder (it has no configs/task_config.yaml)"),
+        ("--work-dir", lambda p: p / "file.txt", "--work-dir: cannot create the run folder '{p}': Not a directory"),
     ],
 )
 def test_unusable_folders_are_one_line_errors(run_cli, tmp_path, flag, make, message):

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from evalscope.records import completion
+
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,8 +48,8 @@ class Walkthrough:
     def package(self, kind: str) -> Path:
         return self.root / "packages" / PACKAGES[kind]
 
-    def run(self, command: str, *args: str, cwd: Path | None = None, timeout: float = 300):
-        """Run a command of the fresh environment; fail with its output when it fails."""
+    def run(self, command: str, *args: str, cwd: Path | None = None, timeout: float = 300, check: bool = True):
+        """Run a command of the fresh environment; fail with its output when it fails (unless not ``check``)."""
         result = subprocess.run(
             [str(self.bin / command), *args],
             cwd=cwd or self.root,
@@ -56,7 +58,7 @@ class Walkthrough:
             text=True,
             timeout=timeout,
         )
-        if result.returncode != 0:
+        if check and result.returncode != 0:
             pytest.fail(f"{command} {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
         return result
 
@@ -101,6 +103,27 @@ def test_evalscope_plugins_lists_each_generated_plugin(walkthrough):
     assert any(line.startswith("acme-echo") and "model: acme-echo" in line for line in table.splitlines())
 
 
+def test_plugins_show_lists_the_generated_components_options(walkthrough):
+    [benchmark, scorer] = json.loads(walkthrough.run("evalscope", "plugins", "show", "acme-quiz", "--json").stdout)
+    assert (benchmark["kind"], scorer["kind"]) == ("benchmark", "scorer")
+    options = {option["name"]: option for option in benchmark["options"]}
+    assert options["prompt_template"]["default"].startswith("Answer the question.")
+    assert set(options) == {"subset_list", "system_prompt", "prompt_template"}
+    [model] = json.loads(walkthrough.run("evalscope", "plugins", "show", "acme-echo", "--json").stdout)
+    assert {option["name"]: option["default"] for option in model["options"]} == {
+        "model_id": None,
+        "prefix": "Answer: ",
+    }
+    out = str(walkthrough.root / "misspelt")
+    misspelt = walkthrough.run(
+        "evalscope", "--model-plugin", "acme-echo", "--model-args", "prefx=x", "--datasets", "acme-quiz",
+        "--work-dir", out, check=False,
+    )  # fmt: skip
+    assert misspelt.stderr.strip().splitlines()[-1] == (
+        "evalscope: error: model-args: unknown option 'prefx'; did you mean 'prefix'?"
+    )
+
+
 def test_the_generated_model_runs_on_the_generated_benchmark(walkthrough):
     out = walkthrough.root / "outputs"
     result = walkthrough.run(
@@ -119,7 +142,8 @@ def test_the_generated_model_runs_on_the_generated_benchmark(walkthrough):
         "q4": True,
         "q5": False,
     }
-    assert reviews[1]["completion"] == "Answer: 42"
+    predictions = [json.loads(line) for line in (out / "predictions" / "acme-echo" / "acme-quiz_test.jsonl").open()]
+    assert completion(next(record for record in predictions if record["sample_id"] == "q2")) == "Answer: 42"
 
 
 @pytest.mark.parametrize("kind", list(PACKAGES))

@@ -7,6 +7,8 @@ import os
 import textwrap
 from pathlib import Path
 
+from evalscope.records import completion
+
 SHAKY_PLUGIN = '''
 """Benchmark ``shaky`` (3 questions) whose scorer ``shaky`` raises on sample 1 and returns None on sample 2."""
 
@@ -71,7 +73,9 @@ def test_a_scorer_that_raises_on_one_sample_records_it_and_every_dataset_is_repo
         for review in map(json.loads, (out / "reviews" / "echo-answer" / "shaky_main.jsonl").read_text().splitlines())
     }
     assert reviews["1"]["scoring_error"] == "ValueError: cannot parse 'wrong'"
-    assert reviews["1"]["completion"] == "wrong" and reviews["1"]["score"] is None
+    assert reviews["1"]["score"] is None and "completion" not in reviews["1"]
+    predictions = (out / "predictions" / "echo-answer" / "shaky_main.jsonl").read_text().splitlines()
+    assert [completion(json.loads(line)) for line in predictions if json.loads(line)["sample_id"] == "1"] == ["wrong"]
     assert reviews["2"]["scoring_error"] == "the scorer returned NoneType, expected a Score"
     assert reviews["0"]["scoring_error"] is None and reviews["0"]["score"] == 1.0
     shaky = json.loads((out / "reports" / "echo-answer" / "shaky.json").read_text())

@@ -12,6 +12,7 @@ from openai_server import FakeOpenAIServer
 
 from evalscope import run_task
 from evalscope.models import CustomModel
+from evalscope.records import completion
 from evalscope.utils.secrets import add_secret, redact, start_run_secrets
 
 NO_KEYS = {"EVALSCOPE_API_KEY": "", "OPENAI_API_KEY": ""}
@@ -72,9 +73,9 @@ def test_a_placeholder_or_word_key_leaves_every_completion_intact(run_cli, tmp_p
     assert result.returncode == 0, result.stderr
     predictions = read_jsonl(tmp_path / "predictions" / "m" / "quiz_main.jsonl")
     reviews = read_jsonl(tmp_path / "reviews" / "m" / "quiz_main.jsonl")
-    assert sorted(p["completion"] for p in predictions) == sorted(answers.values())
+    assert sorted(completion(p) for p in predictions) == sorted(answers.values())
     assert sorted(p["response"]["choices"][0]["message"]["content"] for p in predictions) == sorted(answers.values())
-    assert sorted(r["completion"] for r in reviews) == sorted(answers.values())
+    assert sorted(r["prediction"] for r in reviews) == sorted(answers.values())  # exact_match extracts it whole
 
 
 class Leaky(CustomModel):
@@ -132,7 +133,7 @@ def test_two_runs_in_one_process_do_not_scrub_each_others_text(tmp_path):
         no_timestamp=True,
     )
     predictions = read_jsonl(tmp_path / "second" / "predictions" / "second" / "quiz_main.jsonl")
-    assert {p["completion"] for p in predictions if not p["error"]} == {f"I like {first_secret}"}
+    assert {completion(p) for p in predictions if not p["error"]} == {f"I like {first_secret}"}
     [error] = [p["error"] for p in predictions if p["error"] and "PermissionError" in p["error"]]
     assert error.endswith(f"PermissionError: auth failed for EMPTY at {first_secret}")
 
@@ -140,10 +141,10 @@ def test_two_runs_in_one_process_do_not_scrub_each_others_text(tmp_path):
 @pytest.mark.parametrize(
     ("where", "extra_body", "message"),
     [
-        ("--model-args", {"extra_body": {"model": "other"}}, "model_args: extra_body cannot set 'model'"),
-        ("--generation-config", {"extra_body": {"messages": []}}, "generation_config: extra_body cannot set"),
+        ("--model-args", {"extra_body": {"model": "other"}}, "--model-args: extra_body cannot set 'model'"),
+        ("--generation-config", {"extra_body": {"messages": []}}, "--generation-config: extra_body cannot set"),
         ("--generation-config", {"extra_body": {"stream": True}}, "extra_body cannot set 'stream', which evalscope"),
-        ("--model-args", {"extra_body": {"prompt": "x"}}, "model_args: extra_body cannot set 'prompt'"),
+        ("--model-args", {"extra_body": {"prompt": "x"}}, "--model-args: extra_body cannot set 'prompt'"),
     ],
 )
 def test_extra_body_cannot_replace_what_evalscope_sends(run_cli, tmp_path, where, extra_body, message):

@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import install_into
+from plugin_site import install_into
 
 from evalscope.benchmarks import Benchmark, Sample
 from evalscope.builtins.scorers import ExactMatch
@@ -580,6 +580,21 @@ def test_the_pytest_plugin_gives_fixtures_to_plugin_tests(pytester_run):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+def test_read_samples_joins_each_review_with_the_prediction_it_grades(tmp_path):
+    from evalscope import run_task
+    from evalscope.testing import read_samples
+
+    run_task(model_plugin="echo-answer", datasets=["quiz"], work_dir=str(tmp_path), no_timestamp=True)
+    samples = read_samples(tmp_path, "quiz", "main")
+    assert [sample["sample_id"] for sample in samples] == ["0", "1", "2", "3", "4"]
+    assert [sample["completion"] for sample in samples] == ["2", "wrong", "9", "wrong", "6"]
+    assert [sample["correct"] for sample in samples] == [True, False, True, False, True]
+    assert samples[1]["prompt"]["data"] == ["Capital of France?"]  # the prompt as the benchmark built it
+    assert samples[1]["response"]["usage"]["total_tokens"] == 4
+    with pytest.raises(FileNotFoundError):
+        read_samples(tmp_path, "quiz", "main", model_id="someone-else")
 
 
 def test_the_pytest_plugin_can_be_turned_off(pytester_run):

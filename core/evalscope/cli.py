@@ -10,9 +10,14 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from typing import Any, NoReturn
 
-SUBCOMMANDS = ("eval", "plugins")
+SUBCOMMANDS = ("eval", "plugins", "report", "compare", "view")
+EVAL_EXAMPLES = """examples:
+  evalscope --model-plugin dummy --datasets gsm8k --limit 5
+  evalscope --model Qwen2.5-7B-Instruct --api-url http://127.0.0.1:8000/v1 --datasets gsm8k \\
+    --dataset-args '{"gsm8k": {"few_shot_num": 0}}' --eval-batch-size 8"""
 
 
 def parse_mapping(text: str) -> dict[str, Any]:
@@ -65,14 +70,34 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     add("--model", default=s, help="model name served by the API (with --api-url)")
     add("--model-id", default=s, help="the model's name in outputs")
     add("--model-plugin", default=s, help="a registered model to run (see `evalscope plugins`)")
-    add("--model-args", type=parse_mapping, default=s, help="model config: JSON or key=value,...")
-    add("--datasets", nargs="+", default=s, help="benchmarks to run, e.g. gsm8k")
-    add("--dataset-args", type=parse_json_object, default=s, help='JSON: {"gsm8k": {"few_shot_num": 0}}')
-    add("--limit", type=parse_limit, default=s, help="samples per subset: a count, or a fraction like 0.1")
-    add("--eval-batch-size", type=int, default=s, help="prompts per predict call / requests in flight")
-    add("--generation-config", type=parse_mapping, default=s, help="JSON or key=value,...")
+    add("--model-args", type=parse_mapping, default=s, help="model config: JSON or key=value,... (default: none)")
+    add("--datasets", nargs="+", default=s, help="benchmarks to run: gsm8k, or several: a b or a,b")
+    add(
+        "--dataset-args",
+        type=parse_json_object,
+        default=s,
+        help='JSON: {"gsm8k": {"few_shot_num": 0}} (default: none; `evalscope plugins show NAME` lists them)',
+    )
+    add(
+        "--limit",
+        type=parse_limit,
+        default=s,
+        help="samples per subset: a count, or a fraction like 0.1 (default: all)",
+    )
+    add("--eval-batch-size", type=int, default=s, help="prompts per predict call / requests in flight (default 1)")
+    add(
+        "--generation-config",
+        type=parse_mapping,
+        default=s,
+        help="JSON or key=value,..., over the benchmark's own (default: the benchmark's)",
+    )
     add("--work-dir", default=s, help="output folder (default ./outputs)")
-    add("--no-timestamp", action="store_true", default=s, help="write into --work-dir itself")
+    add(
+        "--no-timestamp",
+        action="store_true",
+        default=s,
+        help="write into --work-dir itself (default off: a new timestamped folder)",
+    )
     add(
         "--use-cache",
         default=s,
@@ -80,15 +105,15 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         help="resume a run folder: its saved config, overridden by the flags given",
     )
     add("--seed", type=int, default=s, help="random seed (default 42)")
-    add("--debug", action="store_true", default=s, help="debug logging and tracebacks")
-    add("--ignore-errors", action="store_true", default=s, help="record failed samples and go on")
-    add("--eval-type", default=s, help="custom, plugin, service or openai_api (usually inferred)")
+    add("--debug", action="store_true", default=s, help="debug logging and tracebacks (default off)")
+    add("--ignore-errors", action="store_true", default=s, help="record failed samples and go on (default off: stop)")
+    add("--eval-type", default=s, help="custom, plugin, service or openai_api (default: inferred)")
     add("--api-url", default=s, help="OpenAI-compatible base URL, or its /chat/completions URL")
     add("--api-key", default=s, help="API key (default: $EVALSCOPE_API_KEY, then $OPENAI_API_KEY)")
-    add("--api-mode", default=s, help="chat (default) or completion, for base models")
+    add("--api-mode", default=s, help="chat or completion, for base models (default chat)")
     add("--timeout", type=float, default=s, help="seconds of silence before an API attempt is given up (default 1200)")
     add("--retries", type=int, default=s, help="retries of a failed API request (default 5)")
-    add("--stream", action="store_true", default=s, help="stream API responses")
+    add("--stream", action="store_true", default=s, help="stream API responses (default off)")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -124,29 +149,61 @@ def _known_words(parser: argparse.ArgumentParser) -> list[str]:
     return words
 
 
+def add_plugins_arguments(parser: argparse.ArgumentParser) -> None:
+    """The actions of ``evalscope plugins``: ``list`` (the default), ``show NAME`` and ``new NAME``."""
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    list_parser = actions.add_parser("list", help="list installed plugins and what they register (the default)")
+    show_parser = actions.add_parser("show", help="describe a registered benchmark, model or scorer and its options")
+    show_parser.add_argument("name", help="a registered name, e.g. gsm8k")
+    for sub in (list_parser, show_parser):
+        sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
+    new_parser = actions.add_parser(
+        "new", help="write a new plugin package: NAME --kind model|benchmark|scorer --path DIR"
+    )
+    new_parser.add_argument("name", help="the name the component is registered under, e.g. acme-echo")
+    new_parser.add_argument("--kind", choices=("model", "benchmark", "scorer"), default="model", help="default: model")
+    new_parser.add_argument("--path", help="the folder to create (default: ./NAME); must be new or empty")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``evalscope`` command."""
     from evalscope.version import __version__
 
     parser = OneLineParser(
         prog="evalscope",
-        description="Evaluate large language models. `evalscope --model-plugin dummy --datasets gsm8k` "
-        "is short for `evalscope eval ...`.",
-        epilog="`evalscope eval --help` lists the evaluation flags; `evalscope plugins new --help` the plugin "
-        "generator's.",
+        description="Evaluate large language models.\n"
+        "`evalscope --model-plugin dummy --datasets gsm8k` is short for `evalscope eval ...`.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"evalscope {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    eval_parser = commands.add_parser("eval", help="run an evaluation (the default command)")
-    add_eval_arguments(eval_parser)
-    plugins_parser = commands.add_parser("plugins", help="list installed plugins and what they register")
-    plugins_parser.add_argument("--json", action="store_true", help="print JSON")
-    new_parser = plugins_parser.add_subparsers(dest="action", metavar="ACTION").add_parser(
-        "new", help="write a new plugin package: NAME --kind model|benchmark|scorer --path DIR"
+    eval_parser = commands.add_parser(
+        "eval",
+        help="run an evaluation (the default command)",
+        description="Run an evaluation. Each flag sets the TaskConfig field of the same name.",
+        epilog=EVAL_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    new_parser.add_argument("name", help="the name the component is registered under, e.g. acme-echo")
-    new_parser.add_argument("--kind", choices=("model", "benchmark", "scorer"), default="model", help="default: model")
-    new_parser.add_argument("--path", help="the folder to create (default: ./NAME); must be new or empty")
+    add_eval_arguments(eval_parser)
+    flags = " ".join(action.option_strings[0] for action in eval_parser._actions if action.dest != "help")
+    parser.epilog = (
+        f"{textwrap.fill('evaluation flags (`evalscope eval --help` explains each): ' + flags, 100)}\n\n"
+        f"{EVAL_EXAMPLES}\n\n`evalscope plugins show NAME` lists a benchmark's or model's options;\n"
+        "`evalscope plugins new --help` explains the plugin generator."
+    )
+    add_plugins_arguments(commands.add_parser("plugins", help="list installed plugins; show one's options"))
+    report_parser = commands.add_parser("report", help="print the summary table of a run folder from its files")
+    report_parser.add_argument("run_dir", metavar="RUN_DIR", help="a run folder")
+    report_parser.add_argument("--json", action="store_true", help="print the reports as JSON")
+    compare_parser = commands.add_parser("compare", help="compare two runs sample by sample, with paired statistics")
+    compare_parser.add_argument("run_a", metavar="RUN_A", help="the first run folder (A)")
+    compare_parser.add_argument("run_b", metavar="RUN_B", help="the second run folder (B); diff is B minus A")
+    compare_parser.add_argument("--json", action="store_true", help="print JSON")
+    view_parser = commands.add_parser("view", help="write one self-contained HTML file to browse runs")
+    view_parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="one or more run folders")
+    view_parser.add_argument("-o", "--output", help="the HTML file (default: RUN_DIR/view.html, ./evalscope-view.html)")
+    view_parser.add_argument("--open", action="store_true", help="open the file in the default browser")
     OneLineParser.known_words = _known_words(parser)
     return parser
 
@@ -166,12 +223,14 @@ def main(argv: list[str] | None = None) -> int:
     from evalscope.errors import EvalscopeError
 
     try:
-        if args.command == "plugins" and options.get("action") == "new":
-            from evalscope.scaffold import command_new
-
-            return command_new(options["name"], options["kind"], options["path"])
         if args.command == "plugins":
-            return command_plugins(as_json=options["json"])
+            return command_plugins(options)
+        if args.command == "report":
+            return result_commands().command_report(options["run_dir"], options["json"])
+        if args.command == "compare":
+            return result_commands().command_compare(options["run_a"], options["run_b"], options["json"])
+        if args.command == "view":
+            return result_commands().command_view(options["run_dirs"], options["output"], options["open"])
         return command_eval(options)
     except KeyboardInterrupt as exc:
         print("evalscope: interrupted", file=sys.stderr)
@@ -197,6 +256,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def result_commands():  # noqa: ANN201 - the module, imported when one of its commands runs
+    """The module of ``report``, ``compare`` and ``view``."""
+    from evalscope import result_commands as module
+
+    return module
+
+
 def _print_resume_hint(exc: BaseException) -> None:
     run_dir = getattr(exc, "run_dir", None)
     if run_dir is not None and any(path.stat().st_size for path in run_dir.glob("predictions/*/*.jsonl")):
@@ -208,52 +274,44 @@ def _print_resume_hint(exc: BaseException) -> None:
 def command_eval(options: dict[str, Any]) -> int:
     """Run ``evalscope eval`` with the parsed flags."""
     from evalscope.config import TaskConfig
-    from evalscope.errors import SampleErrors
+    from evalscope.errors import ConfigError, SampleErrors
     from evalscope.runner import Runner
 
     config_path = options.pop("config", None)
+    base = None
     if config_path is not None:
-        data = TaskConfig.load(config_path).model_dump(exclude_unset=True)
-        if data.get("api_key") is not None:
-            data["api_key"] = data["api_key"].get_secret_value()
-        data.update(options)
-        options = data
-    runner = Runner(TaskConfig(**options))
+        base = TaskConfig.load(config_path).model_dump(exclude_unset=True)
+        if base.get("api_key") is not None:
+            base["api_key"] = base["api_key"].get_secret_value()
+    runner = None
     try:
+        runner = Runner(TaskConfig.from_flags(options, base))
         runner.run()
     except (Exception, KeyboardInterrupt) as exc:
-        if runner.run_dir is not None and not isinstance(exc, SampleErrors):
+        if isinstance(exc, ConfigError):
+            name_the_flag(exc, options)
+        if runner is not None and runner.run_dir is not None and not isinstance(exc, SampleErrors):
             exc.run_dir = runner.run_dir.root  # type: ignore[union-attr]
         raise
     return 0
 
 
-def command_plugins(as_json: bool) -> int:
-    """Print the loaded plugins, their versions and what each registers."""
-    from evalscope.plugins import get_plugins
+def name_the_flag(exc: Exception, flags: dict[str, Any]) -> None:
+    """Reword a ``field: problem`` error about a field given as a flag to name the flag (``--work-dir: ...``)."""
+    field, separator, problem = str(exc).partition(": ")
+    if separator and field in flags and len(exc.args) == 1:
+        exc.args = (f"--{field.replace('_', '-')}: {problem}",)
 
-    plugins = get_plugins()
-    rows = [
-        {
-            "name": info.name,
-            "distribution": info.distribution,
-            "version": info.version,
-            "builtin": info.builtin,
-            "registers": info.registers,
-            "error": info.error,
-        }
-        for info in plugins.infos
-    ]
-    if as_json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    table = [("PLUGIN", "DISTRIBUTION", "VERSION", "REGISTERS")]
-    for row in rows:
-        registers = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in row["registers"].items())
-        if row["error"]:
-            registers = f"FAILED TO LOAD: {row['error']}"
-        table.append((row["name"], row["distribution"], row["version"], registers or "-"))
-    widths = [max(len(row[i]) for row in table) for i in range(3)]
-    for row in table:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3])
-    return 0
+
+def command_plugins(options: dict[str, Any]) -> int:
+    """Run ``evalscope plugins [list | show NAME | new NAME]``."""
+    action = options.get("action")
+    if action == "new":
+        from evalscope.scaffold import command_new
+
+        return command_new(options["name"], options["kind"], options["path"])
+    from evalscope import plugin_info
+
+    if action == "show":
+        return plugin_info.command_show(options["name"], as_json=options["json"])
+    return plugin_info.command_list(as_json=options["json"])

@@ -66,7 +66,23 @@ class TaskConfig(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise ConfigError(f"TaskConfig: {describe_validation_error(exc)}") from None
+            error = ConfigError(f"TaskConfig: {describe_validation_error(exc)}")
+            error.validation_error = exc  # type: ignore[attr-defined] - read by from_flags
+            raise error from None
+
+    @classmethod
+    def from_flags(cls, flags: dict[str, Any], base: dict[str, Any] | None = None) -> TaskConfig:
+        """Build a config from command-line flags (field names as keys) over ``base`` (a config file's fields).
+
+        A bad value given as a flag is named as the flag: ``--eval-batch-size must be at least 1 (got 0)``.
+        """
+        try:
+            return cls(**{**(base or {}), **flags})
+        except ConfigError as exc:
+            validation_error = getattr(exc, "validation_error", None)
+            if validation_error is None:
+                raise
+            raise ConfigError(describe_validation_error(validation_error, flags=flags)) from None
 
     @model_validator(mode="before")
     @classmethod
@@ -78,9 +94,12 @@ class TaskConfig(BaseModel):
     @field_validator("datasets", mode="before")
     @classmethod
     def _split_datasets(cls, value: Any) -> Any:
-        """Accept ``"a,b"``; a name given twice runs once."""
-        names = value.split(",") if isinstance(value, str) else value
-        return list(dict.fromkeys(names)) if isinstance(names, list) else names
+        """Accept ``"a,b"`` and ``["a,b", "c"]`` (as ``--datasets a,b c`` gives); a name given twice runs once."""
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            return value
+        names = [name.strip() for item in items for name in item.split(",")]
+        return list(dict.fromkeys(name for name in names if name))
 
     @field_validator("limit")
     @classmethod
@@ -89,10 +108,10 @@ class TaskConfig(BaseModel):
             return None
         if isinstance(value, float) and not value.is_integer():
             if not 0 < value < 1:
-                raise ValueError("a fractional limit must be between 0 and 1")
+                raise ValueError("must be a whole number of samples, or a fraction between 0 and 1")
             return value
         if value < 1:
-            raise ValueError("limit must be at least 1")
+            raise ValueError("must be at least 1")
         return int(value)
 
     @model_validator(mode="after")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import platform
 from datetime import datetime, timezone
 from typing import Any
@@ -57,7 +58,9 @@ def provenance(
 
     ``started`` and ``finished`` are epoch seconds of this process's work on the dataset (a resume
     counts from its own start; ``resumed_from`` names the folder whose predictions it reused).
+    Both are cut to the millisecond first, so ``duration_s`` is the difference of the times shown.
     """
+    started, finished = math.floor(started * 1000) / 1000, math.floor(finished * 1000) / 1000
     return {
         "started_at": _iso(started),
         "finished_at": _iso(finished),

@@ -72,9 +72,24 @@ class Registry:
         return iter(self._entries[name] for name in self.names())
 
 
-def unknown_name_message(kind: str, name: str, known: list[str]) -> str:
-    """A one-line message for an unknown ``name``, with the closest match and the known names."""
+def closest_hint(name: str, known: list[str]) -> str:
+    """`` (did you mean 'x'?)`` for the known name closest to ``name``, or an empty string."""
     close = difflib.get_close_matches(name, known, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+OWN_DATA_BENCHMARKS = ("general_mcq", "general_qa")
+
+
+def unknown_name_message(kind: str, name: str, known: list[str]) -> str:
+    """A one-line message for an unknown ``name``: the closest match, the known names, where to look.
+
+    For a benchmark it also says how to evaluate data of one's own (``general_mcq``, ``general_qa``).
+    """
     listing = ", ".join(known) if known else "none installed"
-    return f"unknown {kind} {name!r}{hint}; known {kind}s: {listing}"
+    message = f"unknown {kind} {name!r}{closest_hint(name, known)}; known {kind}s: {listing} (see `evalscope plugins`)"
+    if kind == "benchmark":
+        installed = all(own in known for own in OWN_DATA_BENCHMARKS)
+        where = "see 'Your own data' in the README" if installed else "pip install evalscope-general"
+        message += f"; for questions of your own, use general_mcq or general_qa with a local_path ({where})"
+    return message

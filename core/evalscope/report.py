@@ -8,68 +8,87 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalscope.scorers.metrics import mean_with_ci
+from evalscope.scorers.metrics import ScoreTally
 
 USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
 
-def scored_values(reviews: list[dict[str, Any]]) -> list[float]:
-    """The scores of the reviews that have one: failed predictions and scoring errors have none."""
-    return [review["score"] for review in reviews if review.get("error") is None and not review.get("scoring_error")]
+class SubsetTally:
+    """Running aggregates of one subset's reviews: the scores, the samples not scored, the truncated answers.
 
-
-def subset_result(subset: str, reviews: list[dict[str, Any]]) -> dict[str, Any]:
-    """Aggregate one subset's reviews; failed samples and scoring errors are counted apart, not scored.
-
-    ``truncated`` counts the scored answers that hit ``max_tokens``; ``no_prediction`` the scored
-    answers from which the scorer extracted nothing (``prediction`` null), and
-    ``no_prediction_rate`` their share of the scored answers.
+    Failed samples (``errors``: the model gave no answer) and ``scoring_errors`` (the scorer raised)
+    are counted apart, not scored; ``truncated`` counts the scored answers that hit ``max_tokens``;
+    ``no_prediction`` the scored answers from which the scorer extracted nothing (``prediction``
+    null), and ``no_prediction_rate`` their share of the scored answers.
     """
-    errors = sum(review.get("error") is not None for review in reviews)
-    scoring_errors = sum(bool(review.get("scoring_error")) for review in reviews)
-    truncated = sum(1 for review in reviews if review.get("error") is None and review.get("truncated"))
-    scored = scored_values(reviews)
-    no_prediction = sum(
-        1
-        for review in reviews
-        if review.get("error") is None and not review.get("scoring_error") and review.get("prediction") is None
-    )
-    return {
-        "name": subset,
-        **mean_with_ci(scored),
-        "errors": errors,
-        "scoring_errors": scoring_errors,
-        "truncated": truncated,
-        **_no_prediction(no_prediction, len(scored)),
-    }
+
+    def __init__(self) -> None:
+        self.scores = ScoreTally()
+        self.samples = 0
+        self.errors = 0
+        self.scoring_errors = 0
+        self.first_scoring_error: tuple[str, str] | None = None  # (sample id, what the scorer did)
+        self.truncated = 0
+        self.no_prediction = 0
+
+    def add(self, review: dict[str, Any]) -> bool:
+        """Count one review; returns whether it was scored."""
+        self.samples += 1
+        if review.get("error") is not None:
+            self.errors += 1
+            return False
+        if review.get("scoring_error"):
+            self.scoring_errors += 1
+            self.first_scoring_error = self.first_scoring_error or (review["sample_id"], review["scoring_error"])
+            return False
+        self.scores.add(review["score"])
+        self.truncated += bool(review.get("truncated"))
+        self.no_prediction += review.get("prediction") is None
+        return True
+
+    def result(self, subset: str) -> dict[str, Any]:
+        """The subset's entry in the report."""
+        return {
+            "name": subset,
+            **self.scores.result(),
+            "errors": self.errors,
+            "scoring_errors": self.scoring_errors,
+            "truncated": self.truncated,
+            **_no_prediction(self.no_prediction, self.scores.n),
+        }
 
 
 def _no_prediction(count: int, scored: int) -> dict[str, Any]:
     return {"no_prediction": count, "no_prediction_rate": count / scored if scored else None}
 
 
-def response_summary(responses: list[dict[str, Any]]) -> dict[str, Any]:
-    """Token usage summed over ``responses``, with ``responses`` and ``responses_with_usage`` counts.
+class UsageTally:
+    """Token usage summed over responses, and the model names they carried."""
 
-    A count that no response carried is None (unknown), not 0.
-    """
-    usage: dict[str, Any] = dict.fromkeys(USAGE_KEYS)
-    with_usage = 0
-    for response in responses:
+    def __init__(self) -> None:
+        self.usage: dict[str, Any] = dict.fromkeys(USAGE_KEYS)
+        self.responses = 0
+        self.with_usage = 0
+        self.models: set[str] = set()
+
+    def add(self, response: dict[str, Any]) -> None:
+        """Count one response."""
+        self.responses += 1
+        if isinstance(response.get("model"), str):
+            self.models.add(response["model"])
         counts = response.get("usage")
         if not isinstance(counts, dict):
-            continue
-        with_usage += 1
+            return
+        self.with_usage += 1
         for key in USAGE_KEYS:
             count = counts.get(key)
             if isinstance(count, int):
-                usage[key] = (usage[key] or 0) + count
-    return {**usage, "responses": len(responses), "responses_with_usage": with_usage}
+                self.usage[key] = (self.usage[key] or 0) + count
 
-
-def served_models(responses: list[dict[str, Any]]) -> list[str]:
-    """The model names the responses carried (their ``model`` field), sorted."""
-    return sorted({response["model"] for response in responses if isinstance(response.get("model"), str)})
+    def summary(self) -> dict[str, Any]:
+        """The summed usage (a count that no response carried is None: unknown, not 0), with the
+        ``responses`` and ``responses_with_usage`` counts."""
+        return {**self.usage, "responses": self.responses, "responses_with_usage": self.with_usage}
 
 
 def truncation_warning(report: dict[str, Any]) -> str | None:
@@ -90,15 +109,15 @@ def build_report(
     dataset: str,
     metric: str,
     subsets: list[dict[str, Any]],
-    values: list[float],
+    scores: ScoreTally,
     usage: dict[str, Any],
 ) -> dict[str, Any]:
-    """The report of one dataset: overall score with its uncertainty, and each subset's.
+    """The report of one dataset: overall score with its uncertainty (from ``scores``), and each subset's.
 
     The overall ``score`` is the mean over samples (micro); ``macro_score`` is the mean of the
     subsets' scores, each subset counting once.
     """
-    overall = mean_with_ci(values)
+    overall = scores.result()
     errors = sum(subset["errors"] for subset in subsets)
     scoring_errors = sum(subset["scoring_errors"] for subset in subsets)
     truncated = sum(subset["truncated"] for subset in subsets)

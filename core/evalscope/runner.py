@@ -1,7 +1,8 @@
 """The runner: config -> plugins -> model and benchmarks -> predictions -> reviews -> reports.
 
-Data flows one way. Each finished prediction is appended to disk at once, keyed by the
-sample id and a digest of what produced it, so a killed run resumes where it stopped.
+Data flows one way. All samples of the run go through one scheduler (``evalscope.scheduler``).
+Each finished prediction is appended to disk at once, keyed by the sample id and a digest of
+what produced it, so a killed run resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -20,20 +21,14 @@ from evalscope.builtins.models import OPENAI_API_MODEL
 from evalscope.config import API_EVAL_TYPES, TaskConfig
 from evalscope.errors import APIStoppedError, ConfigError, DataError, EvalscopeError, ModelError, SampleErrors, one_line
 from evalscope.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
-from evalscope.models.driver import Generation, ModelDriver, finish_reason, reasoning_text, response_text
-from evalscope.outputs import PredictionStore, RunDir, cache_key, canonical, write_json, write_jsonl
+from evalscope.models.driver import Generation, ModelDriver, finish_reason
+from evalscope.outputs import CacheKeys, PredictionStore, RunDir, canonical, write_json
 from evalscope.plugins import Plugins, get_plugins
 from evalscope.provenance import provenance, software
-from evalscope.report import (
-    build_report,
-    response_summary,
-    scored_values,
-    served_models,
-    subset_result,
-    summary_table,
-    truncation_warning,
-)
+from evalscope.records import completion, current_shape, prediction_record
+from evalscope.report import SubsetTally, build_report, summary_table, truncation_warning
 from evalscope.resume import RunFolder, evaluated, open_run_folder, with_saved_config
+from evalscope.scheduler import DatasetRun, Scheduler, SubsetRun
 from evalscope.scorers.base import Score, Scorer
 from evalscope.utils.logger import add_file_handler, get_logger
 from evalscope.utils.secrets import add_secret, redact_mapping, start_run_secrets
@@ -71,7 +66,7 @@ class Runner:
         self.folder: RunFolder | None = None
         self.ctrl_c = CtrlC()
         self.software: dict[str, Any] = {}
-        self.kept_predictions = 0
+        self.scheduler: Scheduler | None = None
 
     def run(self) -> dict[str, dict[str, Any]]:
         """Validate everything, then evaluate each dataset in turn."""
@@ -216,37 +211,102 @@ class Runner:
         data["model_id"] = self.model_id
         path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
-    async def _run_jobs(self, jobs: list[BenchmarkJob], driver: ModelDriver, run_dir: RunDir):
-        reports: dict[str, dict[str, Any]] = {}
-        try:
-            for job in jobs:
-                reports[job.name] = await self._run_benchmark(job, driver, run_dir)
-        finally:
-            await driver.aclose()
-        return reports
+    @property
+    def kept_predictions(self) -> int:
+        """How many successful predictions the run folder holds for this run (reused or new)."""
+        return self.scheduler.kept if self.scheduler is not None else 0
 
-    async def _run_benchmark(self, job: BenchmarkJob, driver: ModelDriver, run_dir: RunDir) -> dict[str, Any]:
-        started = time.time()
-        subsets, values, responses = [], [], []
-        infer_cfg = effective_generation_config(job.benchmark.generation_config, self.config)
-        for subset in job.benchmark.subset_list():
-            samples = apply_limit(unique_samples(job.benchmark.load(subset), job.name, subset), self.config.limit)
-            records = await self._predict(job, subset, samples, driver, run_dir, infer_cfg)
-            reviews = [score_sample(job.scorer, sample, records[sample.id]) for sample in samples]
-            write_jsonl(run_dir.reviews_path(self.model_id, job.name, subset), reviews)
-            warn_scoring_errors(f"{job.name}/{subset}", job.benchmark.scorer, reviews)
-            subsets.append(subset_result(subset, reviews))
-            values.extend(scored_values(reviews))
-            responses.extend(record["response"] for record in records.values() if record.get("response"))
-        report = build_report(self.model_id, job.name, job.scorer.metric, subsets, values, response_summary(responses))
-        report["generation_config"] = redact_mapping(infer_cfg)
-        report["served_models"] = served_models(responses)
+    async def _run_jobs(self, jobs: list[BenchmarkJob], driver: ModelDriver, run_dir: RunDir):
+        datasets = [
+            DatasetRun(job, effective_generation_config(job.benchmark.generation_config, self.config), subsets)
+            for job in jobs
+            for subsets in [job.benchmark.subset_list()]
+        ]
+        keys = {dataset.name: CacheKeys(self.model_identity, dataset.infer_cfg) for dataset in datasets}
+        cache_from = self.folder.cache_from if self.folder is not None else None
+        resume = bool(self.config.use_cache) and cache_from is None
+        started: dict[str, float] = {}
+        previous: dict[str, tuple[Any, int]] = {}
+        source: list[PredictionStore] = []
+
+        def open_subset(dataset: DatasetRun, subset: str, position: int) -> tuple[list[Sample], SubsetRun]:
+            started.setdefault(dataset.name, time.time())
+            samples = unique_samples(dataset.job.benchmark.load(subset), dataset.name, subset)
+            samples = apply_limit(samples, self.config.limit)
+            store = PredictionStore(run_dir.predictions_path(self.model_id, dataset.name, subset), resume=resume)
+            if source:
+                source.pop().close()
+            if cache_from is None:
+                source.append(store)
+            else:  # a resume that changed what is evaluated: read the old folder, copy what it reuses
+                old = cache_from.predictions_path(self.model_id, dataset.name, subset)
+                source.append(PredictionStore(old, resume=True))
+            previous.clear()
+            previous.update(source[0].index())
+            reviews_path = run_dir.reviews_path(self.model_id, dataset.name, subset)
+            return samples, SubsetRun(dataset, subset, position, store, reviews_path, remaining=len(samples))
+
+        def cached(subset: SubsetRun, sample: Sample, prompt: dict) -> tuple[str | None, dict | None]:
+            found = previous.get(sample.id)
+            if found is None:
+                return None, None  # the key is computed beside the request, once the model answered
+            key = keys[subset.dataset.name].key(prompt)
+            if found[0] != key:
+                return key, None
+            record = source[0].read(found[1])
+            if cache_from is not None:
+                subset.store.append(current_shape(record))
+            return key, record
+
+        def make_record(sample: Sample, prompt: dict, key: str | None, generation: Generation, dataset: DatasetRun):
+            key = key or keys[dataset.name].key(prompt)
+            return prediction_record(self.model_id, sample.id, prompt, key, generation)
+
+        def failed_batch(exc: Exception, size: int) -> list[Generation]:
+            if not isinstance(exc, ModelError) or not self.config.ignore_errors or driver.is_async:
+                raise exc  # an API model's ModelError is fatal
+            return [Generation(error=str(exc))] * size
+
+        def subset_done(subset: SubsetRun) -> None:
+            warn_scoring_errors(
+                f"{subset.dataset.name}/{subset.name}", subset.dataset.job.benchmark.scorer, subset.tally
+            )
+            self._write_report(subset.dataset, started[subset.dataset.name], run_dir)
+
+        self.scheduler = Scheduler(
+            driver,
+            datasets,
+            open_subset=open_subset,
+            cached=cached,
+            make_record=make_record,
+            score=lambda dataset, sample, record: score_sample(dataset.job.scorer, sample, record),
+            subset_done=subset_done,
+            failed_batch=failed_batch,
+            stop_requested=lambda: self.ctrl_c.requested,
+        )
+        try:
+            await self.scheduler.run()
+            self.ctrl_c.check()
+        finally:
+            for store in source:
+                store.close()
+            await driver.aclose()
+        return {dataset.name: dataset.report for dataset in datasets}
+
+    def _write_report(self, dataset: DatasetRun, started: float, run_dir: RunDir) -> None:
+        """Write ``dataset``'s report with the subsets scored so far (``complete`` once all are)."""
+        job, subsets = dataset.job, dataset.finished_subsets()
+        usage = dataset.usage.summary()
+        report = build_report(self.model_id, job.name, job.scorer.metric, subsets, dataset.scores, usage)
+        report["generation_config"] = redact_mapping(dataset.infer_cfg)
+        report["served_models"] = sorted(dataset.usage.models)
+        report["complete"] = dataset.complete
         report["provenance"] = provenance(
             started=started,
             finished=time.time(),
             software=self.software,
             model=self.model_identity,
-            generation_config=infer_cfg,
+            generation_config=dataset.infer_cfg,
             dataset_options=options_dict(job.benchmark.options),
             limit=self.config.limit,
             seed=self.config.seed,
@@ -254,102 +314,7 @@ class Runner:
             subsets=subsets,
         )
         write_json(run_dir.report_path(self.model_id, job.name), report)
-        return report
-
-    async def _predict(
-        self,
-        job: BenchmarkJob,
-        subset: str,
-        samples: list[Sample],
-        driver: ModelDriver,
-        run_dir: RunDir,
-        infer_cfg: dict[str, Any],
-    ) -> dict[str, dict[str, Any]]:
-        self.ctrl_c.check()
-        cache_from = self.folder.cache_from if self.folder is not None else None
-        store = PredictionStore(
-            run_dir.predictions_path(self.model_id, job.name, subset),
-            resume=bool(self.config.use_cache) and cache_from is None,
-        )
-        if cache_from is None:
-            previous = store.load()
-        else:  # a resume that changed what is evaluated: read the old folder, copy what it reuses
-            previous = PredictionStore(cache_from.predictions_path(self.model_id, job.name, subset), resume=True).load()
-        records: dict[str, dict[str, Any]] = {}
-        pending: list[tuple[Sample, dict, str | None]] = []
-        for sample in samples:
-            prompt = job.benchmark.build_prompt(sample)
-            cached = previous.get(sample.id)
-            # The key of a sample with no cached record is computed by the worker, beside the requests.
-            key = cache_key(self.model_identity, prompt, infer_cfg) if cached is not None else None
-            if cached is not None and cached.get("cache_key") == key:
-                records[sample.id] = cached
-                if cache_from is not None:
-                    store.append(cached)
-            else:
-                pending.append((sample, prompt, key))
-        self.kept_predictions += len(records)
-        logger.info(
-            f"{job.name}/{subset}: {len(samples)} samples, {len(records)} from cache, {len(pending)} to predict"
-        )
-        if not pending:
-            store.close()
-            return records
-
-        from tqdm import tqdm
-
-        progress = tqdm(total=len(samples), initial=len(records), desc=f"{job.name}/{subset}", unit="sample")
-        batches = [pending[i : i + driver.batch_size] for i in range(0, len(pending), driver.batch_size)]
-        next_batch = iter(enumerate(batches))
-
-        async def worker() -> None:
-            for batch_number, batch in next_batch:
-                if self.ctrl_c.requested:
-                    return
-                prompts = [prompt for _, prompt, _ in batch]
-                origin_inputs = [{**prompt, "raw": sample.raw, "index": sample.id} for sample, prompt, _ in batch]
-                label = f"batch {batch_number} (samples {batch[0][0].id}..{batch[-1][0].id})"
-                try:
-                    generations = await driver.generate(prompts, origin_inputs, infer_cfg, label)
-                except ModelError as exc:
-                    if not self.config.ignore_errors or driver.is_async:  # an API model's ModelError is fatal
-                        raise
-                    generations = [Generation(error=str(exc))] * len(batch)
-                for (sample, prompt, key), generation in zip(batch, generations):
-                    key = key or cache_key(self.model_identity, prompt, infer_cfg)
-                    record = prediction_record(self.model_id, sample, prompt, key, generation)
-                    store.append(record)
-                    records[sample.id] = record
-                    self.kept_predictions += record["error"] is None
-                progress.update(len(batch))
-
-        tasks = [asyncio.ensure_future(worker()) for _ in range(min(driver.concurrency, len(batches)))]
-        tasks.append(asyncio.ensure_future(show_retry_status(progress, driver.model)))
-        try:
-            done, still_running = await asyncio.wait(tasks[:-1], return_when=asyncio.FIRST_EXCEPTION)
-            for task in still_running:
-                task.cancel()
-            await asyncio.gather(*still_running, return_exceptions=True)
-            for task in done:
-                task.result()
-            self.ctrl_c.check()
-        finally:
-            for task in tasks:
-                task.cancel()
-            store.close()
-            progress.close()
-        return records
-
-
-async def show_retry_status(progress: Any, model: Any, every: float = 0.5) -> None:
-    """Show the model's ``retry_status`` (what it is retrying) beside the progress bar while it lasts."""
-    shown = None
-    while True:
-        await asyncio.sleep(every)
-        status = getattr(model, "retry_status", None)
-        if status != shown:
-            progress.set_postfix_str(status or "")
-            shown = status
+        dataset.report = report
 
 
 def effective_generation_config(defaults: dict[str, Any], config: TaskConfig) -> dict[str, Any]:
@@ -409,14 +374,13 @@ def log_stop_reason(handler: logging.Handler, exc: BaseException, ctrl_c_pressed
     handler.handle(logger.makeRecord(logger.name, logging.ERROR, __file__, 0, reason, None, None))
 
 
-def warn_scoring_errors(where: str, scorer_name: str, reviews: list[dict[str, Any]]) -> None:
+def warn_scoring_errors(where: str, scorer_name: str, tally: SubsetTally) -> None:
     """Log one warning when the scorer could not score some of ``where``'s samples."""
-    failed = [review for review in reviews if review["scoring_error"]]
-    if failed:
-        first = failed[0]
+    if tally.scoring_errors:
+        sample_id, problem = tally.first_scoring_error
         logger.warning(
-            f"{where}: scorer {scorer_name!r} failed on {len(failed)} of {len(reviews)} samples "
-            f"(sample {first['sample_id']}: {first['scoring_error']}); they are counted as scoring_errors, not scored"
+            f"{where}: scorer {scorer_name!r} failed on {tally.scoring_errors} of {tally.samples} samples "
+            f"(sample {sample_id}: {problem}); they are counted as scoring_errors, not scored"
         )
 
 
@@ -454,45 +418,29 @@ def apply_limit(samples: list[Sample], limit: int | float | None) -> list[Sample
     return samples[: int(limit)]
 
 
-def prediction_record(model_id: str, sample: Sample, prompt: dict, key: str, generation: Generation) -> dict:
-    """The line stored for one prediction."""
-    return {
-        "sample_id": sample.id,
-        "cache_key": key,
-        "model_id": model_id,
-        "prompt": prompt,
-        "response": generation.response,
-        "completion": response_text(generation.response) if generation.response is not None else None,
-        "error": generation.error,
-        "time": time.time(),
-    }
-
-
 def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]:
-    """The review of one sample: what was extracted, the gold answer and the score.
+    """The review of one sample: what scoring added to its prediction (see ``evalscope.records``).
 
-    ``truncated`` says the answer hit ``max_tokens``; ``reasoning`` is a reasoning model's thinking.
-    A scorer that raises (or returns something other than a ``Score``) does not stop the run:
-    the review keeps the completion, records the reason in ``scoring_error`` and has no score.
+    ``truncated`` says the answer hit ``max_tokens``. A scorer that raises (or returns something
+    other than a ``Score``) does not stop the run: the review records the reason in
+    ``scoring_error`` and has no score.
     """
+    response = record.get("response")
     review: dict[str, Any] = {
         "sample_id": sample.id,
-        "input": sample.input,
-        "target": sample.target,
-        "completion": record.get("completion"),
         "prediction": None,
         "gold": None,
         "score": 0.0,
         "correct": False,
         "explanation": None,
+        "truncated": response is not None and finish_reason(response) == "length",
         "error": record.get("error"),
         "scoring_error": None,
-        **answer_details(record.get("response")),
     }
     if review["error"] is not None:
         return review
     try:
-        score = scorer.score(review["completion"], sample)
+        score = scorer.score(completion(record), sample)
         problem = score_problem(score)
     except Exception as exc:
         problem = one_line(exc)
@@ -517,10 +465,3 @@ def score_problem(score: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         return f"the scorer returned a Score whose value is {value!r}, expected a number in [0, 1]"
     return None
-
-
-def answer_details(response: dict | None) -> dict[str, Any]:
-    """Whether an answer was cut off by ``max_tokens`` (``truncated``), and its ``reasoning`` (None if none)."""
-    if response is None:
-        return {"truncated": False, "reasoning": None}
-    return {"truncated": finish_reason(response) == "length", "reasoning": reasoning_text(response)}

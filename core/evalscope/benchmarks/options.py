@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class BenchmarkOptions(BaseModel):
@@ -10,5 +10,5 @@ class BenchmarkOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    subset_list: list[str] | None = None
-    system_prompt: str | None = None
+    subset_list: list[str] | None = Field(None, description="The subsets to evaluate (default: all)")
+    system_prompt: str | None = Field(None, description="A system message before each prompt")

@@ -11,10 +11,16 @@ OPENAI_API_MODEL = "openai_api"
 
 
 def openai_api_model(config: dict | None = None, **kwargs):
-    """Build the OpenAI-compatible API model (imports its HTTP client on first use)."""
+    """Any OpenAI-compatible API (vLLM, SGLang, llama.cpp's server, Ollama, hosted APIs), one request per prompt.
+
+    Builds ``OpenAIAPIModel``, importing its HTTP client on first use.
+    """
     from evalscope.models.openai_api import OpenAIAPIModel
 
     return OpenAIAPIModel(config=config, **kwargs)
+
+
+openai_api_model.Options = "evalscope.models.openai_api:OpenAIAPIOptions"
 
 
 @hookimpl

@@ -71,18 +71,18 @@ class OpenAIAPIOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    model_id: str | None = None
-    model: str = Field(min_length=1)
-    api_url: str = Field(min_length=1)
-    api_key: SecretStr | None = None
-    api_mode: str = "chat"
+    model_id: str | None = Field(None, description="The model's name in outputs (from --model-id)")
+    model: str = Field(min_length=1, description="The model name the server serves (from --model)")
+    api_url: str = Field(min_length=1, description="Base URL or /chat/completions URL (from --api-url)")
+    api_key: SecretStr | None = Field(None, description="API key (from --api-key, EVALSCOPE_API_KEY, OPENAI_API_KEY)")
+    api_mode: str = Field("chat", description="chat or completion (from --api-mode)")
     timeout: float = Field(1200.0, gt=0, description="Seconds of silence before an attempt is given up")
-    retries: int = Field(5, ge=0)
+    retries: int = Field(5, ge=0, description="Retries of a failed request")
     timeout_retries: int = Field(1, ge=0, description="Retries of an attempt that timed out (within `retries`)")
-    stream: bool = False
+    stream: bool = Field(False, description="Stream responses")
     stream_usage: bool = Field(True, description="Ask a streaming server for usage (stream_options)")
     check_model: bool = Field(True, description="Check at start that GET {base}/models lists the model")
-    concurrency: int = Field(1, ge=1)
+    concurrency: int = Field(1, ge=1, description="Connection pool size (the runner sets --eval-batch-size)")
     retry_backoff: float = Field(1.0, ge=0, description="Base of the exponential backoff, in seconds")
     retry_max_backoff: float = Field(60.0, ge=0, description="Longest wait between attempts, Retry-After included")
     headers: dict[str, str] = Field(default_factory=dict, repr=False, description="Extra HTTP headers of every request")

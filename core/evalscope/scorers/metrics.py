@@ -3,11 +3,51 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 Z_95 = 1.959963984540054
 
 
-def mean_with_ci(values: list[float]) -> dict[str, float | int | None]:
+class ScoreTally:
+    """Running aggregates of scores (count, sum, spread, whether all are 0 or 1), for ``mean_with_ci``.
+
+    ``add`` one value at a time: the tally keeps a few numbers, not the values, so a run of any
+    size aggregates in constant memory. The mean is the sum over the count (as ``sum(values) / n``);
+    the spread is Welford's running sum of squared deviations.
+    """
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.total = 0.0
+        self.mean = 0.0
+        self.squares = 0.0
+        self.binary = True
+
+    def add(self, value: float) -> None:
+        """Count one score."""
+        self.n += 1
+        self.total += value
+        delta = value - self.mean
+        self.mean += delta / self.n
+        self.squares += delta * (value - self.mean)
+        self.binary = self.binary and value in (0, 1)
+
+    def result(self) -> dict[str, float | int | None]:
+        """The mean with its standard error and 95% confidence interval (see ``mean_with_ci``)."""
+        n = self.n
+        if n == 0:
+            return {"score": None, "stderr": None, "ci_low": None, "ci_high": None, "num": 0}
+        mean = self.total / n
+        variance = self.squares / (n - 1) if n > 1 else 0.0
+        stderr = math.sqrt(variance / n)
+        if self.binary:
+            low, high = wilson_interval(mean, n)
+        else:
+            low, high = max(0.0, mean - Z_95 * stderr), min(1.0, mean + Z_95 * stderr)
+        return {"score": mean, "stderr": stderr, "ci_low": low, "ci_high": high, "num": n}
+
+
+def mean_with_ci(values: Iterable[float]) -> dict[str, float | int | None]:
     """The mean of ``values`` with its standard error and a 95% confidence interval.
 
     The standard error uses the sample standard deviation (n - 1). When every value is 0
@@ -15,17 +55,10 @@ def mean_with_ci(values: list[float]) -> dict[str, float | int | None]:
     and does not collapse to a point at 0% or 100% accuracy; otherwise it is the normal
     interval, clipped to [0, 1]. With no values there is no score: every figure is None.
     """
-    n = len(values)
-    if n == 0:
-        return {"score": None, "stderr": None, "ci_low": None, "ci_high": None, "num": 0}
-    mean = sum(values) / n
-    variance = sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else 0.0
-    stderr = math.sqrt(variance / n)
-    if all(value in (0, 1) for value in values):
-        low, high = wilson_interval(mean, n)
-    else:
-        low, high = max(0.0, mean - Z_95 * stderr), min(1.0, mean + Z_95 * stderr)
-    return {"score": mean, "stderr": stderr, "ci_low": low, "ci_high": high, "num": n}
+    tally = ScoreTally()
+    for value in values:
+        tally.add(value)
+    return tally.result()
 
 
 def wilson_interval(proportion: float, n: int, z: float = Z_95) -> tuple[float, float]:

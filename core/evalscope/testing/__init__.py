@@ -19,7 +19,8 @@ says what is wrong and what the contract expects::
         check_plugin_registers("my-plugin", models=["my-model"])
 
 Installing evalscope also installs a pytest plugin (``evalscope.testing.pytest_plugin``)
-with the fixtures ``evalscope_plugins`` and ``evalscope_run``.
+with the fixtures ``evalscope_plugins`` and ``evalscope_run``. ``read_samples(run_dir, dataset,
+subset)`` reads back what a run stored for each sample (its review joined with its prediction).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from evalscope.records import read_samples
     from evalscope.testing.checks import (
         DEFAULT_QUERIES,
         check_benchmark,
@@ -43,11 +45,16 @@ __all__ = [
     "check_plugin_registers",
     "check_scorer",
     "make_prompts",
+    "read_samples",
 ]
 
 
 def __getattr__(name: str) -> Any:
     # The checks load on first use: the pytest plugin in this package is imported by every pytest run.
+    if name == "read_samples":
+        from evalscope.records import read_samples
+
+        return read_samples
     if name in __all__:
         from evalscope.testing import checks
 

@@ -54,6 +54,17 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 5] + "...'"
 
 
+def _declared_options(component: Any, label: str) -> Any:
+    """The options class ``component`` declares (see ``evalscope.plugin_info``), or None; a bad one fails."""
+    from evalscope.errors import PluginError
+    from evalscope.plugin_info import declared_options
+
+    try:
+        return declared_options(component)
+    except PluginError as exc:
+        raise AssertionError(f"{label}: {exc}") from None
+
+
 # --------------------------------------------------------------------------- models
 
 
@@ -111,6 +122,21 @@ def check_model(
 
     label = f"check_model({_name(model)})"
     instance = _build_model(model, config, label)
+    declared = _declared_options(model, label)
+    if declared is not None:
+        model_config = {"model_id": "check-model", **(config or {})}
+        from pydantic import ValidationError
+
+        from evalscope.utils.validation import describe_validation_error
+
+        try:
+            declared.model_validate(model_config)
+        except ValidationError as exc:
+            raise AssertionError(
+                f"{label}: its Options ({declared.__name__}) reject the config the model was built with "
+                f"(keys {sorted(model_config)}): {describe_validation_error(exc)}; declare every key the model takes, "
+                "model_id included"
+            ) from None
     prompt_items, origin_inputs = make_prompts(prompts if prompts is not None else DEFAULT_QUERIES)
     if not prompt_items:
         raise AssertionError(f"{label}: prompts is empty; give at least one question")
@@ -264,8 +290,14 @@ def check_benchmark(
     loaded samples by subset.
     """
     label = f"check_benchmark({_name(benchmark)})"
+    declared = _declared_options(benchmark, label)
     first = _build_benchmark(benchmark, options, seed, label)
     second = _build_benchmark(benchmark, options, seed, label)
+    if declared is not None and type(getattr(first, "options", None)) is not declared:
+        raise AssertionError(
+            f"{label}: it declares Options {declared.__name__}, but the built benchmark's options are a "
+            f"{type(getattr(first, 'options', None)).__name__}; `evalscope plugins show` would list the wrong options"
+        )
     _check_generation_config(getattr(first, "generation_config", {}), label)
     subsets = _call(label, "subset_list()", first.subset_list)
     if not isinstance(subsets, list) or not subsets:
@@ -498,6 +530,13 @@ def check_scorer(scorer: Any, cases: Iterable[tuple[str, Any, float]] | None = N
     label = f"check_scorer({_name(scorer)})"
     instance = scorer if callable(getattr(scorer, "score", None)) and not isinstance(scorer, type) else None
     if instance is None:
+        declared = _declared_options(scorer, label)
+        required = [name for name, field in (declared.model_fields.items() if declared else ()) if field.is_required()]
+        if required:
+            raise AssertionError(
+                f"{label}: its Options require {', '.join(map(repr, required))}, but the runner builds a scorer "
+                "with no arguments; give every option a default"
+            )
         instance = _build_scorer(scorer, label)
     metric = getattr(instance, "metric", None)
     if not isinstance(metric, str) or not metric:
@@ -623,6 +662,11 @@ def check_plugin_registers(
     where = f"plugin {entry_point_name!r} ({info.distribution} {info.version}, module {info.module})"
     if info.error:
         raise AssertionError(f"{label}: {where} failed to load: {info.error}")
+    for kind, names in info.registers.items():
+        for name in names:
+            registry = plugins.registry(kind)
+            if name not in registry.conflicts and registry.get(name).plugin == entry_point_name:
+                _declared_options(registry.get(name).factory, f"{label}: {kind} {name!r}")
     for kind, expected in (("model", models), ("benchmark", benchmarks), ("scorer", scorers)):
         got = list(info.registers.get(kind, []))
         conflicts = getattr(plugins.registry(kind), "conflicts", {})

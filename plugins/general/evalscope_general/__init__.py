@@ -22,6 +22,9 @@ def general_mcq_benchmark(options: dict | None = None, seed: int = 42) -> Any:
     return GeneralMCQ(options=options, seed=seed)
 
 
+general_mcq_benchmark.Options = "evalscope_general.mcq:GeneralMCQOptions"  # for `evalscope plugins show`
+
+
 def general_mcq_scorer() -> Any:
     """Build the ``general_mcq`` scorer (the chosen letter, read from free text)."""
     from evalscope_general.mcq_scorer import GeneralMCQScorer
@@ -34,6 +37,9 @@ def general_qa_benchmark(options: dict | None = None, seed: int = 42) -> Any:
     from evalscope_general.qa import GeneralQA
 
     return GeneralQA(options=options, seed=seed)
+
+
+general_qa_benchmark.Options = "evalscope_general.qa:GeneralQAOptions"  # for `evalscope plugins show`
 
 
 def general_qa_scorer(metric: str) -> Any:

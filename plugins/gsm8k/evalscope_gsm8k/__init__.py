@@ -14,14 +14,23 @@ __version__ = "0.1.0"
 
 
 def gsm8k_benchmark(options: dict | None = None, seed: int = 42) -> Any:
-    """Build the ``gsm8k`` benchmark from its ``--dataset-args`` options and the run's seed."""
+    """GSM8K: 1319 grade-school math word problems with chain-of-thought exemplars, scored on the final number.
+
+    Builds ``GSM8K`` from its ``--dataset-args`` options and the run's seed.
+    """
     from evalscope_gsm8k.benchmark import GSM8K
 
     return GSM8K(options=options, seed=seed)
 
 
+gsm8k_benchmark.Options = "evalscope_gsm8k.benchmark:GSM8KOptions"  # shown by `evalscope plugins show gsm8k`
+
+
 def gsm8k_scorer() -> Any:
-    """Build the ``gsm8k`` scorer (numeric answer extraction, compared by value)."""
+    """The final number of the answer (``#### N``, "The answer is N", ``\\boxed{N}``, else the last), compared by value.
+
+    Builds ``GSM8KScorer``.
+    """
     from evalscope_gsm8k.scorer import GSM8KScorer
 
     return GSM8KScorer()

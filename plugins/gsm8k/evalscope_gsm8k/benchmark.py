@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from evalscope.benchmarks.base import Benchmark, BenchmarkOptions, Sample
 from evalscope.errors import ConfigError, DataError
@@ -29,11 +29,15 @@ _PLACEHOLDER = re.compile(r"\{(few_shot|query)\}")
 class GSM8KOptions(BenchmarkOptions):
     """The ``--dataset-args`` of ``gsm8k``; unknown keys are rejected with the closest valid name."""
 
-    local_path: str | None = None
-    dataset_hub: str = "local"
-    few_shot_num: int = 4
-    few_shot_random: bool = False
-    prompt_template: str = DEFAULT_PROMPT_TEMPLATE
+    local_path: str | None = Field(
+        None, description="A folder with test.jsonl (and train.jsonl), or a JSONL file (default: the bundled copy)"
+    )
+    dataset_hub: str = Field("local", description="local (the bundled copy) or huggingface (openai/gsm8k)")
+    few_shot_num: int = Field(4, description=f"Solved train problems before each question, 0 to {MAX_FEW_SHOT}")
+    few_shot_random: bool = Field(False, description="Draw the exemplars at random (seeded by --seed), not the first")
+    prompt_template: str = Field(
+        DEFAULT_PROMPT_TEMPLATE, description="The prompt; {query} is the question, {few_shot} the exemplars"
+    )
 
     @field_validator("local_path")
     @classmethod

@@ -1,0 +1,135 @@
+"""The shapes of the lines in a run folder's ``predictions/`` and ``reviews/`` files.
+
+A prediction line keeps the prompt once and the model's raw response once::
+
+    {"sample_id": "7", "cache_key": "…", "model_id": "…",
+     "prompt": {"messages": [...]}, "response": {…OpenAI-shaped, as received…},
+     "error": null, "time": 1764300000.0}
+
+The prompt is the benchmark's prompt item without what its ``messages`` already say:
+``data`` is left out when it is the text of the last user message, and ``system_prompt`` when
+it is the text of the system message (or None without one); ``full_prompt`` restores them.
+The completion text is not stored beside the response: ``completion`` reads it from the
+response. A review line refers to its prediction by ``sample_id`` and keeps what scoring
+added::
+
+    {"sample_id": "7", "prediction": "18", "gold": "18", "score": 1.0, "correct": true,
+     "explanation": "…", "truncated": false, "error": null, "scoring_error": null}
+
+Lines of the earlier shape (``prompt`` with ``data``, a ``completion`` beside the response;
+reviews with ``input``, ``target``, ``completion`` and ``reasoning``) are read the same way.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from evalscope.models.driver import Generation, response_text
+
+
+def prediction_record(model_id: str, sample_id: str, prompt: dict, key: str, generation: Generation) -> dict:
+    """The line stored for one prediction: the prompt once (``stored_prompt``) and the raw response."""
+    return {
+        "sample_id": sample_id,
+        "cache_key": key,
+        "model_id": model_id,
+        "prompt": stored_prompt(prompt),
+        "response": generation.response,
+        "error": generation.error,
+        "time": time.time(),
+    }
+
+
+def current_shape(record: dict) -> dict:
+    """A prediction line of either shape in the current one (the earlier shape's copies dropped)."""
+    record = {key: value for key, value in record.items() if key != "completion"}
+    if isinstance(record.get("prompt"), dict):
+        record["prompt"] = stored_prompt(record["prompt"])
+    return record
+
+
+def stored_prompt(prompt: dict) -> dict:
+    """``prompt`` without the ``data`` and ``system_prompt`` that its ``messages`` already hold."""
+    messages = prompt.get("messages")
+    if not isinstance(messages, list):
+        return prompt
+    stored = dict(prompt)
+    if "data" in stored and stored["data"] == _derived_data(messages):
+        del stored["data"]
+    if "system_prompt" in stored and stored["system_prompt"] == _derived_system_prompt(messages):
+        del stored["system_prompt"]
+    return stored
+
+
+def full_prompt(stored: dict) -> dict:
+    """The prompt item as the benchmark built it, from its stored form (the inverse of ``stored_prompt``)."""
+    messages = stored.get("messages")
+    if not isinstance(messages, list):
+        return stored
+    prompt = dict(stored)
+    if "data" not in prompt:
+        prompt["data"] = _derived_data(messages)
+    if "system_prompt" not in prompt:
+        prompt["system_prompt"] = _derived_system_prompt(messages)
+    return prompt
+
+
+def completion(record: dict) -> str | None:
+    """The generated text of a prediction line (None when it failed)."""
+    response = record.get("response")
+    return response_text(response) if response is not None else None
+
+
+def _derived_data(messages: list) -> list:
+    users = [message for message in messages if isinstance(message, dict) and message.get("role") == "user"]
+    return [users[-1].get("content")] if users else []
+
+
+def _derived_system_prompt(messages: list) -> Any:
+    first = messages[0] if messages else None
+    if isinstance(first, dict) and first.get("role") == "system":
+        return first.get("content")
+    return None
+
+
+def read_samples(run_dir: str | Path, dataset: str, subset: str, model_id: str | None = None) -> list[dict]:
+    """Each sample of one subset of a run folder, with its prediction and its review joined by ``sample_id``.
+
+    Every item has the review's fields, plus ``prompt`` (as the benchmark built it, see
+    ``full_prompt``), ``response`` and ``completion`` from the sample's last prediction line, in the
+    order of the reviews file. ``model_id`` may be left out when the folder holds one model. The
+    whole subset is read into memory: this is for tests and small runs.
+    """
+    from evalscope.outputs import decode_line, safe_name
+
+    root = Path(run_dir)
+    if model_id is None:
+        models = sorted(path.name for path in (root / "reviews").iterdir() if path.is_dir())
+        if len(models) != 1:
+            raise ValueError(f"{root} holds the models {models}; pass model_id")
+        folder = models[0]
+    else:
+        folder = safe_name(model_id)
+    name = f"{safe_name(dataset)}_{safe_name(subset)}.jsonl"
+    predictions: dict[str, dict] = {}
+    with (root / "predictions" / folder / name).open("rb") as handle:
+        for line in handle:
+            record = decode_line(line)
+            predictions[str(record["sample_id"])] = record
+    samples = []
+    with (root / "reviews" / folder / name).open("rb") as handle:
+        for line in handle:
+            review = decode_line(line)
+            record = predictions.get(str(review["sample_id"]), {})
+            prompt = record.get("prompt")
+            samples.append(
+                {
+                    **review,
+                    "prompt": full_prompt(prompt) if isinstance(prompt, dict) else prompt,
+                    "response": record.get("response"),
+                    "completion": completion(record) if record else None,
+                }
+            )
+    return samples

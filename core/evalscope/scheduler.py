@@ -1,0 +1,300 @@
+"""One scheduler for the whole run: every sample of every subset and dataset flows through one pool.
+
+The samples are fed lazily, dataset after dataset and subset after subset, to the model
+driver's workers (``--eval-batch-size`` requests in flight for an API model, batches of that
+size for a local one), so the pool stays full across subset and dataset boundaries. Each
+finished prediction is appended to its subset's prediction file at once, then handed to one
+scoring thread, which writes its review line and adds it to the subset's running aggregates;
+the event loop does not wait for the scorer (unless it is ``SCORING_BACKLOG`` samples behind).
+When the last sample of a subset is scored, its reviews file and its dataset's report are
+written. No record is kept in memory once it is scored: only the aggregates the reports need.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evalscope.benchmarks.base import Sample
+from evalscope.models.driver import Generation, ModelDriver
+from evalscope.outputs import PredictionStore, encode_line
+from evalscope.report import SubsetTally, UsageTally
+from evalscope.scorers.metrics import ScoreTally
+from evalscope.utils.logger import get_logger
+
+logger = get_logger()
+
+SCORING_BACKLOG = 256
+"""How many hand-overs (a batch, or up to ``CACHED_CHUNK`` cached predictions) may wait for the scorer
+before the workers wait for it."""
+
+CACHED_CHUNK = 64
+"""Cached predictions handed to the scorer at once."""
+
+
+@dataclass
+class DatasetRun:
+    """One dataset of the run: its job, generation config, subsets and running aggregates."""
+
+    job: Any
+    infer_cfg: dict[str, Any]
+    subsets: list[str]
+    scores: ScoreTally = field(default_factory=ScoreTally)
+    usage: UsageTally = field(default_factory=UsageTally)
+    results: dict[int, dict[str, Any]] = field(default_factory=dict)
+    report: dict[str, Any] | None = None
+
+    @property
+    def name(self) -> str:
+        """The dataset's name."""
+        return self.job.name
+
+    def finished_subsets(self) -> list[dict[str, Any]]:
+        """The results of the subsets scored so far, in the benchmark's subset order."""
+        return [self.results[position] for position in sorted(self.results)]
+
+    @property
+    def complete(self) -> bool:
+        """Whether every subset is scored."""
+        return len(self.results) == len(self.subsets)
+
+
+@dataclass
+class SubsetRun:
+    """One subset of a dataset: its prediction store, reviews file and running aggregates."""
+
+    dataset: DatasetRun
+    name: str
+    position: int
+    store: PredictionStore
+    reviews_path: Path
+    remaining: int
+    tally: SubsetTally = field(default_factory=SubsetTally)
+    reviews: Any = None
+
+
+@dataclass
+class WorkItem:
+    """A sample on its way through the pool: to predict (``record`` None) or already predicted (cached)."""
+
+    subset: SubsetRun
+    sample: Sample
+    prompt: dict
+    key: str | None
+    record: dict | None = None
+
+
+class Scheduler:
+    """Runs every sample of ``datasets`` through ``driver`` and the scorer; see the module docstring.
+
+    The caller supplies what is specific to its run: ``open_subset(dataset, subset, position)``
+    returns ``(samples, SubsetRun)``; ``cached(subset_run, sample, prompt)`` returns
+    ``(key, record)`` (``record`` when a stored prediction can be reused, ``key`` None when it was
+    not computed); ``make_record(sample, prompt, key, generation)`` builds the prediction line;
+    ``score(dataset_run, sample, record)`` returns the review; ``subset_done(subset_run)`` and
+    ``dataset_done(dataset_run)`` are called (in the scoring thread) when a subset and a dataset
+    are complete; ``failed_batch(exc, batch)`` turns a model error into generations or re-raises.
+    """
+
+    def __init__(
+        self,
+        driver: ModelDriver,
+        datasets: list[DatasetRun],
+        open_subset: Callable[[DatasetRun, str, int], tuple[list[Sample], SubsetRun]],
+        cached: Callable[[SubsetRun, Sample, dict], tuple[str | None, dict | None]],
+        make_record: Callable[[Sample, dict, str | None, Generation, DatasetRun], dict],
+        score: Callable[[DatasetRun, Sample, dict], dict],
+        subset_done: Callable[[SubsetRun], None],
+        failed_batch: Callable[[Exception, int], list[Generation]],
+        stop_requested: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.driver = driver
+        self.datasets = datasets
+        self.open_subset = open_subset
+        self.cached = cached
+        self.make_record = make_record
+        self.score = score
+        self.subset_done = subset_done
+        self.failed_batch = failed_batch
+        self.stop_requested = stop_requested
+        self.kept = 0
+        self._feed: Iterator[WorkItem] = self._items()
+        self._peeked: WorkItem | None = None
+        self._batches = 0
+        self._scorer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evalscope-scorer")
+        self._scoring_failure: BaseException | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._open: list[SubsetRun] = []
+        self._progress: Any = None
+
+    async def run(self) -> None:
+        """Predict and score everything; returns when every subset is scored (or raises)."""
+        from tqdm import tqdm
+
+        loop = asyncio.get_running_loop()
+        self._slots = asyncio.Semaphore(SCORING_BACKLOG)
+        self._progress = tqdm(total=0, unit="sample", desc="evaluating")
+        workers = [asyncio.ensure_future(self._worker(loop)) for _ in range(self.driver.concurrency)]
+        status = asyncio.ensure_future(show_retry_status(self._progress, self.driver.model))
+        try:
+            done, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                if task.exception() is not None:
+                    raise task.exception()
+            await loop.run_in_executor(None, self._scorer.shutdown, True)
+            self._raise_scoring_failure()
+        finally:
+            for task in (*workers, status):
+                task.cancel()
+            await asyncio.gather(*workers, status, return_exceptions=True)
+            self._scorer.shutdown(wait=True, cancel_futures=True)
+            for subset in self._open:
+                subset.store.close()
+                if subset.reviews is not None:
+                    subset.reviews.close()
+            self._progress.close()
+
+    # -- feeding ---------------------------------------------------------------------------
+
+    def _items(self) -> Iterator[WorkItem]:
+        """Every sample of the run, in order; each subset is opened when the pool reaches it."""
+        for dataset in self.datasets:
+            for position, name in enumerate(dataset.subsets):
+                samples, subset = self.open_subset(dataset, name, position)
+                self._open.append(subset)
+                self._progress.total += len(samples)
+                self._progress.set_description_str(f"{dataset.name}/{name}", refresh=False)
+                self._progress.refresh()
+                if not samples:
+                    self._submit(self._finish_subset, subset)
+                from_cache = 0
+                for sample in samples:
+                    prompt = dataset.job.benchmark.build_prompt(sample)
+                    key, record = self.cached(subset, sample, prompt)
+                    from_cache += record is not None
+                    yield WorkItem(subset, sample, prompt, key, record)
+                logger.info(
+                    f"{dataset.name}/{name}: {len(samples)} samples, {from_cache} from cache, "
+                    f"{len(samples) - from_cache} to predict"
+                )
+
+    async def _next_batch(self) -> list[WorkItem]:
+        """Up to the driver's batch size of samples to predict, all of one dataset; cached ones are scored."""
+        batch: list[WorkItem] = []
+        cached: list[tuple[SubsetRun, Sample, dict]] = []
+        while len(batch) < self.driver.batch_size:
+            item, self._peeked = self._peeked or next(self._feed, None), None
+            if item is None:
+                break
+            if item.record is not None:
+                cached.append((item.subset, item.sample, item.record))
+                if len(cached) == CACHED_CHUNK:
+                    await self._score(cached)
+                    cached = []
+                continue
+            if batch and item.subset.dataset is not batch[0].subset.dataset:
+                self._peeked = item
+                break
+            batch.append(item)
+        if cached:
+            await self._score(cached)
+        return batch
+
+    # -- predicting ------------------------------------------------------------------------
+
+    async def _worker(self, loop: asyncio.AbstractEventLoop) -> None:
+        while not self.stop_requested():
+            batch = await self._next_batch()
+            if not batch:
+                return
+            dataset = batch[0].subset.dataset
+            prompts = [item.prompt for item in batch]
+            origin_inputs = [{**item.prompt, "raw": item.sample.raw, "index": item.sample.id} for item in batch]
+            label = f"batch {self._batches} (samples {batch[0].sample.id}..{batch[-1].sample.id})"
+            self._batches += 1
+            try:
+                generations = await self.driver.generate(prompts, origin_inputs, dataset.infer_cfg, label)
+            except Exception as exc:
+                generations = self.failed_batch(exc, len(batch))
+            finished = [
+                (item.subset, item.sample, self.make_record(item.sample, item.prompt, item.key, generation, dataset))
+                for item, generation in zip(batch, generations)
+            ]
+            for subset, group in itertools.groupby(finished, key=lambda entry: entry[0]):
+                subset.store.append_many([record for _, _, record in group])
+            self.kept += sum(record["error"] is None for _, _, record in finished)
+            await self._score(finished)
+
+    # -- scoring (in the scoring thread) ---------------------------------------------------
+
+    async def _score(self, finished: list[tuple[SubsetRun, Sample, dict]]) -> None:
+        """Hand ``finished`` predictions to the scoring thread (waiting while it is far behind)."""
+        self._raise_scoring_failure()
+        await self._slots.acquire()
+        loop, slots = asyncio.get_running_loop(), self._slots
+        future = self._submit(self._score_many, finished)
+        future.add_done_callback(lambda _: loop.call_soon_threadsafe(slots.release))
+
+    def _submit(self, function: Callable, *args: Any) -> Future:
+        return self._scorer.submit(self._guarded, function, *args)
+
+    def _guarded(self, function: Callable, *args: Any) -> None:
+        if self._scoring_failure is not None:
+            return
+        try:
+            function(*args)
+        except BaseException as exc:  # reported to the event loop by the next _score or at the end
+            self._scoring_failure = exc
+
+    def _raise_scoring_failure(self) -> None:
+        if self._scoring_failure is not None:
+            raise self._scoring_failure
+
+    def _score_many(self, finished: list[tuple[SubsetRun, Sample, dict]]) -> None:
+        for subset, sample, record in finished:
+            self._score_one(subset, sample, record)
+        self._progress.update(len(finished))
+
+    def _score_one(self, subset: SubsetRun, sample: Sample, record: dict) -> None:
+        review = self.score(subset.dataset, sample, record)
+        if subset.reviews is None:
+            subset.reviews = partial_path(subset.reviews_path).open("wb")
+        subset.reviews.write(encode_line(review))
+        if subset.tally.add(review):
+            subset.dataset.scores.add(review["score"])
+        if record.get("response") is not None:
+            subset.dataset.usage.add(record["response"])
+        subset.remaining -= 1
+        if subset.remaining == 0:
+            self._finish_subset(subset)
+
+    def _finish_subset(self, subset: SubsetRun) -> None:
+        if subset.reviews is None:
+            subset.reviews = partial_path(subset.reviews_path).open("wb")
+        subset.reviews.close()
+        os.replace(partial_path(subset.reviews_path), subset.reviews_path)
+        subset.store.close()
+        subset.dataset.results[subset.position] = subset.tally.result(subset.name)
+        self.subset_done(subset)
+
+
+def partial_path(path: Path) -> Path:
+    """Where a reviews file is written until its subset is complete."""
+    return path.with_suffix(path.suffix + ".partial")
+
+
+async def show_retry_status(progress: Any, model: Any, every: float = 0.5) -> None:
+    """Show the model's ``retry_status`` (what it is retrying) beside the progress bar while it lasts."""
+    shown = None
+    while True:
+        await asyncio.sleep(every)
+        status = getattr(model, "retry_status", None)
+        if status != shown:
+            progress.set_postfix_str(status or "")
+            shown = status
