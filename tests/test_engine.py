@@ -164,3 +164,11 @@ def test_replicas_each_get_requests_and_their_own_log_and_gpus(tmp_path):
         {"CUDA_VISIBLE_DEVICES": "0,1"},
         {"CUDA_VISIBLE_DEVICES": "2,3"},
     ]
+
+
+def test_engine_keys_never_read_as_a_flag_on_the_engine_command_line(tmp_path):
+    from evalscope.models.engine import ManagedEngine
+
+    keys = {ManagedEngine("e", None, tmp_path / "log").api_key for _ in range(300)}
+    assert len(keys) == 300
+    assert all(len(key) >= 32 and not key.startswith("-") for key in keys)

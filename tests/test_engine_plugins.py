@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import install_into
+from plugin_site import install_into
 
 ROOT = Path(__file__).parent.parent
 TESTS = Path(__file__).parent

@@ -101,7 +101,8 @@ class ManagedEngine:
         self.command = command
         self.log_path = log_path
         self.startup_timeout = startup_timeout
-        self.api_key = secrets.token_urlsafe(32)
+        # Hex only: a key that began with '-' would read as a flag on the engine's command line.
+        self.api_key = secrets.token_hex(24)
         add_secret(self.api_key)
         self.port = 0
         self.process: subprocess.Popen | None = None
