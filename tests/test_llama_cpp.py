@@ -95,6 +95,11 @@ def predictions(work: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def answer(record: dict) -> str:
+    """The text of a stored prediction, as the server sent it."""
+    return record["response"]["choices"][0]["message"]["content"]
+
+
 def started_run(model: Path, work: Path, stderr_path: Path) -> subprocess.Popen:
     """An evalscope run of many samples, returned once its engine answers and its first answer is stored."""
     with open(stderr_path, "wb") as stderr:
@@ -122,7 +127,7 @@ def test_a_gsm8k_run_on_a_gguf_file_goes_through_a_real_llama_cpp_server_that_st
     assert report["metrics"][0]["num"] == 3 and report["errors"] == 0
     records = predictions(work)
     assert len(records) == 3
-    assert all(isinstance(record["completion"], str) and record["completion"] for record in records)
+    assert all(isinstance(answer(record), str) and answer(record) for record in records)
     log = (work / "logs" / "engine-0.log").read_text(encoding="utf-8", errors="replace")
     assert "POST /v1/chat/completions" in log  # the answers came from the engine
     assert engine_pids(gguf_path) == []
@@ -133,7 +138,7 @@ def test_greedy_runs_of_the_same_model_repeat_exactly(gguf_path, tmp_path):
     assert run_evalscope(gguf_path, first).returncode == 0
     assert run_evalscope(gguf_path, second).returncode == 0
 
-    assert [r["completion"] for r in predictions(first)] == [r["completion"] for r in predictions(second)]
+    assert [answer(r) for r in predictions(first)] == [answer(r) for r in predictions(second)]
 
 
 def test_the_engine_listens_on_loopback_with_a_key_of_this_run_that_no_output_shows(gguf_path, tmp_path):
