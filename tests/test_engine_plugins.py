@@ -94,6 +94,22 @@ def test_the_engine_runs_with_the_model_args_as_flags_and_stops_with_the_run(
     assert not [path for path in work.rglob("*") if path.is_file() and key.encode() in path.read_bytes()]
 
 
+def test_the_run_wide_api_flags_reach_the_engines_api_model(engines, tmp_path, run_cli):
+    work = tmp_path / "out"
+    result = run_cli(
+        *("--model-plugin", "vllm", "--model", "Qwen/Qwen2.5-7B-Instruct", "--datasets", "quiz"),
+        *("--eval-batch-size", "4", "--stream", "--timeout", "77", "--retries", "2"),
+        *("--work-dir", str(work), "--no-timestamp"),
+        env={**engines, "STAND_IN_LATENCY": "0.5"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    run_log = (work / "logs" / "eval_log.log").read_text(encoding="utf-8")
+    assert "(chat, streaming), 4 in flight, timeout 77 s, 2 retries" in run_log
+    engine_log = (work / "logs" / "engine-0.log").read_text(encoding="utf-8")
+    assert "SERVED requests=5 max_in_flight=4" in engine_log  # the 5 quiz prompts, 4 at a time
+
+
 @pytest.mark.parametrize(
     ("plugin", "message"),
     [

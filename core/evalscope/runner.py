@@ -163,7 +163,8 @@ class Runner:
             if not name:
                 raise ConfigError("eval_type 'plugin' needs --model-plugin NAME")
             served = {"model": config.model} if isinstance(config.model, str) else {}
-            return self._call_factory(plugins, name, {"model_id": self.model_id, **served, **config.model_args})
+            api = self._engine_api_settings(plugins.models.get(name).factory)
+            return self._call_factory(plugins, name, {"model_id": self.model_id, **served, **api, **config.model_args})
         if config.eval_type in API_EVAL_TYPES:
             if not config.api_url:
                 raise ConfigError(f"eval_type {config.eval_type!r} needs --api-url (an OpenAI-compatible URL)")
@@ -192,6 +193,24 @@ class Runner:
             "no model given: pass --model-plugin NAME, or --model NAME with --api-url URL "
             "(from Python: TaskConfig(model=<CustomModel instance>, eval_type='custom'))"
         )
+
+    def _engine_api_settings(self, factory: Any) -> dict:
+        """For a managed engine (an ``EngineModel``), the run-wide settings of the API model it drives.
+
+        ``--eval-batch-size`` sizes its connection pool, as it does for ``--api-url``; ``--timeout``,
+        ``--retries`` and ``--stream`` apply too. ``--model-args`` may still override each one.
+        """
+        from evalscope.models.engine import EngineModel
+
+        if not (isinstance(factory, type) and issubclass(factory, EngineModel)):
+            return {}
+        config = self.config
+        return {
+            "timeout": config.timeout,
+            "retries": config.retries,
+            "stream": config.stream,
+            "concurrency": config.eval_batch_size,
+        }
 
     def _call_factory(self, plugins: Plugins, name: str, model_config: dict) -> Any:
         registration = plugins.models.get(name)
