@@ -1,6 +1,6 @@
 """The managed llama.cpp engine: its start-up time, and evalscope driving it beside a bare client.
 
-    python benchmarks/engine_throughput.py [--gguf PATH] [--limit 200] [--concurrency 1 4]
+    python benchmarks/engine_throughput.py [--gguf PATH] [--limit 400] [--concurrency 1 4]
         [--max-tokens 32] [--repeat 3] [--startup-repeat 5]
 
 Without ``--gguf`` the tiny test model of ``tests/tiny_gguf.py`` is written to a temporary folder
@@ -35,6 +35,9 @@ and the engine is the whole cost of an answer). Needs ``llama-cpp-python[server]
    evalscope report, and summed by the bare client from its answers) must be equal for all three.
    Equal prompt tokens mean the same prompts through the same chat template; since decoding is
    greedy, equal completion tokens mean the same ``max_tokens`` and sampling settings.
+
+3. The fixed cost: one question, ``evalscope (api-url)`` beside the bare client (start-up and
+   shutdown of each process), ``--repeat`` times.
 
 It prints the machine (CPU model, cores, Python, llama-cpp-python), the load average before and
 after, and per row the median wall time (min-max over the repeats), requests per second and the
@@ -254,6 +257,19 @@ def posts_since(log_path: Path, before: int, expected: int) -> int:
     return posts(log_path) - before
 
 
+def fixed_cost(engine, gguf: Path, args: argparse.Namespace, workdir: Path) -> dict[str, list[float]]:
+    """Wall times of one question from evalscope (api-url) and from the bare client, ``args.repeat`` times each."""
+    one = argparse.Namespace(**{**vars(args), "limit": 1})
+    times: dict[str, list[float]] = {"bare": [], "evalscope": []}
+    for number in range(args.repeat):
+        work_dir = workdir / f"one-{number}"
+        times["evalscope"].append(run_api(engine, gguf, one, 1, work_dir))
+        bodies = workdir / f"one-{number}.jsonl"
+        write_bodies(work_dir, llama_model(gguf).served_model(), bodies)
+        times["bare"].append(run_bare(engine, bodies, 1)[0])
+    return times
+
+
 def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
@@ -262,7 +278,7 @@ def main() -> None:
     """Run the benchmark and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gguf", type=Path, help="the model file (default: the tiny test model, made here)")
-    parser.add_argument("--limit", type=int, default=200, help="GSM8K questions per run")
+    parser.add_argument("--limit", type=int, default=400, help="GSM8K questions per run")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4], help="requests in flight")
     parser.add_argument("--max-tokens", type=int, default=32, help="max_new_tokens of every answer")
     parser.add_argument("--repeat", type=int, default=3, help="runs per row")
@@ -334,6 +350,7 @@ def main() -> None:
                     wall = statistics.median(values)
                     rows.append((concurrency, label, spread(values), args.limit / wall, wall / bare))
                 rows.append((concurrency, "(managed, whole process)", spread(whole), None, None))
+            fixed = fixed_cost(engine, gguf, args, workdir)
         finally:
             engine.stop()
 
@@ -349,6 +366,11 @@ def main() -> None:
             rate_text = f"{rate:.1f}" if rate is not None else ""
             ratio_text = f"{ratio:.2f}x" if ratio is not None else ""
             print(f"| {concurrency:>9} | {label:<24} | {wall:>18} | {rate_text:>6} | {ratio_text:>7} |")
+    print()
+    print(
+        f"one question (start-up and shutdown of the client): bare aiohttp {spread(fixed['bare'])} s, "
+        f"evalscope (api-url) {spread(fixed['evalscope'])} s"
+    )
     print()
     print(f"load average after: {load()}")
 
