@@ -40,8 +40,10 @@ and the engine is the whole cost of an answer). Needs ``llama-cpp-python[server]
    shutdown of each process), ``--repeat`` times.
 
 It prints the machine (CPU model, cores, Python, llama-cpp-python), the load average before and
-after, and per row the median wall time (min-max over the repeats), requests per second and the
-ratio to the bare client. The machine's load changes the wall times; the ratio is what to compare.
+after, and per row the median wall time (min-max over the repeats), requests per second, the
+ratio to the bare client, and the median CPU seconds of the client process and of the engine
+during the run (the managed run's engine is its child, so only the whole process's CPU, engine
+included, is shown for it). The machine's load changes the wall times; the ratio is what to compare.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ import json
 import os
 import platform
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -270,6 +273,22 @@ def fixed_cost(engine, gguf: Path, args: argparse.Namespace, workdir: Path) -> d
     return times
 
 
+def median_text(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f}" if values else ""
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of this script's finished child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the running process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
@@ -315,9 +334,13 @@ def main() -> None:
                     "evalscope (managed)": [],
                 }
                 whole: list[float] = []
+                client_cpu: dict[str, list[float]] = {label: [] for label in [*times, "whole"]}
+                engine_cpu: dict[str, list[float]] = {label: [] for label in times}
                 for number in range(args.repeat):
                     managed_dir = workdir / f"managed-{concurrency}-{number}"
+                    cpu = children_cpu()
                     without_startup, wall = run_managed(gguf, args, concurrency, managed_dir)
+                    client_cpu["whole"].append(children_cpu() - cpu)
                     times["evalscope (managed)"].append(without_startup)
                     whole.append(wall)
                     expected = tokens(managed_dir)
@@ -327,12 +350,18 @@ def main() -> None:
 
                     before = posts(engine_log)
                     api_dir = workdir / f"api-{concurrency}-{number}"
+                    cpu, served_cpu = children_cpu(), process_cpu(engine.process.pid)
                     times["evalscope (api-url)"].append(run_api(engine, gguf, args, concurrency, api_dir))
+                    client_cpu["evalscope (api-url)"].append(children_cpu() - cpu)
+                    engine_cpu["evalscope (api-url)"].append(process_cpu(engine.process.pid) - served_cpu)
                     api_posts = posts_since(engine_log, before, count)
                     api_tokens = tokens(api_dir)
 
                     before = posts(engine_log)
+                    cpu, served_cpu = children_cpu(), process_cpu(engine.process.pid)
                     bare_time, bare_tokens = run_bare(engine, bodies, concurrency)
+                    client_cpu["bare aiohttp"].append(children_cpu() - cpu)
+                    engine_cpu["bare aiohttp"].append(process_cpu(engine.process.pid) - served_cpu)
                     times["bare aiohttp"].append(bare_time)
                     bare_posts = posts_since(engine_log, before, count)
 
@@ -348,8 +377,19 @@ def main() -> None:
                 bare = statistics.median(times["bare aiohttp"])
                 for label, values in times.items():
                     wall = statistics.median(values)
-                    rows.append((concurrency, label, spread(values), args.limit / wall, wall / bare))
-                rows.append((concurrency, "(managed, whole process)", spread(whole), None, None))
+                    cpu_text = median_text(client_cpu[label]), median_text(engine_cpu[label])
+                    rows.append(
+                        (
+                            concurrency,
+                            label,
+                            spread(values),
+                            f"{args.limit / wall:.1f}",
+                            f"{wall / bare:.2f}x",
+                            *cpu_text,
+                        )
+                    )
+                both = f"{median_text(client_cpu['whole'])} with its engine"
+                rows.append((concurrency, "(managed, whole process)", spread(whole), "", "", both, ""))
             fixed = fixed_cost(engine, gguf, args, workdir)
         finally:
             engine.stop()
@@ -360,12 +400,11 @@ def main() -> None:
             f"median (min-max) of {args.repeat} runs; prompt and completion tokens equal for all clients"
         )
         print()
-        print(f"| in flight | {'client':<24} | {'wall s':>18} | {'req/s':>6} | {'vs bare':>7} |")
-        print(f"| ---: | {'-' * 24} | {'-' * 17}: | {'-' * 5}: | {'-' * 6}: |")
-        for concurrency, label, wall, rate, ratio in rows:
-            rate_text = f"{rate:.1f}" if rate is not None else ""
-            ratio_text = f"{ratio:.2f}x" if ratio is not None else ""
-            print(f"| {concurrency:>9} | {label:<24} | {wall:>18} | {rate_text:>6} | {ratio_text:>7} |")
+        header = ("in flight", "client", "wall s", "req/s", "vs bare", "client CPU s", "engine CPU s")
+        print("| " + " | ".join(header) + " |")
+        print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+        for row in rows:
+            print("| " + " | ".join(str(cell) for cell in row) + " |")
     print()
     print(
         f"one question (start-up and shutdown of the client): bare aiohttp {spread(fixed['bare'])} s, "
