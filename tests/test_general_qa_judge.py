@@ -109,6 +109,10 @@ def test_the_judge_grades_each_answer_and_the_review_keeps_prompt_reply_and_grad
     assert first["answer"] == ANSWERS["q1"] and first["judge_reply"] == "CORRECT"
     assert first["judge_prompt"][-1]["content"] == rubric(ROWS[0])
     assert reviews[0]["explanation"].startswith("judge: CORRECT; exact_match 0, f1 ")
+    assert [review["metrics"]["judge_accuracy"] for review in reviews] == [1.0, 0.0, 0.0]
+    assert list(metric["metric_scores"]) == ["exact_match", "f1", "rouge_l", "judge_accuracy"]
+    assert metric["metric_scores"]["judge_accuracy"]["score"] == report["score"]
+    assert metric["metric_scores"]["exact_match"]["score"] == 0.0  # no answer is the reference word for word
     assert server.stats.auth == [f"Bearer {KEY}"] * len(server.stats.auth)
     assert all(body["temperature"] == 0.0 for body in server.stats.bodies)
     written = [path.read_text("utf-8") for path in (tmp_path / "out").rglob("*") if path.is_file()]

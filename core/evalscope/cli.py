@@ -200,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare_parser.add_argument("run_a", metavar="RUN_A", help="the first run folder (A)")
     compare_parser.add_argument("run_b", metavar="RUN_B", help="the second run folder (B); diff is B minus A")
     compare_parser.add_argument("--json", action="store_true", help="print JSON")
+    compare_parser.add_argument(
+        "--metric", metavar="NAME", help="compare this named metric of the samples (e.g. f1) instead of their score"
+    )
     view_parser = commands.add_parser("view", help="write one self-contained HTML file to browse runs")
     view_parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="one or more run folders")
     view_parser.add_argument("-o", "--output", help="the HTML file (default: RUN_DIR/view.html, ./evalscope-view.html)")
@@ -228,7 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             return result_commands().command_report(options["run_dir"], options["json"])
         if args.command == "compare":
-            return result_commands().command_compare(options["run_a"], options["run_b"], options["json"])
+            return result_commands().command_compare(
+                options["run_a"], options["run_b"], options["json"], options["metric"]
+            )
         if args.command == "view":
             return result_commands().command_view(options["run_dirs"], options["output"], options["open"])
         return command_eval(options)

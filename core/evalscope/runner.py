@@ -29,7 +29,7 @@ from evalscope.records import completion, current_shape, prediction_record
 from evalscope.report import SubsetTally, build_report, summary_table, truncation_warning
 from evalscope.resume import RunFolder, evaluated, open_run_folder, with_saved_config
 from evalscope.scheduler import DatasetRun, Scheduler, SubsetRun
-from evalscope.scorers.base import Score, Scorer
+from evalscope.scorers.base import Score, Scorer, metrics_problem, unit_number
 from evalscope.utils.logger import add_file_handler, get_logger
 from evalscope.utils.secrets import add_secret, redact_mapping, start_run_secrets
 
@@ -297,7 +297,9 @@ class Runner:
         """Write ``dataset``'s report with the subsets scored so far (``complete`` once all are)."""
         job, subsets = dataset.job, dataset.finished_subsets()
         usage = dataset.usage.summary()
-        report = build_report(self.model_id, job.name, job.scorer.metric, subsets, dataset.scores, usage)
+        report = build_report(
+            self.model_id, job.name, job.scorer.metric, subsets, dataset.scores, usage, dataset.metrics
+        )
         report["generation_config"] = redact_mapping(dataset.infer_cfg)
         report["served_models"] = sorted(dataset.usage.models)
         report["complete"] = dataset.complete
@@ -454,14 +456,17 @@ def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]
         correct=score.value == 1.0,
         explanation=score.explanation,
     )
+    if score.metrics:
+        review["metrics"] = dict(score.metrics)
     return review
 
 
 def score_problem(score: Any) -> str | None:
-    """Say what is wrong with a scorer's result, or None if it is a ``Score`` with a number in [0, 1]."""
+    """Say what is wrong with a scorer's result, or None if it is a ``Score`` with a number in [0, 1]
+    whose ``metrics``, if any, map names to numbers in [0, 1]."""
     if not isinstance(score, Score):
         return f"the scorer returned {type(score).__name__}, expected a Score"
-    value = score.value
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        return f"the scorer returned a Score whose value is {value!r}, expected a number in [0, 1]"
-    return None
+    if not unit_number(score.value):
+        return f"the scorer returned a Score whose value is {score.value!r}, expected a number in [0, 1]"
+    problem = metrics_problem(score.metrics)
+    return f"the scorer returned a Score whose {problem}" if problem else None

@@ -24,7 +24,7 @@ from typing import Any
 from evalscope.benchmarks.base import Sample
 from evalscope.models.driver import Generation, ModelDriver
 from evalscope.outputs import PredictionStore, encode_line
-from evalscope.report import SubsetTally, UsageTally
+from evalscope.report import MetricTallies, SubsetTally, UsageTally
 from evalscope.scorers.metrics import ScoreTally
 from evalscope.utils.logger import get_logger
 
@@ -46,6 +46,7 @@ class DatasetRun:
     infer_cfg: dict[str, Any]
     subsets: list[str]
     scores: ScoreTally = field(default_factory=ScoreTally)
+    metrics: MetricTallies = field(default_factory=MetricTallies)
     usage: UsageTally = field(default_factory=UsageTally)
     results: dict[int, dict[str, Any]] = field(default_factory=dict)
     report: dict[str, Any] | None = None
@@ -268,6 +269,7 @@ class Scheduler:
         subset.reviews.write(encode_line(review))
         if subset.tally.add(review):
             subset.dataset.scores.add(review["score"])
+            subset.dataset.metrics.add(review.get("metrics"))
         if record.get("response") is not None:
             subset.dataset.usage.add(record["response"])
         subset.remaining -= 1
