@@ -29,7 +29,7 @@ from evalscope.records import completion, current_shape, prediction_record
 from evalscope.report import SubsetTally, build_report, summary_table, truncation_warning
 from evalscope.resume import RunFolder, evaluated, open_run_folder, with_saved_config
 from evalscope.scheduler import DatasetRun, Scheduler, SubsetRun
-from evalscope.scorers.base import Score, Scorer, metrics_problem, unit_number
+from evalscope.scorers.base import Score, Scorer, is_async_scorer, metrics_problem, unit_number
 from evalscope.utils.logger import add_file_handler, get_logger
 from evalscope.utils.secrets import add_secret, redact_mapping, start_run_secrets
 
@@ -280,6 +280,8 @@ class Runner:
             cached=cached,
             make_record=make_record,
             score=lambda dataset, sample, record: score_sample(dataset.job.scorer, sample, record),
+            ascore=lambda dataset, sample, record: ascore_sample(dataset.job.scorer, sample, record),
+            scores_async=lambda dataset: is_async_scorer(dataset.job.scorer),
             subset_done=subset_done,
             failed_batch=failed_batch,
             stop_requested=lambda: self.ctrl_c.requested,
@@ -291,6 +293,7 @@ class Runner:
             for store in source:
                 store.close()
             await driver.aclose()
+            await close_scorers(job.scorer for job in jobs)
         return {dataset.name: dataset.report for dataset in datasets}
 
     def _write_report(self, dataset: DatasetRun, started: float, run_dir: RunDir) -> None:
@@ -427,8 +430,40 @@ def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]
     other than a ``Score``) does not stop the run: the review records the reason in
     ``scoring_error`` and has no score.
     """
+    review = unscored_review(sample, record)
+    if review["error"] is not None:
+        return review
+    try:
+        score = scorer.score(completion(record), sample)
+    except Exception as exc:
+        return graded_review(review, None, one_line(exc))
+    return graded_review(review, score)
+
+
+async def ascore_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]:
+    """``score_sample`` through the scorer's ``ascore`` (see ``Scorer``)."""
+    review = unscored_review(sample, record)
+    if review["error"] is not None:
+        return review
+    try:
+        score = await scorer.ascore(completion(record), sample)
+    except Exception as exc:
+        return graded_review(review, None, one_line(exc))
+    return graded_review(review, score)
+
+
+async def close_scorers(scorers: Any) -> None:
+    """Await the ``aclose()`` of each scorer that defines one (see ``Scorer``)."""
+    for scorer in scorers:
+        close = getattr(scorer, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def unscored_review(sample: Sample, record: dict) -> dict[str, Any]:
+    """The review of ``sample``'s prediction before its score: ``error`` is the prediction's."""
     response = record.get("response")
-    review: dict[str, Any] = {
+    return {
         "sample_id": sample.id,
         "prediction": None,
         "gold": None,
@@ -439,13 +474,12 @@ def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]
         "error": record.get("error"),
         "scoring_error": None,
     }
-    if review["error"] is not None:
-        return review
-    try:
-        score = scorer.score(completion(record), sample)
-        problem = score_problem(score)
-    except Exception as exc:
-        problem = one_line(exc)
+
+
+def graded_review(review: dict[str, Any], score: Any, failure: str | None = None) -> dict[str, Any]:
+    """``review`` with the scorer's ``score``, or with ``scoring_error`` set (to ``failure``, the
+    scorer's exception, or what is wrong with ``score``) and no score."""
+    problem = failure or score_problem(score)
     if problem is not None:
         review.update(score=None, correct=None, scoring_error=problem)
         return review

@@ -28,6 +28,11 @@ class Scorer(ABC):
     """Grades a model's answer text against a sample's target.
 
     ``metric`` names the aggregate in reports (the mean of the values).
+
+    A scorer that waits on I/O (an LLM judge) may also define ``async def ascore(completion,
+    sample) -> Score``: the run then calls it instead of ``score``, on its event loop, with up to
+    ``--eval-batch-size`` calls at once, beside the model's requests; and, if the scorer defines
+    ``async def aclose()``, awaits that once at the end of the run, on the same loop.
     """
 
     metric: ClassVar[str] = "AverageAccuracy"
@@ -35,6 +40,13 @@ class Scorer(ABC):
     @abstractmethod
     def score(self, completion: str, sample: Sample) -> Score:
         """Grade ``completion`` (the model's text) for ``sample``."""
+
+
+def is_async_scorer(scorer: Any) -> bool:
+    """Whether the run grades with ``scorer.ascore`` (a coroutine function) rather than ``scorer.score``."""
+    import inspect
+
+    return inspect.iscoroutinefunction(getattr(scorer, "ascore", None))
 
 
 def unit_number(value: Any) -> bool:

@@ -8,9 +8,11 @@ is left out of the answer (see ``evalscope_general.thinking``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from evalscope.benchmarks.base import Sample
 from evalscope.scorers.base import Score, Scorer
-from evalscope_general.judge import GRADES, JudgeError
+from evalscope_general.judge import GRADES, Judge, JudgeError, Verdict
 from evalscope_general.qa_metrics import METRICS
 from evalscope_general.thinking import after_thinking
 
@@ -47,23 +49,49 @@ class GeneralQAJudgeScorer(Scorer):
     ``prediction`` holds the answer, the grade, the judge's prompt and its reply; ``metrics`` holds
     the three metrics and the grade (``judge_accuracy``), and the explanation says them. An empty
     answer is graded 0.0 without asking the judge. A judge that fails or replies without a grade
-    raises ``JudgeError``: the runner records it as the sample's scoring error.
+    raises ``JudgeError``: the runner records it as the sample's scoring error. A run grades
+    through ``ascore``, on its event loop, up to ``--eval-batch-size`` answers at once; ``score``
+    does the same from synchronous code.
     """
 
     metric = "judge_accuracy"
 
+    def __init__(self) -> None:
+        self._judges: dict[int, Judge] = {}
+
     def score(self, completion: str, sample: Sample) -> Score:
-        """Ask the sample's judge for a grade of the answer."""
+        """Ask the sample's judge for a grade of the answer (from code without an event loop)."""
+        return self._graded(completion, sample, lambda judge, *texts: judge.grade(*texts))
+
+    async def ascore(self, completion: str, sample: Sample) -> Score:
+        """Ask the sample's judge for a grade of the answer, on the run's event loop."""
+        judge = self._judge(sample)
+        answer = after_thinking(completion or "").strip()
+        verdict = await judge.agrade(sample.input, sample.target, answer) if answer else None
+        return self._graded(completion, sample, lambda *_: verdict)
+
+    async def aclose(self) -> None:
+        """Close the connections of the judges this scorer asked."""
+        judges, self._judges = list(self._judges.values()), {}
+        for judge in judges:
+            await judge.aclose()
+
+    def _judge(self, sample: Sample) -> Judge:
         judge = getattr(sample, "judge", None)
         if judge is None:
             raise JudgeError("general_qa_judge grades samples of general_qa run with the 'judge' option")
+        self._judges[id(judge)] = judge
+        return judge
+
+    def _graded(self, completion: str, sample: Sample, ask: Callable[..., Verdict | None]) -> Score:
+        judge = self._judge(sample)
         answer = after_thinking(completion or "").strip()
         values = metric_values(answer, sample.target)
         if not answer:
             prediction = {"answer": answer, "grade": None, "judge_prompt": None, "judge_reply": None}
             explanation = f"empty answer, not sent to the judge; {describe(values)}"
             return Score(0.0, prediction, sample.target, explanation, metrics={**values, self.metric: 0.0})
-        verdict = judge.grade(sample.input, sample.target, answer)
+        verdict = ask(judge, sample.input, sample.target, answer)
         prediction = {
             "answer": answer,
             "grade": verdict.grade,
