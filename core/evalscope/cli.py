@@ -67,7 +67,12 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     s = argparse.SUPPRESS
     add = parser.add_argument
     add("--config", default=s, help="a YAML or JSON task config; flags given here override it")
-    add("--model", default=s, help="model name served by the API (with --api-url)")
+    add(
+        "--model",
+        default=s,
+        help="what to evaluate: with --api-url, the model name the API serves; with --model-plugin, what that "
+        "plugin loads (llama_cpp: a GGUF file path; vllm, sglang: a Hugging Face id or checkpoint folder)",
+    )
     add("--model-id", default=s, help="the model's name in outputs")
     add("--model-plugin", default=s, help="a registered model to run (see `evalscope plugins`)")
     add("--model-args", type=parse_mapping, default=s, help="model config: JSON or key=value,... (default: none)")
