@@ -67,7 +67,12 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     s = argparse.SUPPRESS
     add = parser.add_argument
     add("--config", default=s, help="a YAML or JSON task config; flags given here override it")
-    add("--model", default=s, help="model name served by the API (with --api-url)")
+    add(
+        "--model",
+        default=s,
+        help="what to evaluate: with --api-url, the model name the API serves; with --model-plugin, what that "
+        "plugin loads (llama_cpp: a GGUF file path; vllm, sglang: a Hugging Face id or checkpoint folder)",
+    )
     add("--model-id", default=s, help="the model's name in outputs")
     add("--model-plugin", default=s, help="a registered model to run (see `evalscope plugins`)")
     add("--model-args", type=parse_mapping, default=s, help="model config: JSON or key=value,... (default: none)")
@@ -108,7 +113,13 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     add("--debug", action="store_true", default=s, help="debug logging and tracebacks (default off)")
     add("--ignore-errors", action="store_true", default=s, help="record failed samples and go on (default off: stop)")
     add("--eval-type", default=s, help="custom, plugin, service or openai_api (default: inferred)")
-    add("--api-url", default=s, help="OpenAI-compatible base URL, or its /chat/completions URL")
+    add(
+        "--api-url",
+        action="append",
+        default=s,
+        help="OpenAI-compatible base URL, or its /chat/completions URL; repeat it for several endpoints serving "
+        "the same model (each request goes to the one with the fewest in flight)",
+    )
     add("--api-key", default=s, help="API key (default: $EVALSCOPE_API_KEY, then $OPENAI_API_KEY)")
     add("--api-mode", default=s, help="chat or completion, for base models (default chat)")
     add("--timeout", type=float, default=s, help="seconds of silence before an API attempt is given up (default 1200)")

@@ -163,7 +163,10 @@ class Runner:
             if not name:
                 raise ConfigError("eval_type 'plugin' needs --model-plugin NAME")
             served = {"model": config.model} if isinstance(config.model, str) else {}
-            return self._call_factory(plugins, name, {"model_id": self.model_id, **served, **config.model_args})
+            # A model that answers through the API model (a managed engine) takes its settings from the flags too.
+            uses_api_model = getattr(plugins.models.get(name).factory, "uses_api_model", False)
+            api = api_model_settings(config) if uses_api_model else {}
+            return self._call_factory(plugins, name, {"model_id": self.model_id, **served, **api, **config.model_args})
         if config.eval_type in API_EVAL_TYPES:
             if not config.api_url:
                 raise ConfigError(f"eval_type {config.eval_type!r} needs --api-url (an OpenAI-compatible URL)")
@@ -180,11 +183,7 @@ class Runner:
                 "model": config.model,
                 "api_url": config.api_url,
                 "api_key": api_key,
-                "api_mode": config.api_mode,
-                "timeout": config.timeout,
-                "retries": config.retries,
-                "stream": config.stream,
-                "concurrency": config.eval_batch_size,
+                **api_model_settings(config),
                 **config.model_args,
             }
             return self._call_factory(plugins, OPENAI_API_MODEL, model_config)
@@ -331,6 +330,18 @@ def effective_generation_config(defaults: dict[str, Any], config: TaskConfig) ->
     effective = override(defaults, config.generation_config)
     effective.setdefault("seed", config.seed)
     return effective
+
+
+def api_model_settings(config: TaskConfig) -> dict[str, Any]:
+    """The OpenAI API model's settings that have flags of their own (``--api-mode``, ``--timeout``, ``--retries``,
+    ``--stream``) and its connection pool, as large as ``--eval-batch-size``; ``--model-args`` override them."""
+    return {
+        "api_mode": config.api_mode,
+        "timeout": config.timeout,
+        "retries": config.retries,
+        "stream": config.stream,
+        "concurrency": config.eval_batch_size,
+    }
 
 
 def model_identity(config: TaskConfig, model_id: str, model: Any) -> dict[str, Any]:
