@@ -95,6 +95,7 @@ class Stats:
     """What the server saw."""
 
     requests: int = 0
+    streamed: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
     bodies: list[dict] = field(default_factory=list)
@@ -208,6 +209,7 @@ class FakeOpenAIServer:
         try:
             body = json.loads(await request.read())
             text = _prompt_text(body)
+            stats.streamed += bool(body.get("stream"))
             if self.keep_bodies:
                 stats.in_flight_at_arrival.append(list(stats.prompts_in_flight))
                 stats.prompts_in_flight.append(text)
@@ -445,7 +447,8 @@ async def _serve(
         await stop.wait()
     else:
         await loop.run_in_executor(None, sys.stdin.read)  # serve until stdin closes
-    print(f"SERVED requests={server.stats.requests} max_in_flight={server.stats.max_in_flight}", flush=True)
+    stats = server.stats
+    print(f"SERVED requests={stats.requests} max_in_flight={stats.max_in_flight} streamed={stats.streamed}", flush=True)
     await server.stop_async()
 
 

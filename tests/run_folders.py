@@ -31,7 +31,8 @@ def write_run(
     report: dict[str, Any] | None = None,
 ) -> Path:
     """A run folder with one subset. Each sample: ``id``, ``question``, ``completion`` (None: failed),
-    ``score`` (None: a scoring error), optional ``gold``, ``prediction``, ``finish_reason``, ``reasoning``.
+    ``score`` (None: a scoring error), optional ``gold``, ``prediction``, ``finish_reason``, ``reasoning``,
+    ``metrics`` (the scorer's named metrics; reviews of runs before them have none).
 
     ``shape`` "full" writes predictions with a ``completion`` copy and reviews that repeat input,
     target and completion; "lean" writes the raw response only and reviews with what scoring added.
@@ -62,6 +63,8 @@ def write_run(
             "error": prediction["error"],
             "scoring_error": "ValueError: bad" if item["score"] is None and not failed else None,
         }
+        if "metrics" in item:
+            review["metrics"] = item["metrics"]
         if shape == "full":
             prediction["prompt"]["data"] = [item["question"]]
             prediction["completion"] = item["completion"]

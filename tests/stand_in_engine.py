@@ -3,7 +3,8 @@
 It reads the engine's command line (``serve MODEL`` or ``--model-path MODEL``, then ``--host``,
 ``--port``, ``--api-key``; other flags are accepted and ignored), appends it as one JSON line to
 the file named by ``$STAND_IN_ARGV``, and serves the test OpenAI server (``openai_server.py``,
-echoing each prompt) on that host and port with that key and model until SIGTERM.
+echoing each prompt after ``$STAND_IN_LATENCY`` seconds, default 0) on that host and port with
+that key and model until SIGTERM; at exit the server logs ``SERVED requests=N max_in_flight=M``.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ def main(argv: list[str]) -> None:
     model = argv[1] if argv[:1] == ["serve"] else flag(argv, "--model-path")
     if flag(argv, "--host") != "127.0.0.1":
         sys.exit(f"stand-in engine: refusing to listen on {flag(argv, '--host')}")
+    latency = os.environ.get("STAND_IN_LATENCY", "0")
     server = [sys.executable, str(SERVER), "--port", flag(argv, "--port"), "--api-key", flag(argv, "--api-key")]
-    os.execv(sys.executable, [*server, "--model", model, "--echo", "--latency", "0", "--until-terminated"])
+    os.execv(sys.executable, [*server, "--model", model, "--echo", "--latency", latency, "--until-terminated"])
 
 
 if __name__ == "__main__":

@@ -136,6 +136,20 @@ def test_eval_help_shows_the_defaults_and_two_examples(run_cli):
     assert commands[0] == "evalscope --model-plugin dummy --datasets gsm8k --limit 5"
 
 
+def test_eval_help_says_what_model_means_for_each_kind_and_that_api_url_repeats(run_cli):
+    result = run_cli("eval", "--help")
+    helps = {
+        block.split()[0]: " ".join(block.split())
+        for block in re.split(r"\n(?=  --)", result.stdout.split("examples:")[0])
+        if block.startswith("  --")
+    }
+    model = helps["--model"]
+    assert "with --api-url, the model name the API serves" in model
+    assert "with --model-plugin, what that plugin loads (llama_cpp: a GGUF file path;" in model
+    assert "vllm, sglang: a Hugging Face id or checkpoint folder" in model
+    assert "repeat it for several endpoints serving the same model" in helps["--api-url"]
+
+
 def test_top_level_help_lists_every_eval_flag(run_cli):
     top = run_cli("--help").stdout
     eval_help = run_cli("eval", "--help").stdout

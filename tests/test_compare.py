@@ -132,3 +132,30 @@ def test_compare_without_common_subsets_is_one_line(tmp_path, capsys):
     b = write_run(tmp_path / "b", _samples([1]), dataset="other")
     assert main(["compare", str(a), str(b)]) == 1
     assert capsys.readouterr().err == f"evalscope: error: {a} and {b} have no dataset and subset in common to compare\n"
+
+
+def test_compare_a_named_metric_and_runs_from_before_named_metrics(tmp_path, capsys):
+    def with_f1(scores, f1s):
+        samples = _samples(scores)
+        for sample, f1 in zip(samples, f1s):
+            sample["metrics"] = {"exact_match": sample["score"], "f1": f1}
+        return samples
+
+    a = write_run(tmp_path / "a", with_f1([1, 0, 0], [1.0, 0.5, 0.0]))
+    b = write_run(tmp_path / "b", with_f1([1, 0, 1], [1.0, 0.75, 1.0]))
+    old = write_run(tmp_path / "old", _samples([1, 1, 0]))  # reviews without metrics
+    assert main(["compare", str(a), str(b), "--metric", "f1", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["n"], row["score_a"], row["score_b"]) == (3, pytest.approx(0.5), pytest.approx(2.75 / 3))
+    assert (row["a_only"], row["b_only"]) == (0, 2)
+    assert main(["compare", str(a), str(b), "--json"]) == 0  # the score, as before
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["score_a"], row["score_b"]) == (pytest.approx(1 / 3), pytest.approx(2 / 3))
+
+    assert main(["compare", str(old), str(b), "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["n"], row["score_a"]) == (3, pytest.approx(2 / 3))
+    assert main(["compare", str(old), str(b), "--metric", "f1"]) == 1
+    assert capsys.readouterr().err == (
+        "evalscope: error: --metric f1: not a metric of both runs' samples (A has: none; B has: exact_match, f1)\n"
+    )

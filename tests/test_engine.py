@@ -156,9 +156,14 @@ def test_replicas_each_get_requests_and_their_own_log_and_gpus(tmp_path):
         log = (tmp_path / "logs" / f"engine-{n}.log").read_text(encoding="utf-8")
         served.append(int(log.split("SERVED requests=")[1].split()[0]))
     assert all(count >= 1 for count in served) and sum(served) >= 5
-    assert model.answered[0] >= 1 and model.answered[1] >= 1 and sum(model.answered) == 5
+    answers = [endpoint.answers for endpoint in model.api.endpoints.all]
+    assert answers[0] >= 1 and answers[1] >= 1 and sum(answers) == 5
     eval_log = (tmp_path / "logs" / "eval_log.log").read_text(encoding="utf-8")
-    assert "answers per replica: engine-0.log" in eval_log
+    urls = [engine.base_url for engine in model.engines]
+    shares = ", ".join(f"{url} {count} ({100 * count / 5:.0f}%)" for url, count in zip(urls, answers))
+    assert f"answers per endpoint: {shares}" in eval_log
+    for engine in model.engines:
+        assert f"ready on {engine.base_url} after" in eval_log and f"(its log: {engine.log_path.name})" in eval_log
     gpus = StandInEngine(config={"model": "m", "replicas": 2, "gpus_per_replica": 2})
     assert [gpus.replica_env(index) for index in (0, 1)] == [
         {"CUDA_VISIBLE_DEVICES": "0,1"},

@@ -94,6 +94,36 @@ def test_the_engine_runs_with_the_model_args_as_flags_and_stops_with_the_run(
     assert not [path for path in work.rglob("*") if path.is_file() and key.encode() in path.read_bytes()]
 
 
+def test_eval_batch_size_requests_are_in_flight_at_once_on_the_engine(engines, tmp_path, run_cli):
+    work = tmp_path / "out"
+    result = run_cli(
+        *("--model-plugin", "vllm", "--model", "Qwen/Qwen2.5-7B-Instruct", "--datasets", "quiz"),
+        *("--eval-batch-size", "4", "--work-dir", str(work), "--no-timestamp"),
+        env={**engines, "STAND_IN_LATENCY": "0.5"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    engine_log = (work / "logs" / "engine-0.log").read_text(encoding="utf-8")
+    assert "SERVED requests=5 max_in_flight=4" in engine_log  # the 5 quiz prompts, 4 at a time
+
+
+def test_the_api_model_flags_reach_the_engines_api_model(engines, tmp_path, run_cli):
+    work = tmp_path / "out"
+    result = run_cli(
+        *("--model-plugin", "vllm", "--model", "m", "--stream", "--timeout", "7", "--retries", "0"),
+        *("--eval-batch-size", "3", "--datasets", "quiz", "--work-dir", str(work), "--no-timestamp"),
+        env=engines,
+    )
+
+    assert result.returncode == 0, result.stderr
+    (argv,) = recorded_argv(engines)
+    url = f"http://127.0.0.1:{argv[argv.index('--port') + 1]}/v1/chat/completions"
+    eval_log = (work / "logs" / "eval_log.log").read_text(encoding="utf-8")
+    assert f"openai_api: 'm' at {url} (chat, streaming), 3 in flight, timeout 7 s, 0 retries" in eval_log
+    served = (work / "logs" / "engine-0.log").read_text(encoding="utf-8")
+    assert "SERVED requests=5 " in served and " streamed=5" in served  # every request was streamed
+
+
 @pytest.mark.parametrize(
     ("plugin", "message"),
     [

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from evalscope_general.mcq import GeneralMCQ
+from openai_server import FakeOpenAIServer
 
 from evalscope import TaskConfig, run_task
 from evalscope.errors import ConfigError, DataError
@@ -196,3 +197,31 @@ def test_a_run_reports_each_subset_and_records_the_letter_and_rule(tmp_path):
     ]
     assert reviews[0]["explanation"] == "answer phrase: answer phrase gives A, which equals the gold A"
     assert reviews[3]["explanation"] == "none: no letter found in the answer"
+
+
+def test_many_subsets_keep_requests_in_flight_across_subset_boundaries(tmp_path):
+    """Eight small subsets against an API: while the first subset's slow request is out, every
+    question of the later subsets is sent beside it, never more than --eval-batch-size at once."""
+    for subset in range(8):
+        rows = "".join(f"s{subset}-{n},Subset {subset} question {n}?,w,x,y,z,A\n" for n in range(3))
+        write(tmp_path / "data" / f"s{subset}_val.csv", HEADER + rows)
+    with FakeOpenAIServer(default_answer="Answer: A", latency=0.02) as server:
+        server.add_fault("slow", match="Subset 0 question 0?", delay=1.5)
+        report = run_task(
+            TaskConfig(
+                model="served",
+                api_url=server.base_url,
+                datasets=["general_mcq"],
+                dataset_args={"general_mcq": {"local_path": str(tmp_path / "data")}},
+                eval_batch_size=4,
+                work_dir=str(tmp_path / "out"),
+                no_timestamp=True,
+            )
+        )["general_mcq"]
+    later = [others for subset in range(1, 8) for others in server.in_flight_when(f"Subset {subset} question")]
+    assert len(later) == 21
+    assert all(any("Subset 0 question 0?" in prompt for prompt in others) for others in later)
+    assert server.stats.max_in_flight <= 4  # the pool of --eval-batch-size, never more
+    assert [(subset["name"], subset["num"], subset["score"]) for subset in report["metrics"][0]["subsets"]] == [
+        (f"s{subset}", 3, 1.0) for subset in range(8)
+    ]

@@ -186,3 +186,73 @@ def test_a_run_scores_by_the_chosen_metric_and_reviews_hold_all(tmp_path, metric
         "exact_match 1, f1 1, rouge_l 1",
         "exact_match 0, f1 0.3333, rouge_l 0.3333",  # "i believe it is mars" against "mars"
     ]
+
+
+def test_one_run_reports_every_metric_per_subset_and_over_the_dataset(tmp_path, capsys):
+    data = tmp_path / "data"
+    write_jsonl(data / "books.jsonl", [{"id": "b1", "query": "Q1?", "response": "Jane Austen"}])
+    write_jsonl(
+        data / "space.jsonl",
+        [{"id": "s1", "query": "Q2?", "response": "Mars"}, {"id": "s2", "query": "Q3?", "response": "the Moon"}],
+    )
+    config = TaskConfig(
+        model=EchoReference(chatty={"s1"}),  # s1: "I believe it is Mars." against "Mars"
+        model_id="echo",
+        datasets=["general_qa"],
+        dataset_args={"general_qa": {"local_path": str(data), "metric": "exact_match"}},
+        eval_type="custom",
+        work_dir=str(tmp_path / "out"),
+        no_timestamp=True,
+    )
+    metric = run_task(config)["general_qa"]["metrics"][0]
+    printed = capsys.readouterr().out
+    assert (metric["name"], metric["score"]) == ("exact_match", pytest.approx(2 / 3))  # the headline is `metric`
+    books, space = metric["subsets"]
+    assert {name: result["score"] for name, result in books["metric_scores"].items()} == {
+        "exact_match": 1.0,
+        "f1": 1.0,
+        "rouge_l": 1.0,
+    }
+    assert {name: result["score"] for name, result in space["metric_scores"].items()} == {
+        "exact_match": 0.5,
+        "f1": pytest.approx((1 / 3 + 1) / 2),
+        "rouge_l": pytest.approx((1 / 3 + 1) / 2),
+    }
+    f1 = metric["metric_scores"]["f1"]
+    assert (f1["num"], f1["score"], f1["macro_score"]) == (3, pytest.approx((1 + 1 / 3 + 1) / 3), pytest.approx(5 / 6))
+    assert f1["ci_low"] <= f1["score"] <= f1["ci_high"]
+    assert metric["metric_scores"]["exact_match"]["score"] == metric["score"]
+
+    table = printed[printed.index("+--") :].strip()
+    header = [cell.strip() for cell in table.splitlines()[1].strip("|").split("|")]
+    assert header[-3:] == ["exact_match", "f1", "rouge_l"]
+    rows = {
+        line.split("|")[4].strip(): [cell.strip() for cell in line.strip("|").split("|")]
+        for line in table.splitlines()
+        if line.startswith("| echo")
+    }
+    assert rows["space"][-3:] == ["0.5000", "0.6667", "0.6667"]
+    assert rows["OVERALL (micro)"][-3:] == ["0.6667", "0.7778", "0.7778"]
+    assert rows["OVERALL (macro)"][-3:] == ["0.7500", "0.8333", "0.8333"]
+
+    reviews = (tmp_path / "out" / "reviews" / "echo" / "general_qa_space.jsonl").read_text("utf-8").splitlines()
+    assert json.loads(reviews[0])["metrics"] == {
+        "exact_match": 0.0,
+        "f1": pytest.approx(1 / 3),
+        "rouge_l": pytest.approx(1 / 3),
+    }
+
+    again = subprocess.run(
+        [sys.executable, "-m", "evalscope", "report", str(tmp_path / "out")], capture_output=True, text=True, check=True
+    )
+    assert again.stdout.strip() == table
+    (tmp_path / "out" / "reports" / "echo" / "general_qa.json").unlink()  # rebuilt from the reviews
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "evalscope", "report", str(tmp_path / "out"), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    entry = json.loads(rebuilt.stdout)["reports"][0]["metrics"][0]
+    assert entry["metric_scores"]["f1"]["score"] == pytest.approx(f1["score"])
+    assert entry["metric_scores"]["f1"]["macro_score"] == pytest.approx(5 / 6)

@@ -109,6 +109,10 @@ def test_the_judge_grades_each_answer_and_the_review_keeps_prompt_reply_and_grad
     assert first["answer"] == ANSWERS["q1"] and first["judge_reply"] == "CORRECT"
     assert first["judge_prompt"][-1]["content"] == rubric(ROWS[0])
     assert reviews[0]["explanation"].startswith("judge: CORRECT; exact_match 0, f1 ")
+    assert [review["metrics"]["judge_accuracy"] for review in reviews] == [1.0, 0.0, 0.0]
+    assert list(metric["metric_scores"]) == ["exact_match", "f1", "rouge_l", "judge_accuracy"]
+    assert metric["metric_scores"]["judge_accuracy"]["score"] == report["score"]
+    assert metric["metric_scores"]["exact_match"]["score"] == 0.0  # no answer is the reference word for word
     assert server.stats.auth == [f"Bearer {KEY}"] * len(server.stats.auth)
     assert all(body["temperature"] == 0.0 for body in server.stats.bodies)
     written = [path.read_text("utf-8") for path in (tmp_path / "out").rglob("*") if path.is_file()]
@@ -161,3 +165,44 @@ def test_judge_options_are_checked(tmp_path):
         GeneralQA(options={"local_path": str(tmp_path), "judge": {"api_url": "http://127.0.0.1:1/v1"}})
     with pytest.raises(ConfigError, match="option 'judge.temperature': Extra inputs are not permitted"):
         GeneralQA(options={"local_path": str(tmp_path), "judge": {"api_url": "u", "model": "m", "temperature": 1}})
+
+
+def test_judge_requests_overlap_with_each_other_and_with_the_models_up_to_eval_batch_size(tmp_path):
+    """One server plays the model under test and the judge: while its answers come back, the judge's
+    grades are requested beside the next questions, several at once, never more than the pool."""
+    rows = [{"id": f"r{n}", "query": f"Question {n}?", "response": f"answer {n}"} for n in range(16)]
+    answers = {row["query"]: row["response"] if n != 5 else "something else" for n, row in enumerate(rows)}
+    grades = {judge_messages(r["query"], r["response"], answers[r["query"]])[-1]["content"]: "CORRECT" for r in rows}
+    data = tmp_path / "data" / "quiz.jsonl"
+    data.parent.mkdir()
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    with FakeOpenAIServer(answers={**answers, **grades}, latency=0.2) as server:
+        server.add_fault("status", match="<answer>\nsomething else\n</answer>", status=500, times=None)
+        report = run_task(
+            TaskConfig(
+                model="served",
+                api_url=server.base_url,
+                datasets=["general_qa"],
+                dataset_args={
+                    "general_qa": {
+                        "local_path": str(data),
+                        "judge": {"api_url": server.base_url, "model": "judge-model", "retries": 0},
+                    }
+                },
+                eval_batch_size=4,
+                work_dir=str(tmp_path / "out"),
+                no_timestamp=True,
+                ignore_errors=True,
+            )
+        )["general_qa"]
+    judged = server.in_flight_when("<answer>")
+    assert len(judged) == 16  # one grade per answer, none asked twice
+    most_grades = 1 + max(sum("<answer>" in prompt for prompt in others) for others in judged)
+    assert 2 <= most_grades <= 4  # several grades at once, never more than --eval-batch-size
+    assert any(any(prompt in answers for prompt in others) for others in judged)  # beside the questions
+    metric = report["metrics"][0]
+    assert (metric["num"], metric["scoring_errors"], report["score"]) == (15, 1, 1.0)
+    reviews = (tmp_path / "out" / "reviews" / "served" / "general_qa_quiz.jsonl").read_text("utf-8").splitlines()
+    failed = [json.loads(line) for line in reviews if json.loads(line)["scoring_error"]]
+    assert [review["sample_id"] for review in failed] == ["r5"]
+    assert failed[0]["scoring_error"].startswith("JudgeError: judge 'judge-model' failed: ")

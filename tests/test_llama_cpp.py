@@ -202,6 +202,56 @@ def test_a_model_file_the_engine_cannot_load_fails_at_start_with_the_engine_log_
     assert engine_pids(missing) == []
 
 
+def reviews(work: Path) -> list[dict]:
+    path = work / "reviews" / "tiny" / "gsm8k_main.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def streamed_run(model: Path, work: Path, *model_args: str) -> subprocess.CompletedProcess:
+    """8 streamed answers, 4 in flight, no retries (a cut-off stream shows as that sample's error)."""
+    flags = ("--stream", "--eval-batch-size", "4", "--retries", "0", *model_args)
+    return run_evalscope(model, work, *flags, limit=8)
+
+
+def test_concurrent_streamed_answers_finish_with_the_engine_settings_evalscope_chooses(gguf_path, tmp_path):
+    work = tmp_path / "out"
+    result = streamed_run(gguf_path, work)
+
+    assert result.returncode == 0, result.stderr
+    assert "(chat, streaming), 4 in flight" in (work / "logs" / "eval_log.log").read_text(encoding="utf-8")
+    records = predictions(work)
+    assert len(records) == 8 and all(record["error"] is None for record in records)
+    assert all(record["response"]["choices"][0]["finish_reason"] in ("stop", "length") for record in records)
+
+
+def test_with_llama_cpp_s_own_default_the_cut_off_streams_are_recorded_as_errors(gguf_path, tmp_path):
+    work = tmp_path / "out"
+    result = streamed_run(gguf_path, work, "--model-args", '{"interrupt_requests": true}')
+
+    assert result.returncode == 1  # the server cut streams off; evalscope says so instead of scoring them
+    errors = [record["error"] for record in predictions(work) if record["error"] is not None]
+    assert errors
+    assert all("the stream ended before the answer finished (no finish_reason)" in error for error in errors)
+    assert json.loads((work / "reports" / "tiny" / "gsm8k.json").read_text(encoding="utf-8"))["errors"] == len(errors)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+def test_answers_the_server_ends_with_finish_reason_length_are_recorded_as_truncated(gguf_path, tmp_path, stream):
+    work = tmp_path / "out"
+    generation = json.dumps({"max_new_tokens": 1, "do_sample": False})
+    flags = ("--generation-config", generation, *(("--stream",) if stream else ()))
+    result = run_evalscope(gguf_path, work, *flags, limit=4)
+
+    assert result.returncode == 0, result.stderr
+    finish = [record["response"]["choices"][0]["finish_reason"] for record in predictions(work)]
+    cut = finish.count("length")
+    assert cut  # the real server said so
+    assert [review["truncated"] for review in reviews(work)] == [reason == "length" for reason in finish]
+    report = json.loads((work / "reports" / "tiny" / "gsm8k.json").read_text(encoding="utf-8"))
+    assert report["truncated"] == cut
+    assert f"gsm8k: {cut} of 4 answers hit max_tokens (1)" in result.stderr
+
+
 def test_two_replicas_both_answer(gguf_path, tmp_path):
     work = tmp_path / "out"
     result = run_evalscope(gguf_path, work, "--model-args", '{"replicas": 2}', "--eval-batch-size", "2", limit=6)

@@ -7,6 +7,8 @@ import os
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from evalscope.records import completion
 
 SHAKY_PLUGIN = '''
@@ -88,3 +90,42 @@ def test_a_scorer_that_raises_on_one_sample_records_it_and_every_dataset_is_repo
 
     tolerated = run_cli(*args, "--use-cache", str(out), "--ignore-errors", env=env)
     assert tolerated.returncode == 0, tolerated.stderr
+
+
+@pytest.mark.parametrize(
+    ("metrics", "problem"),
+    [
+        ({"f1": 1.5}, "the scorer returned a Score whose metric 'f1' is 1.5, expected a number in [0, 1]"),
+        ({"f1": float("nan")}, "the scorer returned a Score whose metric 'f1' is nan, expected a number in [0, 1]"),
+        ({"em": True}, "the scorer returned a Score whose metric 'em' is True, expected a number in [0, 1]"),
+        ({"": 0.5}, "the scorer returned a Score whose metric name '' is not a non-empty string"),
+        ([0.5], "the scorer returned a Score whose metrics is a list, expected a dict"),
+    ],
+)
+def test_a_score_with_bad_named_metrics_is_a_scoring_error(metrics, problem):
+    from evalscope.benchmarks import Sample
+    from evalscope.runner import score_sample
+    from evalscope.scorers import Score, Scorer
+
+    class Named(Scorer):
+        def score(self, completion, sample):
+            return Score(1.0, completion, sample.target, metrics=metrics)
+
+    record = {"response": {"choices": [{"message": {"role": "assistant", "content": "a"}}]}, "error": None}
+    review = score_sample(Named(), Sample(id="0", input="q", target="a"), record)
+    assert (review["score"], review["scoring_error"]) == (None, problem)
+    assert "metrics" not in review
+
+
+def test_named_metrics_are_kept_in_the_review():
+    from evalscope.benchmarks import Sample
+    from evalscope.runner import score_sample
+    from evalscope.scorers import Score, Scorer
+
+    class Named(Scorer):
+        def score(self, completion, sample):
+            return Score(0.5, completion, sample.target, metrics={"em": 0, "f1": 0.5})
+
+    record = {"response": {"choices": [{"message": {"role": "assistant", "content": "a b"}}]}, "error": None}
+    review = score_sample(Named(), Sample(id="0", input="q", target="a"), record)
+    assert (review["score"], review["metrics"], review["scoring_error"]) == (0.5, {"em": 0, "f1": 0.5}, None)

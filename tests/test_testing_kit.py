@@ -406,6 +406,11 @@ class NoMetric(ExactMatch):
     metric = ""
 
 
+class PercentMetric(Scorer):
+    def score(self, completion, sample):
+        return Score(0.0, completion, sample.target, metrics={"f1": 50.0})
+
+
 def test_a_scorer_that_honours_the_contract_passes():
     check_scorer(ExactMatch, cases=[("5", "5", 1.0), (" 5\n", "5", 1.0), ("6", "5", 0.0)])
     check_scorer(ExactMatch(), cases=[("x", Sample(id="1", input="?", target="x"), 1.0)])
@@ -421,6 +426,7 @@ def test_a_scorer_that_honours_the_contract_passes():
         (SetPrediction, None, "cannot be saved in the reviews as JSON"),
         (NeedsArgs, None, "NeedsArgs() with no arguments, raised TypeError"),
         (NoMetric, None, "metric is ''"),
+        (PercentMetric, None, "whose metric 'f1' is 50.0, expected a number in [0, 1]"),
         (AlwaysRight, None, "graded an empty answer as right for target '42'"),
         (
             ExactMatch,

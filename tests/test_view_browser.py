@@ -210,3 +210,25 @@ def test_view_of_the_readme_first_run(tmp_path, open_page):
     assert page.locator("#overview-table tbody tr td").all_inner_texts()[:5] == [
         run_dir.name, "dummy", "gsm8k", "AverageAccuracy", "0.0000"
     ]  # fmt: skip
+
+
+def test_named_metrics_are_shown_per_subset_and_per_sample(tmp_path, open_page):
+    samples = [
+        {"id": "s0", "question": "Q0", "completion": "Mars", "score": 1.0, "metrics": {"exact_match": 1, "f1": 1}},
+        {
+            "id": "s1",
+            "question": "Q1",
+            "completion": "it is Mars",
+            "score": 0,
+            "metrics": {"exact_match": 0, "f1": 0.5},
+        },
+    ]
+    run = write_run(tmp_path / "run", samples)  # no report file: the page builds it from the reviews
+    assert main(["view", str(run)]) == 0
+    page = open_page(run / "view.html")
+    header = page.locator("#subset-tables thead th").all_inner_texts()
+    assert header[-2:] == ["exact_match", "f1"]
+    assert page.locator("#subset-tables tbody td").all_inner_texts()[-2:] == ["0.5000", "0.7500"]
+    page.click("table.samples tbody tr[data-id=s1]")
+    assert "exact_match 0.0000, f1 0.5000" in page.inner_text("#detail")
+    assert not open_page.seen["problems"]

@@ -67,7 +67,12 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     s = argparse.SUPPRESS
     add = parser.add_argument
     add("--config", default=s, help="a YAML or JSON task config; flags given here override it")
-    add("--model", default=s, help="model name served by the API (with --api-url)")
+    add(
+        "--model",
+        default=s,
+        help="what to evaluate: with --api-url, the model name the API serves; with --model-plugin, what that "
+        "plugin loads (llama_cpp: a GGUF file path; vllm, sglang: a Hugging Face id or checkpoint folder)",
+    )
     add("--model-id", default=s, help="the model's name in outputs")
     add("--model-plugin", default=s, help="a registered model to run (see `evalscope plugins`)")
     add("--model-args", type=parse_mapping, default=s, help="model config: JSON or key=value,... (default: none)")
@@ -108,7 +113,13 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     add("--debug", action="store_true", default=s, help="debug logging and tracebacks (default off)")
     add("--ignore-errors", action="store_true", default=s, help="record failed samples and go on (default off: stop)")
     add("--eval-type", default=s, help="custom, plugin, service or openai_api (default: inferred)")
-    add("--api-url", default=s, help="OpenAI-compatible base URL, or its /chat/completions URL")
+    add(
+        "--api-url",
+        action="append",
+        default=s,
+        help="OpenAI-compatible base URL, or its /chat/completions URL; repeat it for several endpoints serving "
+        "the same model (each request goes to the one with the fewest in flight)",
+    )
     add("--api-key", default=s, help="API key (default: $EVALSCOPE_API_KEY, then $OPENAI_API_KEY)")
     add("--api-mode", default=s, help="chat or completion, for base models (default chat)")
     add("--timeout", type=float, default=s, help="seconds of silence before an API attempt is given up (default 1200)")
@@ -200,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare_parser.add_argument("run_a", metavar="RUN_A", help="the first run folder (A)")
     compare_parser.add_argument("run_b", metavar="RUN_B", help="the second run folder (B); diff is B minus A")
     compare_parser.add_argument("--json", action="store_true", help="print JSON")
+    compare_parser.add_argument(
+        "--metric", metavar="NAME", help="compare this named metric of the samples (e.g. f1) instead of their score"
+    )
     view_parser = commands.add_parser("view", help="write one self-contained HTML file to browse runs")
     view_parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="one or more run folders")
     view_parser.add_argument("-o", "--output", help="the HTML file (default: RUN_DIR/view.html, ./evalscope-view.html)")
@@ -228,7 +242,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             return result_commands().command_report(options["run_dir"], options["json"])
         if args.command == "compare":
-            return result_commands().command_compare(options["run_a"], options["run_b"], options["json"])
+            return result_commands().command_compare(
+                options["run_a"], options["run_b"], options["json"], options["metric"]
+            )
         if args.command == "view":
             return result_commands().command_view(options["run_dirs"], options["output"], options["open"])
         return command_eval(options)

@@ -1,7 +1,8 @@
 """Compare two runs sample by sample: paired differences, their 95% interval and a significance test.
 
 Samples are paired by ``sample_id`` within each dataset and subset present in both runs, and only
-samples scored in both runs count. ``diff`` is B's mean score minus A's. Its 95% confidence interval
+samples scored in both runs count. The score compared is each sample's score, or one of its named
+metrics (``Score.metrics``) when one is asked for. ``diff`` is B's mean score minus A's. Its 95% confidence interval
 is the paired t interval: the mean of the per-sample differences plus or minus Student's t quantile
 (n - 1 degrees of freedom) times their standard error. ``p_value`` is two-sided:
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from evalscope.results import Run, scored
+from evalscope.results import Run, metric_names, scored
 
 FLIPS_SHOWN = 5
 
@@ -92,14 +93,17 @@ def paired_statistics(pairs: list[tuple[float, float]]) -> dict[str, Any]:
     }
 
 
-def compare_runs(run_a: Run, run_b: Run) -> list[dict[str, Any]]:
+def compare_runs(run_a: Run, run_b: Run, metric: str | None = None) -> list[dict[str, Any]]:
     """One row per dataset and subset present in both runs (paired per model when both have it,
     else the single model of each): ``dataset``, ``subset``, the ``paired_statistics`` and the first
     sample ids of each flip direction (``a_only_ids``, ``b_only_ids``), and how many pairs were asked
-    different prompts (``prompts_differ``)."""
+    different prompts (``prompts_differ``). With ``metric``, the samples' named metric of that name
+    is compared instead of their score, and only subsets where both runs have it give a row."""
     rows = []
     for model_a, model_b, subset_a, subset_b in _matching_subsets(run_a, run_b):
-        scores_a, scores_b = scored(subset_a), scored(subset_b)
+        if metric is not None and not (metric in metric_names(subset_a) and metric in metric_names(subset_b)):
+            continue
+        scores_a, scores_b = scored(subset_a, metric), scored(subset_b, metric)
         ids = [sample_id for sample_id in scores_a if sample_id in scores_b]
         pairs = [(scores_a[i], scores_b[i]) for i in ids]
         stats = paired_statistics(pairs)

@@ -53,7 +53,10 @@ class TaskConfig(BaseModel):
     eval_type: Literal["custom", "plugin", "service", "openai_api"] | None = Field(
         None, description="custom (a model object), plugin (--model-plugin) or service/openai_api (an API)"
     )
-    api_url: str | None = Field(None, description="OpenAI-compatible base URL or /chat/completions URL")
+    api_url: str | list[str] | None = Field(
+        None,
+        description="OpenAI-compatible base URL or /chat/completions URL; a list: endpoints serving the same model",
+    )
     api_key: SecretStr | None = Field(None, description="API key (default: EVALSCOPE_API_KEY, then OPENAI_API_KEY)")
     api_mode: Literal["chat", "completion"] = Field("chat", description="Chat or text completions endpoint")
     timeout: float = Field(
@@ -100,6 +103,17 @@ class TaskConfig(BaseModel):
             return value
         names = [name.strip() for item in items for name in item.split(",")]
         return list(dict.fromkeys(name for name in names if name))
+
+    @field_validator("api_url")
+    @classmethod
+    def _one_url_is_a_string(cls, value: str | list[str] | None) -> str | list[str] | None:
+        """A list of URLs loses repeats; a list of one URL is that URL, so it runs as a single URL always did."""
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("needs at least one URL")
+            value = list(dict.fromkeys(value))
+            return value[0] if len(value) == 1 else value
+        return value
 
     @field_validator("limit")
     @classmethod
@@ -166,6 +180,12 @@ class TaskConfig(BaseModel):
             return self.model
         return self.model_plugin or "model"
 
+    def api_urls(self) -> list[str]:
+        """``api_url`` as a list: [] when not given."""
+        if self.api_url is None:
+            return []
+        return [self.api_url] if isinstance(self.api_url, str) else list(self.api_url)
+
     def secret_values(self) -> list[str]:
         """Every secret this config holds, to scrub from the run's log lines and error messages.
 
@@ -177,7 +197,8 @@ class TaskConfig(BaseModel):
 
         own_config = getattr(self.model, "config", None) if self.eval_type == "custom" else None
         found = list(secret_values([self.model_args, self.dataset_args, self.generation_config, own_config]))
-        found += url_secrets(self.api_url or "")
+        for url in self.api_urls():
+            found += url_secrets(url)
         if self.api_key is not None:
             found.append(self.api_key.get_secret_value())
         return found
@@ -193,7 +214,8 @@ class TaskConfig(BaseModel):
         data = self.model_dump(mode="json", exclude={"model", "api_key"})
         for name in ("model_args", "dataset_args", "generation_config"):
             data[name] = redact_mapping(data[name])
-        data["api_url"] = redact_url(self.api_url) if self.api_url else None
+        urls = [redact_url(url) for url in self.api_urls()]
+        data["api_url"] = urls[0] if isinstance(self.api_url, str) else urls or None
         model = self.model
         data["model"] = model if model is None or isinstance(model, str) else f"<{type(model).__name__} instance>"
         data["api_key"] = "***" if self.api_key is not None else None

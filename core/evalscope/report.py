@@ -1,7 +1,9 @@
 """Reports: per-dataset aggregates of the reviews, and the summary table printed at the end.
 
 A report counts apart the samples it could not score: ``errors`` (the model gave no answer) and
-``scoring_errors`` (the scorer raised on the answer); neither enters the score.
+``scoring_errors`` (the scorer raised on the answer); neither enters the score. When the reviews carry
+named ``metrics`` (see ``Score.metrics``), each subset and the dataset also get ``metric_scores``:
+every metric's mean with its interval, as for the score.
 """
 
 from __future__ import annotations
@@ -13,17 +15,37 @@ from evalscope.scorers.metrics import ScoreTally
 USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
 
+class MetricTallies:
+    """Running aggregates of each named metric of the scored reviews (their ``metrics``), in first-seen order."""
+
+    def __init__(self) -> None:
+        self.tallies: dict[str, ScoreTally] = {}
+
+    def add(self, metrics: dict[str, float] | None) -> None:
+        """Count one review's ``metrics`` (None or missing in reviews without them)."""
+        for name, value in (metrics or {}).items():
+            self.tallies.setdefault(name, ScoreTally()).add(value)
+
+    def result(self) -> dict[str, dict[str, Any]]:
+        """``{"metric_scores": {name: mean with interval}}``, or {} when no review had metrics."""
+        if not self.tallies:
+            return {}
+        return {"metric_scores": {name: tally.result() for name, tally in self.tallies.items()}}
+
+
 class SubsetTally:
     """Running aggregates of one subset's reviews: the scores, the samples not scored, the truncated answers.
 
     Failed samples (``errors``: the model gave no answer) and ``scoring_errors`` (the scorer raised)
     are counted apart, not scored; ``truncated`` counts the scored answers that hit ``max_tokens``;
     ``no_prediction`` the scored answers from which the scorer extracted nothing (``prediction``
-    null), and ``no_prediction_rate`` their share of the scored answers.
+    null), and ``no_prediction_rate`` their share of the scored answers. ``metrics`` tallies the
+    scored reviews' named metrics.
     """
 
     def __init__(self) -> None:
         self.scores = ScoreTally()
+        self.metrics = MetricTallies()
         self.samples = 0
         self.errors = 0
         self.scoring_errors = 0
@@ -42,6 +64,7 @@ class SubsetTally:
             self.first_scoring_error = self.first_scoring_error or (review["sample_id"], review["scoring_error"])
             return False
         self.scores.add(review["score"])
+        self.metrics.add(review.get("metrics"))
         self.truncated += bool(review.get("truncated"))
         self.no_prediction += review.get("prediction") is None
         return True
@@ -55,6 +78,7 @@ class SubsetTally:
             "scoring_errors": self.scoring_errors,
             "truncated": self.truncated,
             **_no_prediction(self.no_prediction, self.scores.n),
+            **self.metrics.result(),
         }
 
 
@@ -111,11 +135,14 @@ def build_report(
     subsets: list[dict[str, Any]],
     scores: ScoreTally,
     usage: dict[str, Any],
+    metrics: MetricTallies | None = None,
 ) -> dict[str, Any]:
     """The report of one dataset: overall score with its uncertainty (from ``scores``), and each subset's.
 
     The overall ``score`` is the mean over samples (micro); ``macro_score`` is the mean of the
-    subsets' scores, each subset counting once.
+    subsets' scores, each subset counting once. Named metrics (``metrics``, over the whole dataset)
+    go in ``metric_scores`` the same way: each metric's micro mean with its interval and its
+    ``macro_score`` over the subsets that have it.
     """
     overall = scores.result()
     errors = sum(subset["errors"] for subset in subsets)
@@ -138,6 +165,7 @@ def build_report(
                 "scoring_errors": scoring_errors,
                 "truncated": truncated,
                 **no_prediction,
+                **_dataset_metric_scores(metrics, subsets),
                 "subsets": subsets,
             }
         ],
@@ -148,13 +176,29 @@ def build_report(
     }
 
 
+def _dataset_metric_scores(metrics: MetricTallies | None, subsets: list[dict[str, Any]]) -> dict[str, Any]:
+    micro = metrics.result().get("metric_scores", {}) if metrics is not None else {}
+    if not micro:
+        return {}
+    entries = {}
+    for name, result in micro.items():
+        means = [
+            subset["metric_scores"][name]["score"]
+            for subset in subsets
+            if name in subset.get("metric_scores", {}) and subset["metric_scores"][name]["score"] is not None
+        ]
+        entries[name] = {**result, "macro_score": sum(means) / len(means) if means else None}
+    return {"metric_scores": entries}
+
+
 def summary_table(reports: list[dict[str, Any]]) -> str:
     """A plain-text table of every report: one row per dataset and subset.
 
     A dataset with several subsets gets two more rows: ``OVERALL (micro)``, the mean over samples,
     and ``OVERALL (macro)``, the mean of the subsets' scores (no interval). The ``Scoring errors``
     column (samples the scorer failed on) and the ``Truncated`` column (answers that hit
-    ``max_tokens``) are shown when any of their counts is not 0.
+    ``max_tokens``) are shown when any of their counts is not 0. Named metrics (``metric_scores``)
+    get a column each, with their mean (micro or macro as the row says), when any report has them.
     """
     header = ["Model", "Dataset", "Metric", "Subset", "Num", "Score", "95% CI", "Errors"]
     rows, results = [], []
@@ -163,7 +207,18 @@ def summary_table(reports: list[dict[str, Any]]) -> str:
             shown = list(metric["subsets"])
             if len(metric["subsets"]) > 1:
                 shown.append({**metric, "name": "OVERALL (micro)"})
-                shown.append({**metric, "name": "OVERALL (macro)", "score": metric.get("macro_score"), "ci_low": None})
+                macro_metrics = {
+                    name: {"score": entry.get("macro_score")} for name, entry in metric.get("metric_scores", {}).items()
+                }
+                shown.append(
+                    {
+                        **metric,
+                        "name": "OVERALL (macro)",
+                        "score": metric.get("macro_score"),
+                        "ci_low": None,
+                        "metric_scores": macro_metrics,
+                    }
+                )
             for result in shown:
                 rows.append(_row(report, metric["name"], result))
                 results.append(result)
@@ -172,6 +227,11 @@ def summary_table(reports: list[dict[str, Any]]) -> str:
         if any(count != "0" for count in counts):
             header.append(column)
             rows = [[*row, count] for row, count in zip(rows, counts)]
+    names = list(dict.fromkeys(name for result in results for name in result.get("metric_scores") or {}))
+    for name in names:
+        header.append(name)
+        cells = [_number(((result.get("metric_scores") or {}).get(name) or {}).get("score")) for result in results]
+        rows = [[*row, cell] for row, cell in zip(rows, cells)]
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
     line = "+" + "+".join("-" * (width + 2) for width in widths) + "+"
 
@@ -188,9 +248,13 @@ def _row(report: dict[str, Any], metric: str, result: dict[str, Any]) -> list[st
         metric,
         result["name"],
         str(result["num"]),
-        "n/a" if result["score"] is None else f"{result['score']:.4f}",
+        _number(result["score"]),
         "n/a"
         if result["score"] is None or result["ci_low"] is None
         else f"[{result['ci_low']:.4f}, {result['ci_high']:.4f}]",
         str(result["errors"]),
     ]
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"

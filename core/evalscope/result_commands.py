@@ -29,14 +29,23 @@ def command_report(run_dir: str, as_json: bool) -> int:
     return 0
 
 
-def command_compare(run_a: str, run_b: str, as_json: bool) -> int:
-    """Print the paired comparison of two runs (``--json``: a list of objects, see ``evalscope.compare``)."""
+def command_compare(run_a: str, run_b: str, as_json: bool, metric: str | None = None) -> int:
+    """Print the paired comparison of two runs (``--json``: a list of objects, see ``evalscope.compare``);
+    with ``metric``, of that named metric of the samples instead of their score."""
     from evalscope.compare import JSON_KEYS, compare_runs, compare_table, config_differences
     from evalscope.errors import ConfigError
-    from evalscope.results import load_run
+    from evalscope.results import load_run, metric_names
 
     first, second = load_run(run_a), load_run(run_b)
-    rows = compare_runs(first, second)
+    rows = compare_runs(first, second, metric)
+    if not rows and metric is not None and compare_runs(first, second):
+        names_a, names_b = (
+            ", ".join(sorted({n for s in run.subsets for n in metric_names(s)})) for run in (first, second)
+        )
+        raise ConfigError(
+            f"--metric {metric}: not a metric of both runs' samples "
+            f"(A has: {names_a or 'none'}; B has: {names_b or 'none'})"
+        )
     if not rows:
         raise ConfigError(f"{run_a} and {run_b} have no dataset and subset in common to compare")
     for warning in config_differences(first, second):
@@ -51,7 +60,7 @@ def command_compare(run_a: str, run_b: str, as_json: bool) -> int:
     if as_json:
         print(json.dumps([{key: row[key] for key in JSON_KEYS} for row in rows], indent=2, ensure_ascii=False))
     else:
-        print(f"A: {run_a}\nB: {run_b}")
+        print(f"A: {run_a}\nB: {run_b}" + (f"\nmetric: {metric}" if metric else ""))
         print(compare_table(rows))
     return 0
 

@@ -109,7 +109,8 @@ def sample(prediction: dict[str, Any] | None, review: dict[str, Any] | None, sam
 
     Keys: ``sample_id``, ``messages`` (the prompt), ``question`` (the dataset's input, when the
     review kept it), ``completion``, ``reasoning``, ``prediction`` (what the scorer extracted),
-    ``gold``, ``score`` (None when not scored), ``explanation``, ``error``, ``scoring_error``,
+    ``gold``, ``score`` (None when not scored), ``metrics`` (the scorer's named metrics, None when
+    it gave none or the sample was not scored), ``explanation``, ``error``, ``scoring_error``,
     ``truncated``, ``finish_reason``, ``usage``, ``time`` (when the prediction finished, seconds
     since the epoch) and ``reviewed``.
     """
@@ -148,6 +149,7 @@ def sample(prediction: dict[str, Any] | None, review: dict[str, Any] | None, sam
         "prediction": review.get("prediction"),
         "gold": review.get("gold", review.get("target")),
         "score": score,
+        "metrics": review.get("metrics") if score is not None and isinstance(review.get("metrics"), dict) else None,
         "explanation": review.get("explanation"),
         "error": error,
         "scoring_error": scoring_error,
@@ -165,9 +167,21 @@ def _as_text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
-def scored(subset: Subset) -> dict[str, float]:
-    """The score of each scored sample of ``subset``, by sample id."""
-    return {item["sample_id"]: item["score"] for item in subset.samples if item["score"] is not None}
+def scored(subset: Subset, metric: str | None = None) -> dict[str, float]:
+    """The score of each scored sample of ``subset``, by sample id; with ``metric``, that named metric
+    of each scored sample that has it (see ``Score.metrics``)."""
+    if metric is None:
+        return {item["sample_id"]: item["score"] for item in subset.samples if item["score"] is not None}
+    return {
+        item["sample_id"]: item["metrics"][metric]
+        for item in subset.samples
+        if item["metrics"] is not None and isinstance(item["metrics"].get(metric), int | float)
+    }
+
+
+def metric_names(subset: Subset) -> list[str]:
+    """The named metrics the scored samples of ``subset`` carry, in first-seen order."""
+    return list(dict.fromkeys(name for item in subset.samples for name in item["metrics"] or {}))
 
 
 def _first_choice(response: dict[str, Any] | None) -> dict[str, Any]:
@@ -227,7 +241,7 @@ def run_reports(run: Run) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     A dataset without a report file gets one built from its reviews (metric ``score``), the way the
     runner builds it, without usage, generation config or provenance.
     """
-    from evalscope.report import SubsetTally, build_report
+    from evalscope.report import MetricTallies, SubsetTally, build_report
     from evalscope.scorers.metrics import ScoreTally
 
     reported = {(report.get("model_name"), report.get("dataset_name")) for report in run.reports}
@@ -249,12 +263,13 @@ def run_reports(run: Run) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             )
     reports = list(run.reports)
     for (model_id, dataset), subsets in built.items():
-        overall, results = ScoreTally(), []
+        overall, metrics, results = ScoreTally(), MetricTallies(), []
         for item in subsets:
             tally = SubsetTally()
             for sample in item.samples:
                 if sample["reviewed"] and tally.add(sample):
                     overall.add(sample["score"])
+                    metrics.add(sample["metrics"])
             results.append(tally.result(item.subset))
-        reports.append(build_report(model_id, dataset, "score", results, overall, usage={}))
+        reports.append(build_report(model_id, dataset, "score", results, overall, usage={}, metrics=metrics))
     return reports, unscored

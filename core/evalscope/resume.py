@@ -113,7 +113,9 @@ def _pop_masked(data: dict[str, Any], prefix: str = "") -> list[str]:
         value, path = data[key], f"{prefix}{key}"
         if isinstance(value, dict):
             removed += _pop_masked(value, f"{path}.")
-        elif isinstance(value, str) and MASK in value:
+        elif (isinstance(value, str) and MASK in value) or (
+            isinstance(value, list) and any(isinstance(item, str) and MASK in item for item in value)
+        ):
             del data[key]
             removed.append(path)
     return removed

@@ -29,7 +29,7 @@ from evalscope.records import completion, current_shape, prediction_record
 from evalscope.report import SubsetTally, build_report, summary_table, truncation_warning
 from evalscope.resume import RunFolder, evaluated, open_run_folder, with_saved_config
 from evalscope.scheduler import DatasetRun, Scheduler, SubsetRun
-from evalscope.scorers.base import Score, Scorer
+from evalscope.scorers.base import Score, Scorer, is_async_scorer, metrics_problem, unit_number
 from evalscope.utils.logger import add_file_handler, get_logger
 from evalscope.utils.secrets import add_secret, redact_mapping, start_run_secrets
 
@@ -181,7 +181,10 @@ class Runner:
                     fields=("eval_type",),
                 )
             served = {"model": config.model} if isinstance(config.model, str) else {}
-            return self._call_factory(plugins, name, {"model_id": self.model_id, **served, **config.model_args})
+            # A model that answers through the API model (a managed engine) takes its settings from the flags too.
+            uses_api_model = getattr(plugins.models.get(name).factory, "uses_api_model", False)
+            api = api_model_settings(config) if uses_api_model else {}
+            return self._call_factory(plugins, name, {"model_id": self.model_id, **served, **api, **config.model_args})
         if config.eval_type in API_EVAL_TYPES:
             if not config.api_url:
                 cli_message = (
@@ -211,11 +214,7 @@ class Runner:
                 "model": config.model,
                 "api_url": config.api_url,
                 "api_key": api_key,
-                "api_mode": config.api_mode,
-                "timeout": config.timeout,
-                "retries": config.retries,
-                "stream": config.stream,
-                "concurrency": config.eval_batch_size,
+                **api_model_settings(config),
                 **config.model_args,
             }
             return self._call_factory(plugins, OPENAI_API_MODEL, model_config)
@@ -312,6 +311,8 @@ class Runner:
             cached=cached,
             make_record=make_record,
             score=lambda dataset, sample, record: score_sample(dataset.job.scorer, sample, record),
+            ascore=lambda dataset, sample, record: ascore_sample(dataset.job.scorer, sample, record),
+            scores_async=lambda dataset: is_async_scorer(dataset.job.scorer),
             subset_done=subset_done,
             failed_batch=failed_batch,
             stop_requested=lambda: self.ctrl_c.requested,
@@ -323,13 +324,16 @@ class Runner:
             for store in source:
                 store.close()
             await driver.aclose()
+            await close_scorers(job.scorer for job in jobs)
         return {dataset.name: dataset.report for dataset in datasets}
 
     def _write_report(self, dataset: DatasetRun, started: float, run_dir: RunDir) -> None:
         """Write ``dataset``'s report with the subsets scored so far (``complete`` once all are)."""
         job, subsets = dataset.job, dataset.finished_subsets()
         usage = dataset.usage.summary()
-        report = build_report(self.model_id, job.name, job.scorer.metric, subsets, dataset.scores, usage)
+        report = build_report(
+            self.model_id, job.name, job.scorer.metric, subsets, dataset.scores, usage, dataset.metrics
+        )
         report["generation_config"] = redact_mapping(dataset.infer_cfg)
         report["served_models"] = sorted(dataset.usage.models)
         report["complete"] = dataset.complete
@@ -358,6 +362,18 @@ def effective_generation_config(defaults: dict[str, Any], config: TaskConfig) ->
     effective = override(defaults, config.generation_config)
     effective.setdefault("seed", config.seed)
     return effective
+
+
+def api_model_settings(config: TaskConfig) -> dict[str, Any]:
+    """The OpenAI API model's settings that have flags of their own (``--api-mode``, ``--timeout``, ``--retries``,
+    ``--stream``) and its connection pool, as large as ``--eval-batch-size``; ``--model-args`` override them."""
+    return {
+        "api_mode": config.api_mode,
+        "timeout": config.timeout,
+        "retries": config.retries,
+        "stream": config.stream,
+        "concurrency": config.eval_batch_size,
+    }
 
 
 def model_identity(config: TaskConfig, model_id: str, model: Any) -> dict[str, Any]:
@@ -457,8 +473,40 @@ def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]
     other than a ``Score``) does not stop the run: the review records the reason in
     ``scoring_error`` and has no score.
     """
+    review = unscored_review(sample, record)
+    if review["error"] is not None:
+        return review
+    try:
+        score = scorer.score(completion(record), sample)
+    except Exception as exc:
+        return graded_review(review, None, one_line(exc))
+    return graded_review(review, score)
+
+
+async def ascore_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]:
+    """``score_sample`` through the scorer's ``ascore`` (see ``Scorer``)."""
+    review = unscored_review(sample, record)
+    if review["error"] is not None:
+        return review
+    try:
+        score = await scorer.ascore(completion(record), sample)
+    except Exception as exc:
+        return graded_review(review, None, one_line(exc))
+    return graded_review(review, score)
+
+
+async def close_scorers(scorers: Any) -> None:
+    """Await the ``aclose()`` of each scorer that defines one (see ``Scorer``)."""
+    for scorer in scorers:
+        close = getattr(scorer, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def unscored_review(sample: Sample, record: dict) -> dict[str, Any]:
+    """The review of ``sample``'s prediction before its score: ``error`` is the prediction's."""
     response = record.get("response")
-    review: dict[str, Any] = {
+    return {
         "sample_id": sample.id,
         "prediction": None,
         "gold": None,
@@ -469,13 +517,12 @@ def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]
         "error": record.get("error"),
         "scoring_error": None,
     }
-    if review["error"] is not None:
-        return review
-    try:
-        score = scorer.score(completion(record), sample)
-        problem = score_problem(score)
-    except Exception as exc:
-        problem = one_line(exc)
+
+
+def graded_review(review: dict[str, Any], score: Any, failure: str | None = None) -> dict[str, Any]:
+    """``review`` with the scorer's ``score``, or with ``scoring_error`` set (to ``failure``, the
+    scorer's exception, or what is wrong with ``score``) and no score."""
+    problem = failure or score_problem(score)
     if problem is not None:
         review.update(score=None, correct=None, scoring_error=problem)
         return review
@@ -486,14 +533,17 @@ def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]
         correct=score.value == 1.0,
         explanation=score.explanation,
     )
+    if score.metrics:
+        review["metrics"] = dict(score.metrics)
     return review
 
 
 def score_problem(score: Any) -> str | None:
-    """Say what is wrong with a scorer's result, or None if it is a ``Score`` with a number in [0, 1]."""
+    """Say what is wrong with a scorer's result, or None if it is a ``Score`` with a number in [0, 1]
+    whose ``metrics``, if any, map names to numbers in [0, 1]."""
     if not isinstance(score, Score):
         return f"the scorer returned {type(score).__name__}, expected a Score"
-    value = score.value
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        return f"the scorer returned a Score whose value is {value!r}, expected a number in [0, 1]"
-    return None
+    if not unit_number(score.value):
+        return f"the scorer returned a Score whose value is {score.value!r}, expected a number in [0, 1]"
+    problem = metrics_problem(score.metrics)
+    return f"the scorer returned a Score whose {problem}" if problem else None

@@ -3,11 +3,14 @@
 The samples are fed lazily, dataset after dataset and subset after subset, to the model
 driver's workers (``--eval-batch-size`` requests in flight for an API model, batches of that
 size for a local one), so the pool stays full across subset and dataset boundaries. Each
-finished prediction is appended to its subset's prediction file at once, then handed to one
-scoring thread, which writes its review line and adds it to the subset's running aggregates;
-the event loop does not wait for the scorer (unless it is ``SCORING_BACKLOG`` samples behind).
-When the last sample of a subset is scored, its reviews file and its dataset's report are
-written. No record is kept in memory once it is scored: only the aggregates the reports need.
+finished prediction is appended to its subset's prediction file at once, then scored. A scorer
+with ``ascore`` (see ``Scorer``) is awaited on the event loop in a task of its own, up to
+``--eval-batch-size`` at once, so its calls overlap with the model's requests and with each other
+(a worker waits for a free slot before handing over more); any other scorer runs in one scoring
+thread, off the loop, which does not wait for it (unless it is ``SCORING_BACKLOG`` hand-overs
+behind). Either way the scoring thread writes each review line and adds it to the subset's running
+aggregates; when the last sample of a subset is scored, its reviews file and its dataset's report
+are written. No record is kept in memory once it is scored: only the aggregates the reports need.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +27,7 @@ from typing import Any
 from evalscope.benchmarks.base import Sample
 from evalscope.models.driver import Generation, ModelDriver
 from evalscope.outputs import PredictionStore, encode_line
-from evalscope.report import SubsetTally, UsageTally
+from evalscope.report import MetricTallies, SubsetTally, UsageTally
 from evalscope.scorers.metrics import ScoreTally
 from evalscope.utils.logger import get_logger
 
@@ -46,6 +49,7 @@ class DatasetRun:
     infer_cfg: dict[str, Any]
     subsets: list[str]
     scores: ScoreTally = field(default_factory=ScoreTally)
+    metrics: MetricTallies = field(default_factory=MetricTallies)
     usage: UsageTally = field(default_factory=UsageTally)
     results: dict[int, dict[str, Any]] = field(default_factory=dict)
     report: dict[str, Any] | None = None
@@ -97,7 +101,8 @@ class Scheduler:
     returns ``(samples, SubsetRun)``; ``cached(subset_run, sample, prompt)`` returns
     ``(key, record)`` (``record`` when a stored prediction can be reused, ``key`` None when it was
     not computed); ``make_record(sample, prompt, key, generation)`` builds the prediction line;
-    ``score(dataset_run, sample, record)`` returns the review; ``subset_done(subset_run)`` and
+    ``score(dataset_run, sample, record)`` returns the review, and ``ascore`` (the same, awaited)
+    serves the datasets for which ``scores_async(dataset_run)`` is true; ``subset_done(subset_run)`` and
     ``dataset_done(dataset_run)`` are called (in the scoring thread) when a subset and a dataset
     are complete; ``failed_batch(exc, batch)`` turns a model error into generations or re-raises.
     """
@@ -113,6 +118,8 @@ class Scheduler:
         subset_done: Callable[[SubsetRun], None],
         failed_batch: Callable[[Exception, int], list[Generation]],
         stop_requested: Callable[[], bool] = lambda: False,
+        ascore: Callable[[DatasetRun, Sample, dict], Awaitable[dict]] | None = None,
+        scores_async: Callable[[DatasetRun], bool] = lambda dataset: False,
     ) -> None:
         self.driver = driver
         self.datasets = datasets
@@ -123,6 +130,8 @@ class Scheduler:
         self.subset_done = subset_done
         self.failed_batch = failed_batch
         self.stop_requested = stop_requested
+        self.ascore = ascore
+        self.scores_async = scores_async
         self.kept = 0
         self._feed: Iterator[WorkItem] = self._items()
         self._peeked: WorkItem | None = None
@@ -130,6 +139,8 @@ class Scheduler:
         self._scorer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evalscope-scorer")
         self._scoring_failure: BaseException | None = None
         self._slots: asyncio.Semaphore | None = None
+        self._ascore_slots: asyncio.Semaphore | None = None
+        self._scoring_tasks: set[asyncio.Task] = set()
         self._open: list[SubsetRun] = []
         self._progress: Any = None
 
@@ -139,6 +150,7 @@ class Scheduler:
 
         loop = asyncio.get_running_loop()
         self._slots = asyncio.Semaphore(SCORING_BACKLOG)
+        self._ascore_slots = asyncio.Semaphore(max(self.driver.concurrency, self.driver.batch_size))
         self._progress = tqdm(total=0, unit="sample", desc="evaluating")
         workers = [asyncio.ensure_future(self._worker(loop)) for _ in range(self.driver.concurrency)]
         status = asyncio.ensure_future(show_retry_status(self._progress, self.driver.model))
@@ -147,12 +159,15 @@ class Scheduler:
             for task in done:
                 if task.exception() is not None:
                     raise task.exception()
+            while self._scoring_tasks:
+                await asyncio.gather(*self._scoring_tasks)
             await loop.run_in_executor(None, self._scorer.shutdown, True)
             self._raise_scoring_failure()
         finally:
-            for task in (*workers, status):
+            scoring = list(self._scoring_tasks)
+            for task in (*workers, status, *scoring):
                 task.cancel()
-            await asyncio.gather(*workers, status, return_exceptions=True)
+            await asyncio.gather(*workers, status, *scoring, return_exceptions=True)
             self._scorer.shutdown(wait=True, cancel_futures=True)
             for subset in self._open:
                 subset.store.close()
@@ -234,12 +249,29 @@ class Scheduler:
     # -- scoring (in the scoring thread) ---------------------------------------------------
 
     async def _score(self, finished: list[tuple[SubsetRun, Sample, dict]]) -> None:
-        """Hand ``finished`` predictions to the scoring thread (waiting while it is far behind)."""
+        """Score ``finished`` predictions: in tasks on the loop for an async scorer (waiting for free
+        slots), else in the scoring thread (waiting while it is far behind)."""
         self._raise_scoring_failure()
+        in_thread = [entry for entry in finished if not self.scores_async(entry[0].dataset)]
+        for subset, sample, record in finished:
+            if self.scores_async(subset.dataset):
+                await self._ascore_slots.acquire()
+                task = asyncio.ensure_future(self._ascore_one(subset, sample, record))
+                self._scoring_tasks.add(task)
+                task.add_done_callback(self._scoring_tasks.discard)
+        if not in_thread:
+            return
         await self._slots.acquire()
         loop, slots = asyncio.get_running_loop(), self._slots
-        future = self._submit(self._score_many, finished)
+        future = self._submit(self._score_many, in_thread)
         future.add_done_callback(lambda _: loop.call_soon_threadsafe(slots.release))
+
+    async def _ascore_one(self, subset: SubsetRun, sample: Sample, record: dict) -> None:
+        try:
+            review = await self.ascore(subset.dataset, sample, record)
+        finally:
+            self._ascore_slots.release()
+        self._submit(self._record_one, subset, review, record)
 
     def _submit(self, function: Callable, *args: Any) -> Future:
         return self._scorer.submit(self._guarded, function, *args)
@@ -258,16 +290,20 @@ class Scheduler:
 
     def _score_many(self, finished: list[tuple[SubsetRun, Sample, dict]]) -> None:
         for subset, sample, record in finished:
-            self._score_one(subset, sample, record)
+            self._record(subset, self.score(subset.dataset, sample, record), record)
         self._progress.update(len(finished))
 
-    def _score_one(self, subset: SubsetRun, sample: Sample, record: dict) -> None:
-        review = self.score(subset.dataset, sample, record)
+    def _record_one(self, subset: SubsetRun, review: dict, record: dict) -> None:
+        self._record(subset, review, record)
+        self._progress.update(1)
+
+    def _record(self, subset: SubsetRun, review: dict, record: dict) -> None:
         if subset.reviews is None:
             subset.reviews = partial_path(subset.reviews_path).open("wb")
         subset.reviews.write(encode_line(review))
         if subset.tally.add(review):
             subset.dataset.scores.add(review["score"])
+            subset.dataset.metrics.add(review.get("metrics"))
         if record.get("response") is not None:
             subset.dataset.usage.add(record["response"])
         subset.remaining -= 1

@@ -1,4 +1,4 @@
-"""The run-wide circuit breaker of the API model: a server that stopped answering stops the run."""
+"""The circuit breaker of one API endpoint: says when a server that answered earlier in the run stopped answering."""
 
 from __future__ import annotations
 
@@ -45,13 +45,13 @@ class ConnectionBreaker:
 
     def failed(self, reason: str) -> bool:
         """A connection failed with ``reason``; returns whether the server should now be considered dead."""
-        if not self.ever_answered:
-            return False
         now = self.clock()
         if self.failing_since is None:
             self.failing_since, self.failing_since_wall = now, time.time()
         self.failures += 1
         self.last_reason = reason
+        if not self.ever_answered:
+            return False
         return self.failures >= self.min_failures and now - self.failing_since >= self.window
 
     def since(self) -> str:

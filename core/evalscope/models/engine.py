@@ -71,6 +71,14 @@ def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> list[str]:
     return [redact(line) for line in text.splitlines() if line.strip()][-lines:]
 
 
+def new_api_key() -> str:
+    """A random key for one run's engines, registered as a secret (hex only: a key that began with '-' would
+    read as a flag on the engine's command line)."""
+    key = secrets.token_hex(24)
+    add_secret(key)
+    return key
+
+
 def _die_with_parent() -> None:
     """In the child before exec: ask Linux to SIGKILL it when the thread that started it ends."""
     import ctypes
@@ -85,7 +93,8 @@ class ManagedEngine:
     """One engine process: started on a free port with a fresh key, watched, and stopped.
 
     ``command`` is a function of ``(port, api_key)`` returning the argument list that starts the
-    engine listening on ``HOST:port`` and accepting only ``api_key``.
+    engine listening on ``HOST:port`` and accepting only ``api_key`` (a fresh random key unless one
+    is given).
     """
 
     def __init__(
@@ -95,15 +104,14 @@ class ManagedEngine:
         log_path: Path,
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
         env: dict[str, str] | None = None,
+        api_key: str | None = None,
     ):
         self.name = name
         self.env = env
         self.command = command
         self.log_path = log_path
         self.startup_timeout = startup_timeout
-        # Hex only: a key that began with '-' would read as a flag on the engine's command line.
-        self.api_key = secrets.token_hex(24)
-        add_secret(self.api_key)
+        self.api_key = api_key or new_api_key()
         self.port = 0
         self.process: subprocess.Popen | None = None
 
@@ -153,7 +161,10 @@ class ManagedEngine:
             if code is not None:
                 raise ModelError(self._failure(f"exited with code {code} before it answered"))
             if self._answers():
-                logger.info(f"{self.name} ready on {self.base_url} after {time.monotonic() - started:.1f} s")
+                logger.info(
+                    f"{self.name} ready on {self.base_url} after {time.monotonic() - started:.1f} s "
+                    f"(its log: {self.log_path.name})"
+                )
                 return
             waited = time.monotonic() - started
             if waited >= self.startup_timeout:
@@ -248,11 +259,13 @@ class EngineModel(AsyncModel):
     ``gpus_per_replica`` (with it, replica ``i`` gets ``CUDA_VISIBLE_DEVICES`` set to its own GPUs
     ``i*g .. i*g+g-1``), any option of the OpenAI API model (``OpenAIAPIOptions``: ``timeout``,
     ``retries``, ``stream``, ...), and the engine's own settings (every other key), which
-    ``engine_command`` turns into flags. Each prompt goes to the replica with the fewest
-    requests in flight; each replica's share is logged when the run ends.
+    ``engine_command`` turns into flags. The replicas share one key made for the run and are the
+    endpoints of one OpenAI API model (``evalscope.models.endpoints``): each request goes to the
+    replica with the fewest in flight, and each replica's share is logged when the run ends.
     """
 
     engine_name = "engine"
+    uses_api_model = True  # the runner passes the API model's flags (--timeout, --retries, --stream, ...)
     managed_settings: tuple[str, ...] = ()  # engine settings the model sets itself (port, key, ...)
 
     def __init__(self, config: dict | None = None, **kwargs: Any) -> None:
@@ -283,9 +296,7 @@ class EngineModel(AsyncModel):
                 f"{self.engine_name}: --model-args cannot set {', '.join(managed)}, which evalscope sets itself"
             )
         self.engines: list[ManagedEngine] = []
-        self.apis: list[Any] = []
-        self.in_flight: list[int] = []
-        self.answered: list[int] = []
+        self.api: Any = None  # the OpenAIAPIModel over the replicas, once they answer
         self._died: asyncio.Future | None = None
         self._watch: asyncio.Task | None = None
 
@@ -324,11 +335,17 @@ class EngineModel(AsyncModel):
         """
         from evalscope.models.openai_api import OpenAIAPIModel
 
+        api_key = new_api_key()
         try:
             for index in range(self.replicas):
                 log_path = next_engine_log(Path(run_folder) / "logs")
                 engine = ManagedEngine(
-                    self.engine_name, self.engine_command, log_path, self.startup_timeout, self.replica_env(index)
+                    self.engine_name,
+                    self.engine_command,
+                    log_path,
+                    self.startup_timeout,
+                    self.replica_env(index),
+                    api_key,
                 )
                 logger.info(f"starting {self.engine_name} for {self.config['model']!r}; its log: {log_path}")
                 engine.launch()
@@ -339,41 +356,37 @@ class EngineModel(AsyncModel):
             for engine in self.engines:
                 engine.stop()
             raise
-        for engine in self.engines:
-            api_config = {
-                **self.api_options,
-                "model_id": self.config.get("model_id"),
-                "model": self.served_model(),
-                "api_url": engine.base_url,
-                "api_key": engine.api_key,
-            }
-            self.apis.append(OpenAIAPIModel(config=api_config))
-        self.in_flight = [0] * len(self.engines)
-        self.answered = [0] * len(self.engines)
+        api_config = {
+            **self.api_options,
+            "model_id": self.config.get("model_id"),
+            "model": self.served_model(),
+            "api_url": [engine.base_url for engine in self.engines],
+            "api_key": api_key,
+        }
+        self.api = OpenAIAPIModel(config=api_config)
+
+    @property
+    def retry_status(self) -> str | None:
+        """What the API model is retrying (for the progress bar), or None."""
+        return self.api.retry_status if self.api is not None else None
 
     async def agenerate(self, prompt: dict, infer_cfg: dict) -> dict:
         """Answer through the replica with the fewest requests in flight; ``ModelError`` if an engine exits."""
-        if not self.apis:
+        if self.api is None:
             raise ModelError(f"{self.engine_name} was not started: the runner calls open_run(run_folder) first")
         if self._died is None:
             self._died = asyncio.get_running_loop().create_future()
             self._watch = asyncio.ensure_future(self._watch_engines())
         if self._died.done():
             raise ModelError(self._died.result())
-        index = min(range(len(self.apis)), key=self.in_flight.__getitem__)
-        self.in_flight[index] += 1
-        call = asyncio.ensure_future(self.apis[index].agenerate(prompt, infer_cfg))
+        call = asyncio.ensure_future(self.api.agenerate(prompt, infer_cfg))
         try:
             await asyncio.wait({call, self._died}, return_when=asyncio.FIRST_COMPLETED)
         except BaseException:
             call.cancel()
             raise
-        finally:
-            self.in_flight[index] -= 1
         if call.done():
-            response = call.result()
-            self.answered[index] += 1
-            return response
+            return call.result()
         call.cancel()
         raise ModelError(self._died.result())
 
@@ -387,20 +400,13 @@ class EngineModel(AsyncModel):
             await asyncio.sleep(POLL_INTERVAL)
 
     async def aclose(self) -> None:
-        """Close the API models' connections, log each replica's share, and stop the engines."""
+        """Close the API model (which logs each replica's share) and stop the engines."""
         if self._watch is not None:
             self._watch.cancel()
             self._watch = None
-        total = sum(self.answered)
-        if len(self.engines) > 1 and total:
-            shares = ", ".join(
-                f"{engine.log_path.name} {count} ({100 * count / total:.0f}%)"
-                for engine, count in zip(self.engines, self.answered)
-            )
-            logger.info(f"answers per replica: {shares}")
         try:
-            for api in self.apis:
-                await api.aclose()
+            if self.api is not None:
+                await self.api.aclose()
         finally:
             for engine in self.engines:
                 engine.stop()

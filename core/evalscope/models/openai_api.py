@@ -37,8 +37,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from evalscope.errors import APIStoppedError, ConfigError, ModelError
 from evalscope.models.base import AsyncModel
-from evalscope.models.breaker import ConnectionBreaker
 from evalscope.models.driver import REASONING_FIELDS, response_problem
+from evalscope.models.endpoints import DEFAULT_COOLDOWN, Endpoint, Endpoints
 from evalscope.models.generation import setting_name
 from evalscope.utils.logger import add_secret, get_logger, redact
 from evalscope.utils.secrets import is_secret_name, redact_url, url_secrets
@@ -73,7 +73,9 @@ class OpenAIAPIOptions(BaseModel):
 
     model_id: str | None = Field(None, description="The model's name in outputs (from --model-id)")
     model: str = Field(min_length=1, description="The model name the server serves (from --model)")
-    api_url: str = Field(min_length=1, description="Base URL or /chat/completions URL (from --api-url)")
+    api_url: str | list[str] = Field(
+        min_length=1, description="Base URL or /chat/completions URL, or a list of them (from --api-url)"
+    )
     api_key: SecretStr | None = Field(None, description="API key (from --api-key, EVALSCOPE_API_KEY, OPENAI_API_KEY)")
     api_mode: str = Field("chat", description="chat or completion (from --api-mode)")
     timeout: float = Field(1200.0, gt=0, description="Seconds of silence before an attempt is given up")
@@ -87,6 +89,9 @@ class OpenAIAPIOptions(BaseModel):
     retry_max_backoff: float = Field(60.0, ge=0, description="Longest wait between attempts, Retry-After included")
     headers: dict[str, str] = Field(default_factory=dict, repr=False, description="Extra HTTP headers of every request")
     extra_body: dict[str, Any] = Field(default_factory=dict, description="Merged into every request body")
+    endpoint_cooldown: float = Field(
+        DEFAULT_COOLDOWN, gt=0, description="Seconds an endpoint that stopped answering stays out of the rotation"
+    )
 
 
 class APIRequestError(Exception):
@@ -135,6 +140,16 @@ def endpoint_url(api_url: str, api_mode: str) -> tuple[str, str]:
         mode = api_mode
         path += "/chat/completions" if mode == "chat" else "/completions"
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")), mode
+
+
+def endpoint_urls(api_urls: list[str], api_mode: str) -> tuple[list[str], str]:
+    """``endpoint_url`` of each of ``api_urls``, and the API mode they share (a ``ConfigError`` if they differ)."""
+    found = [endpoint_url(url, api_mode) for url in api_urls]
+    modes = {mode for _, mode in found}
+    if len(modes) > 1:
+        shown = ", ".join(f"{redact_url(url)} ({mode})" for url, mode in found)
+        raise ConfigError(f"api_url: the URLs name different endpoints, chat and completion: {shown}")
+    return [url for url, _ in found], found[0][1]
 
 
 def base_url(url: str) -> str:
@@ -295,14 +310,19 @@ class OpenAIAPIModel(AsyncModel):
         public["headers"] = {k: "***" if k in secret_headers else v for k, v in options.headers.items()}
         super().__init__(config=public)
         self.options = options
-        self.url, self.mode = endpoint_url(options.api_url, options.api_mode)
-        for secret in (api_key, *(options.headers[k] for k in secret_headers), *url_secrets(options.api_url)):
+        api_urls = [options.api_url] if isinstance(options.api_url, str) else list(dict.fromkeys(options.api_url))
+        for secret in (api_key, *(options.headers[k] for k in secret_headers)):
             add_secret(secret)
+        for url in api_urls:
+            for secret in url_secrets(url):
+                add_secret(secret)
+        urls, self.mode = endpoint_urls(api_urls, options.api_mode)
+        self.url = urls[0]
+        self.endpoints = Endpoints(urls, [base_url(url) for url in urls], options.endpoint_cooldown)
         self._headers = {"Content-Type": "application/json", "Accept": "application/json", **options.headers}
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
         self._session: aiohttp.ClientSession | None = None
-        self._proxy: str | None = None
         # The timeout bounds silence (aiohttp's sock_read), not a whole answer: a long stream may go on.
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=options.timeout, sock_read=options.timeout)
         self._params_for: tuple[dict, dict] | None = None
@@ -311,12 +331,12 @@ class OpenAIAPIModel(AsyncModel):
         self._warned: set[str] = set()
         self._noticed: set[str] = set()
         self._answered = 0
-        self._breaker = ConnectionBreaker()
         self._checked: asyncio.Future | None = None
         self.retry_status: str | None = None
 
     def __repr__(self) -> str:
-        return f"OpenAIAPIModel(model={self.options.model!r}, url={redact_url(self.url)!r}, mode={self.mode!r})"
+        urls = ", ".join(redact_url(endpoint.url) for endpoint in self.endpoints.all)
+        return f"OpenAIAPIModel(model={self.options.model!r}, url={urls!r}, mode={self.mode!r})"
 
     async def agenerate(self, prompt: dict, infer_cfg: dict) -> dict:
         """Send one prompt and return the API's ``chat.completion`` (or ``text_completion``) answer.
@@ -334,13 +354,21 @@ class OpenAIAPIModel(AsyncModel):
             session = await self._start()
         body = self._body(prompt, infer_cfg)
         options = self.options
+        endpoints = self.endpoints
         attempts = options.retries + 1
         timeouts = 0
-        for attempt in range(attempts):
+        refused: set[Endpoint] = set()  # endpoints this request could not connect to
+        attempt = 0
+        while True:
+            endpoint = endpoints.pick(avoid=refused)
+            if endpoint is None:
+                raise self._stopped()
             unreachable = False
+            endpoint.in_flight += 1
             try:
-                answer = await self._attempt(session, body)
+                answer = await self._attempt(session, endpoint, body)
                 self._answered += 1
+                endpoint.answers += 1
                 self.retry_status = None
                 return answer
             except _FailedAttempt as exc:
@@ -351,21 +379,24 @@ class OpenAIAPIModel(AsyncModel):
                 failure.retryable = timeouts <= options.timeout_retries
             except aiohttp.ClientError as exc:
                 short = connection_failure(exc)
-                through = f" (through the proxy {redact_url(self._proxy)})" if self._proxy else ""
+                through = f" (through the proxy {redact_url(endpoint.proxy)})" if endpoint.proxy else ""
                 failure = _FailedAttempt(f"connection error: {_describe(exc)}{through}", short=short)
                 unreachable = isinstance(exc, aiohttp.ClientConnectorError)
                 # Only new connections that fail count: a server that drops one request is alive.
-                if unreachable and self._breaker.failed(short):
-                    self._fatal = (
-                        f"the API at {redact_url(base_url(self.url))} stopped answering "
-                        f"({short} since {self._breaker.since()})"
-                    )
-                    raise APIStoppedError(self._fatal) from None
+                if unreachable:
+                    refused.add(endpoint)
+                    if endpoints.connect_failed(endpoint, short) and endpoints.all_down():
+                        raise self._stopped() from None
+            finally:
+                endpoint.in_flight -= 1
             reason = self._clean(failure.reason)
+            if unreachable and endpoints.another(refused):  # another endpoint takes it now, as a new attempt
+                logger.debug(f"openai_api: {endpoint.shown} failed ({reason}); sending the request elsewhere")
+                continue
             if not failure.retryable or attempt + 1 == attempts:
                 message = reason if failure.fatal or attempt == 0 else f"{reason} (after {attempt + 1} attempts)"
                 if unreachable and not self._answered:  # the server was never reached: every sample would fail
-                    self._fatal = f"cannot reach the API at {redact_url(self.url)}; is the server running?"
+                    self._fatal = f"cannot reach the API at {redact_url(endpoint.url)}; is the server running?"
                     raise ModelError(f"{self._fatal} ({message})")
                 if failure.fatal:  # shown once, by the run's error line
                     self._fatal = reason
@@ -375,11 +406,19 @@ class OpenAIAPIModel(AsyncModel):
             self.retry_status = f"retrying: {failure.short}, attempt {attempt + 2}/{attempts}"
             delay = backoff_delay(attempt, options.retry_backoff, options.retry_max_backoff, failure.retry_after)
             logger.debug(f"openai_api: attempt {attempt + 1}/{attempts} failed ({reason}); retrying in {delay:.2f} s")
+            attempt += 1
             await asyncio.sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _stopped(self) -> APIStoppedError:
+        """The error that stops the run when no endpoint is left in the rotation; later calls fail at once."""
+        self._fatal = self.endpoints.stopped_message()
+        return APIStoppedError(self._fatal)
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool; with several endpoints, log how many answers each gave."""
+        shares = self.endpoints.shares()
+        if shares:
+            logger.info(f"openai_api: answers per endpoint: {shares}")
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()
@@ -393,28 +432,38 @@ class OpenAIAPIModel(AsyncModel):
         return self._session
 
     async def _check_model(self) -> None:
-        """Stop when ``GET {base}/models`` lists models and ``model`` is not one of them.
+        """Check every endpoint: stop when ``GET {base}/models`` lists models and ``model`` is not one of them.
 
         A server without that endpoint, or whose answer is not a model list or does not come
-        within ``MODEL_CHECK_TIMEOUT`` seconds, is not checked.
+        within ``MODEL_CHECK_TIMEOUT`` seconds, is not checked. With several endpoints, one that
+        cannot be connected to leaves the rotation (it is tried again after its cool-down); when
+        none can be, the run stops here.
         """
-        options = self.options
-        if not options.check_model:
+        if not self.options.check_model:
             return
-        base = base_url(self.url)
+        await asyncio.gather(*(self._check_endpoint(endpoint) for endpoint in self.endpoints.all))
+        if self.endpoints.all_down():
+            self._fatal = self.endpoints.stopped_message()
+            raise ModelError(self._fatal)
+
+    async def _check_endpoint(self, endpoint: Endpoint) -> None:
+        options = self.options
+        base = base_url(endpoint.url)
         try:
             timeout = aiohttp.ClientTimeout(total=min(MODEL_CHECK_TIMEOUT, options.timeout))
-            async with self._session.get(f"{base}/models", proxy=self._proxy, timeout=timeout) as response:
+            async with self._session.get(f"{base}/models", proxy=endpoint.proxy, timeout=timeout) as response:
                 data = await response.json(content_type=None) if response.status == 200 else None
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            logger.debug(f"openai_api: GET {redact_url(base)}/models failed ({self._clean(_describe(exc))})")
+            logger.debug(f"openai_api: GET {endpoint.shown}/models failed ({self._clean(_describe(exc))})")
+            if isinstance(exc, aiohttp.ClientConnectorError):
+                self.endpoints.connect_failed(endpoint, connection_failure(exc))
             return
         models = data.get("data") if isinstance(data, dict) else None
         served = [item["id"] for item in models or () if isinstance(item, dict) and isinstance(item.get("id"), str)]
         if not served or options.model in served or f"{options.model}:latest" in served:
             return
         self._fatal = (
-            f"model {options.model!r} is not served at {redact_url(base)}; it serves: {', '.join(served[:20])}"
+            f"model {options.model!r} is not served at {endpoint.shown}; it serves: {', '.join(served[:20])}"
             f"{' ...' if len(served) > 20 else ''}"
         )
         raise ModelError(self._fatal)
@@ -424,18 +473,21 @@ class OpenAIAPIModel(AsyncModel):
         connector = aiohttp.TCPConnector(limit=options.concurrency, limit_per_host=0, ttl_dns_cache=300)
         # The proxy settings (HTTP(S)_PROXY, NO_PROXY) are read once here: aiohttp's trust_env would
         # read them, and ~/.netrc, in a worker thread on every request.
-        self._proxy = env_proxy(self.url)
+        for endpoint in self.endpoints.all:
+            endpoint.proxy = env_proxy(endpoint.url)
         self._session = aiohttp.ClientSession(
             connector=connector,
             headers=self._headers,
             timeout=self._timeout,
             cookie_jar=aiohttp.DummyCookieJar(),
         )
+        proxies = sorted({redact_url(endpoint.proxy) for endpoint in self.endpoints.all if endpoint.proxy})
+        urls = ", ".join(redact_url(endpoint.url) for endpoint in self.endpoints.all)
         logger.info(
-            f"openai_api: {options.model!r} at {redact_url(self.url)} ({self.mode}"
+            f"openai_api: {options.model!r} at {urls} ({self.mode}"
             f"{', streaming' if options.stream else ''}), {options.concurrency} in flight, "
             f"timeout {options.timeout:g} s, {options.retries} {'retry' if options.retries == 1 else 'retries'}"
-            f"{' via the proxy ' + redact_url(self._proxy) if self._proxy else ''}"
+            f"{' via the proxy ' + ', '.join(proxies) if proxies else ''}"
         )
         return self._session
 
@@ -459,9 +511,9 @@ class OpenAIAPIModel(AsyncModel):
                 body.setdefault("stream_options", {"include_usage": True})
         return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
-    async def _attempt(self, session: aiohttp.ClientSession, body: bytes) -> dict:
-        async with session.post(self.url, data=body, proxy=self._proxy) as response:
-            self._breaker.answered()
+    async def _attempt(self, session: aiohttp.ClientSession, endpoint: Endpoint, body: bytes) -> dict:
+        async with session.post(endpoint.url, data=body, proxy=endpoint.proxy) as response:
+            self.endpoints.reached(endpoint)
             status = response.status
             if status != 200:
                 text = await response.text(errors="replace")

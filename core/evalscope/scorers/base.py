@@ -11,18 +11,28 @@ from evalscope.benchmarks.base import Sample
 
 @dataclass
 class Score:
-    """The grade of one sample: ``value`` in [0, 1], with what was extracted and compared."""
+    """The grade of one sample: ``value`` in [0, 1], with what was extracted and compared.
+
+    ``metrics`` optionally names more measures of the same answer (``{"exact_match": 1.0, "f1": 1.0}``),
+    each a number in [0, 1]; the review keeps them and the report averages each one beside the score.
+    """
 
     value: float
     prediction: Any = None
     gold: Any = None
     explanation: str | None = None
+    metrics: dict[str, float] | None = None
 
 
 class Scorer(ABC):
     """Grades a model's answer text against a sample's target.
 
     ``metric`` names the aggregate in reports (the mean of the values).
+
+    A scorer that waits on I/O (an LLM judge) may also define ``async def ascore(completion,
+    sample) -> Score``: the run then calls it instead of ``score``, on its event loop, with up to
+    ``--eval-batch-size`` calls at once, beside the model's requests; and, if the scorer defines
+    ``async def aclose()``, awaits that once at the end of the run, on the same loop.
     """
 
     metric: ClassVar[str] = "AverageAccuracy"
@@ -30,3 +40,30 @@ class Scorer(ABC):
     @abstractmethod
     def score(self, completion: str, sample: Sample) -> Score:
         """Grade ``completion`` (the model's text) for ``sample``."""
+
+
+def is_async_scorer(scorer: Any) -> bool:
+    """Whether the run grades with ``scorer.ascore`` (a coroutine function) rather than ``scorer.score``."""
+    import inspect
+
+    return inspect.iscoroutinefunction(getattr(scorer, "ascore", None))
+
+
+def unit_number(value: Any) -> bool:
+    """Whether ``value`` is a number (not a bool) in [0, 1]; NaN is not."""
+    return not isinstance(value, bool) and isinstance(value, int | float) and 0 <= value <= 1
+
+
+def metrics_problem(metrics: Any) -> str | None:
+    """What is wrong with a ``Score``'s ``metrics`` (``metric 'f1' is 1.5, ...``), or None when it is
+    None or maps non-empty names to numbers in [0, 1]."""
+    if metrics is None:
+        return None
+    if not isinstance(metrics, dict):
+        return f"metrics is a {type(metrics).__name__}, expected a dict"
+    for name, value in metrics.items():
+        if not isinstance(name, str) or not name:
+            return f"metric name {name!r} is not a non-empty string"
+        if not unit_number(value):
+            return f"metric {name!r} is {value!r}, expected a number in [0, 1]"
+    return None

@@ -545,8 +545,9 @@ def check_scorer(scorer: Any, cases: Iterable[tuple[str, Any, float]] | None = N
     instance. ``cases`` are ``(completion, target, expected_value)`` triples, where target
     is the gold answer string or a ``Sample``. For each target the scorer must grade odd
     answers (empty, blank, very long, unicode, markdown) without raising, with a value in
-    [0, 1], JSON-serialisable ``prediction``/``gold``/``explanation``, and never grade an
-    empty answer as right. Each case must score ``expected_value``, the same way twice.
+    [0, 1], JSON-serialisable ``prediction``/``gold``/``explanation``, ``metrics`` (when given)
+    naming numbers in [0, 1], and never grade an empty answer as right. Each case must score
+    ``expected_value``, the same way twice.
     """
     from evalscope.benchmarks.base import Sample
 
@@ -635,6 +636,11 @@ def _score(scorer: Any, completion: str, sample: Any, label: str, where: str) ->
         )
     if not (math.isfinite(value) and 0.0 <= value <= 1.0):
         raise AssertionError(f"{label}: score() gave the value {value} on {where}; a value must be in [0, 1]")
+    from evalscope.scorers.base import metrics_problem
+
+    problem = metrics_problem(getattr(score, "metrics", None))
+    if problem:
+        raise AssertionError(f"{label}: score() gave a Score on {where} whose {problem}")
     try:
         json.dumps([score.prediction, score.gold, getattr(score, "explanation", None)])
     except (TypeError, ValueError) as exc:

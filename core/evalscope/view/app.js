@@ -80,9 +80,11 @@
       for (const report of run.reports) {
         for (const metric of report.metrics) {
           box.append(el("h3", { text: run.name + " · " + report.model_name + " · " + report.dataset_name + " (" + metric.name + ")" }));
-          box.append(table(["Subset", "Score", "95% CI", "N", "Errors", "Scoring errors", "Truncated"],
+          const named = [...new Set((metric.subsets || []).flatMap((s) => Object.keys(s.metric_scores || {})))];
+          box.append(table(["Subset", "Score", "95% CI", "N", "Errors", "Scoring errors", "Truncated", ...named],
             (metric.subsets || []).map((s) => [s.name, fmt(s.score), s.score === null || s.score === undefined ? "n/a" : "[" + fmt(s.ci_low) + ", " + fmt(s.ci_high) + "]",
-              s.num, s.errors || 0, s.scoring_errors || 0, s.truncated || 0])));
+              s.num, s.errors || 0, s.scoring_errors || 0, s.truncated || 0,
+              ...named.map((name) => fmt(((s.metric_scores || {})[name] || {}).score))])));
         }
       }
     });
@@ -221,6 +223,7 @@
         ["finish reason", cell.finish_reason || ""], ["truncated", cell.truncated ? "yes" : "no"],
         ["tokens", cell.usage ? ["prompt_tokens", "completion_tokens", "total_tokens"].map((k) => k.split("_")[0] + " " + (cell.usage[k] === undefined ? "?" : cell.usage[k])).join(", ") : "unknown"],
         ["finished at", cell.time ? new Date(cell.time * 1000).toISOString() : ""]];
+      if (cell.metrics) facts.splice(2, 0, ["metrics", Object.entries(cell.metrics).map(([k, v]) => k + " " + fmt(v)).join(", ")]);
       if (cell.error) facts.unshift(["error", String(cell.error)]);
       if (cell.scoring_error) facts.unshift(["scoring error", String(cell.scoring_error)]);
       parts.push(table(["", ""], facts, "facts"));

@@ -1,15 +1,18 @@
 """The ``general_qa`` scorers: the answer against the reference, by exact match, token F1 and ROUGE-L,
 or by an LLM judge.
 
-The three metric scorers differ only in which metric is the score; each review's explanation records
-all three. A closed ``<think>`` block is left out of the answer (see ``evalscope_general.thinking``).
+The three metric scorers differ only in which metric is the score; each review records all three in
+its ``metrics`` (so the report averages each one) and in its explanation. A closed ``<think>`` block
+is left out of the answer (see ``evalscope_general.thinking``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from evalscope.benchmarks.base import Sample
 from evalscope.scorers.base import Score, Scorer
-from evalscope_general.judge import GRADES, JudgeError
+from evalscope_general.judge import GRADES, Judge, JudgeError, Verdict
 from evalscope_general.qa_metrics import METRICS
 from evalscope_general.thinking import after_thinking
 
@@ -23,10 +26,10 @@ class GeneralQAScorer(Scorer):
         self.metric = metric
 
     def score(self, completion: str, sample: Sample) -> Score:
-        """Every metric of the answer against ``sample.target``; the score is ``metric``'s."""
+        """Every metric of the answer against ``sample.target`` (in ``metrics``); the score is ``metric``'s."""
         answer = after_thinking(completion or "").strip()
         values = metric_values(answer, sample.target)
-        return Score(values[self.metric], prediction=answer, gold=sample.target, explanation=describe(values))
+        return Score(values[self.metric], answer, sample.target, describe(values), metrics=values)
 
 
 def metric_values(answer: str, reference: str) -> dict[str, float]:
@@ -43,29 +46,58 @@ class GeneralQAJudgeScorer(Scorer):
     """1.0 when the LLM judge grades the answer CORRECT (see ``evalscope_general.judge``).
 
     The judge comes with each sample of ``general_qa`` run with the ``judge`` option. The review's
-    ``prediction`` holds the answer, the grade, the judge's prompt and its reply; the explanation
-    adds the three metrics. An empty answer is graded 0.0 without asking the judge. A judge that
-    fails or replies without a grade raises ``JudgeError``: the runner records it as the sample's
-    scoring error.
+    ``prediction`` holds the answer, the grade, the judge's prompt and its reply; ``metrics`` holds
+    the three metrics and the grade (``judge_accuracy``), and the explanation says them. An empty
+    answer is graded 0.0 without asking the judge. A judge that fails or replies without a grade
+    raises ``JudgeError``: the runner records it as the sample's scoring error. A run grades
+    through ``ascore``, on its event loop, up to ``--eval-batch-size`` answers at once; ``score``
+    does the same from synchronous code.
     """
 
     metric = "judge_accuracy"
 
+    def __init__(self) -> None:
+        self._judges: dict[int, Judge] = {}
+
     def score(self, completion: str, sample: Sample) -> Score:
-        """Ask the sample's judge for a grade of the answer."""
+        """Ask the sample's judge for a grade of the answer (from code without an event loop)."""
+        return self._graded(completion, sample, lambda judge, *texts: judge.grade(*texts))
+
+    async def ascore(self, completion: str, sample: Sample) -> Score:
+        """Ask the sample's judge for a grade of the answer, on the run's event loop."""
+        judge = self._judge(sample)
+        answer = after_thinking(completion or "").strip()
+        verdict = await judge.agrade(sample.input, sample.target, answer) if answer else None
+        return self._graded(completion, sample, lambda *_: verdict)
+
+    async def aclose(self) -> None:
+        """Close the connections of the judges this scorer asked."""
+        judges, self._judges = list(self._judges.values()), {}
+        for judge in judges:
+            await judge.aclose()
+
+    def _judge(self, sample: Sample) -> Judge:
         judge = getattr(sample, "judge", None)
         if judge is None:
             raise JudgeError("general_qa_judge grades samples of general_qa run with the 'judge' option")
+        self._judges[id(judge)] = judge
+        return judge
+
+    def _graded(self, completion: str, sample: Sample, ask: Callable[..., Verdict | None]) -> Score:
+        judge = self._judge(sample)
         answer = after_thinking(completion or "").strip()
-        values = describe(metric_values(answer, sample.target))
+        values = metric_values(answer, sample.target)
         if not answer:
             prediction = {"answer": answer, "grade": None, "judge_prompt": None, "judge_reply": None}
-            return Score(0.0, prediction, sample.target, f"empty answer, not sent to the judge; {values}")
-        verdict = judge.grade(sample.input, sample.target, answer)
+            explanation = f"empty answer, not sent to the judge; {describe(values)}"
+            return Score(0.0, prediction, sample.target, explanation, metrics={**values, self.metric: 0.0})
+        verdict = ask(judge, sample.input, sample.target, answer)
         prediction = {
             "answer": answer,
             "grade": verdict.grade,
             "judge_prompt": verdict.prompt,
             "judge_reply": verdict.reply,
         }
-        return Score(GRADES[verdict.grade], prediction, sample.target, f"judge: {verdict.grade}; {values}")
+        grade = GRADES[verdict.grade]
+        explanation = f"judge: {verdict.grade}; {describe(values)}"
+        return Score(grade, prediction, sample.target, explanation, metrics={**values, self.metric: grade})
