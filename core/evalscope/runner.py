@@ -171,6 +171,8 @@ class Runner:
             model_config = getattr(model, "config", None)
             if isinstance(model_config, dict) and (config.model_id or not model_config.get("model_id")):
                 model_config["model_id"] = self.model_id
+            if getattr(model, "uses_api_model", False) and callable(getattr(model, "use_run_settings", None)):
+                model.use_run_settings(api_model_settings(config))
             return model
         if config.eval_type == "plugin":
             name = config.model_plugin
