@@ -109,26 +109,27 @@ def server():
 
 @pytest.fixture
 def counting_benchmark():
-    """``counting_benchmark(count)`` registers, for one test, the benchmark ``counting``: ``count`` questions
-    whose answer is the question itself (``count 0``, ``count 1``, ...), scored by exact match. Returns its name."""
+    """``counting_benchmark(count, name="counting")`` registers, for one test, the benchmark ``name``: ``count``
+    questions whose answer is the question itself (``counting 0``, ``counting 1``, ...), scored by exact match. Returns
+    its name."""
     from evalscope.benchmarks import Benchmark, Sample
     from evalscope.plugins import get_plugins
 
-    def register(count: int) -> str:
+    def register(count: int, name: str = "counting") -> str:
         class Counting(Benchmark):
             """``count`` questions whose answer is the question itself."""
 
-            name = "counting"
             scorer = "exact_match"
 
             def load(self, subset):
-                return [Sample(id=str(i), input=f"count {i}", target=f"count {i}") for i in range(count)]
+                return [Sample(id=str(i), input=f"{name} {i}", target=f"{name} {i}") for i in range(count)]
 
             def build_prompt(self, sample):
                 return self.chat_prompt(sample.input)
 
-        get_plugins().benchmarks.add("counting", Counting, "tests")
-        return "counting"
+        Counting.name = name
+        get_plugins().benchmarks.add(name, Counting, "tests")
+        return name
 
     yield register
     get_plugins(reload=True)

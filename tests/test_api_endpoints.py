@@ -95,6 +95,31 @@ def test_both_endpoints_take_requests_and_each_share_is_logged(counting, two_ser
     assert f"openai_api: answers per endpoint: {shares}" in run_log(tmp_path)
 
 
+def test_each_reports_provenance_records_the_answers_each_endpoint_gave_for_its_dataset(
+    counting_benchmark, two_servers, tmp_path
+):
+    datasets = [counting_benchmark(150, "counting"), counting_benchmark(150, "tally")]
+    reports = run_task(config(two_servers, tmp_path, datasets=datasets))
+
+    for dataset in datasets:
+        # what each server was asked for this dataset, as the servers saw it
+        expected = [
+            {"url": server.base_url, "answers": sum(p.startswith(f"{dataset} ") for p in server.prompts())}
+            for server in two_servers
+        ]
+        assert sum(share["answers"] for share in expected) == 150
+        assert reports[dataset]["provenance"]["endpoints"] == expected
+        written = json.loads((tmp_path / "reports" / "qwen-test" / f"{dataset}.json").read_text(encoding="utf-8"))
+        assert written["provenance"]["endpoints"] == expected
+
+
+def test_with_one_endpoint_the_provenance_names_no_endpoints(counting, two_servers, tmp_path):
+    report = run_task(config(two_servers[:1], tmp_path))[counting]
+
+    assert report["score"] == 1.0
+    assert report["provenance"]["endpoints"] is None
+
+
 def test_an_endpoint_killed_mid_run_leaves_the_others_to_answer_every_sample(counting, two_servers, tmp_path):
     a, b = two_servers
     killer = when(lambda: a.stats.requests >= 30, a.stop)

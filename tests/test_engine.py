@@ -149,7 +149,7 @@ def test_the_contract_kit_reports_an_engine_that_does_not_start():
 def test_replicas_each_get_requests_and_their_own_log_and_gpus(tmp_path):
     model = StandInEngine(config={"model": "m", "replicas": 2, "latency": 0.2})
     options = {"datasets": ["quiz"], "eval_type": "custom", "eval_batch_size": 2, "no_timestamp": True}
-    run_task(TaskConfig(model=model, model_id="stand-in", work_dir=str(tmp_path), **options))
+    report = run_task(TaskConfig(model=model, model_id="stand-in", work_dir=str(tmp_path), **options))["quiz"]
 
     served = []
     for n in (0, 1):
@@ -162,6 +162,9 @@ def test_replicas_each_get_requests_and_their_own_log_and_gpus(tmp_path):
     urls = [engine.base_url for engine in model.engines]
     shares = ", ".join(f"{url} {count} ({100 * count / 5:.0f}%)" for url, count in zip(urls, answers))
     assert f"answers per endpoint: {shares}" in eval_log
+    assert report["provenance"]["endpoints"] == [
+        {"url": url, "answers": count} for url, count in zip(urls, answers)
+    ]  # the one dataset got every answer
     for engine in model.engines:
         assert f"ready on {engine.base_url} after" in eval_log and f"(its log: {engine.log_path.name})" in eval_log
     gpus = StandInEngine(config={"model": "m", "replicas": 2, "gpus_per_replica": 2})

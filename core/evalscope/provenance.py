@@ -53,12 +53,15 @@ def provenance(
     seed: int,
     resumed_from: str | None,
     subsets: list[dict[str, Any]],
+    endpoints: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The ``provenance`` of one dataset's report; secrets in the settings are masked.
 
     ``started`` and ``finished`` are epoch seconds of this process's work on the dataset (a resume
     counts from its own start; ``resumed_from`` names the folder whose predictions it reused).
     Both are cut to the millisecond first, so ``duration_s`` is the difference of the times shown.
+    ``endpoints`` lists, for a model with several endpoints, the answers each gave for the dataset in
+    this process (``[{"url": ..., "answers": ...}]``); None otherwise.
     """
     started, finished = math.floor(started * 1000) / 1000, math.floor(finished * 1000) / 1000
     return {
@@ -73,6 +76,7 @@ def provenance(
         "seed": seed,
         "resumed_from": resumed_from,
         "counts": sample_counts(subsets),
+        "endpoints": endpoints,
     }
 
 

@@ -304,7 +304,7 @@ class Runner:
             warn_scoring_errors(
                 f"{subset.dataset.name}/{subset.name}", subset.dataset.job.benchmark.scorer, subset.tally
             )
-            self._write_report(subset.dataset, started[subset.dataset.name], run_dir)
+            self._write_report(subset.dataset, started[subset.dataset.name], run_dir, driver)
 
         self.scheduler = Scheduler(
             driver,
@@ -329,7 +329,7 @@ class Runner:
             await close_scorers(job.scorer for job in jobs)
         return {dataset.name: dataset.report for dataset in datasets}
 
-    def _write_report(self, dataset: DatasetRun, started: float, run_dir: RunDir) -> None:
+    def _write_report(self, dataset: DatasetRun, started: float, run_dir: RunDir, driver: ModelDriver) -> None:
         """Write ``dataset``'s report with the subsets scored so far (``complete`` once all are)."""
         job, subsets = dataset.job, dataset.finished_subsets()
         usage = dataset.usage.summary()
@@ -350,6 +350,7 @@ class Runner:
             seed=self.config.seed,
             resumed_from=self.config.use_cache,
             subsets=subsets,
+            endpoints=driver.endpoint_answers(job.name),
         )
         write_json(run_dir.report_path(self.model_id, job.name), report)
         dataset.report = report

@@ -234,7 +234,7 @@ class Scheduler:
             label = f"batch {self._batches} (samples {batch[0].sample.id}..{batch[-1].sample.id})"
             self._batches += 1
             try:
-                generations = await self.driver.generate(prompts, origin_inputs, dataset.infer_cfg, label)
+                generations = await self.driver.generate(prompts, origin_inputs, dataset.infer_cfg, label, dataset.name)
             except Exception as exc:
                 generations = self.failed_batch(exc, len(batch))
             finished = [

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,10 @@ from evalscope.errors import ConfigError, ModelError, one_line
 from evalscope.models.base import AsyncModel, CustomModel
 
 REASONING_FIELDS = ("reasoning_content", "reasoning")
+
+# The dataset whose prompts the model is answering, set by ``ModelDriver.generate`` around each call (and
+# inherited by the tasks the model starts), so a model that counts its answers can count them per dataset.
+answering_for: ContextVar[str | None] = ContextVar("answering_for", default=None)
 
 
 @dataclass
@@ -95,14 +100,23 @@ class ModelDriver:
                 "(with predict) nor an AsyncModel (with agenerate)"
             )
 
-    async def generate(self, prompts: list[dict], origin_inputs: list[dict], infer_cfg: dict, label: str):
-        """Answer ``prompts``; returns one ``Generation`` per prompt.
+    async def generate(
+        self, prompts: list[dict], origin_inputs: list[dict], infer_cfg: dict, label: str, dataset: str | None = None
+    ):
+        """Answer ``prompts`` of ``dataset`` (``answering_for`` holds its name meanwhile); one ``Generation`` each.
 
         A ``CustomModel`` that raises or breaks the response contract raises ``ModelError``
         (``label`` names the batch in the message). An ``AsyncModel`` failure is recorded in
         the ``Generation`` of that prompt, except a ``ConfigError`` or ``ModelError`` (a wrong
         setting, key, URL or model), which is raised: no later request could succeed.
         """
+        token = answering_for.set(dataset)
+        try:
+            return await self._generate(prompts, origin_inputs, infer_cfg, label)
+        finally:
+            answering_for.reset(token)
+
+    async def _generate(self, prompts: list[dict], origin_inputs: list[dict], infer_cfg: dict, label: str):
         if isinstance(self.model, AsyncModel):
             try:
                 response = await self.model.agenerate(prompts[0], infer_cfg)
@@ -142,6 +156,12 @@ class ModelDriver:
         open_model = getattr(self.model, "open_run", None)
         if callable(open_model):
             open_model(run_folder)
+
+    def endpoint_answers(self, dataset: str) -> list[dict[str, Any]] | None:
+        """The answers each endpoint of the model gave for ``dataset`` (``model.endpoint_answers``), or None
+        for a model with one endpoint or none."""
+        answers = getattr(self.model, "endpoint_answers", None)
+        return answers(dataset) if callable(answers) else None
 
     async def aclose(self) -> None:
         """Release the model's resources."""

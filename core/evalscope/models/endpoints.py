@@ -9,16 +9,20 @@ that cannot be reached never draws requests for long. With one endpoint there is
 it leaves only when its breaker trips, which stops the run, as it always did.
 
 The run stops (``all_down``) only when no endpoint is in the rotation. ``shares`` says how many
-answers each endpoint gave. URLs are shown without their credentials.
+answers each endpoint gave, and ``answers_for`` how many for one dataset (the one
+``evalscope.models.driver.answering_for`` named when the answer came). URLs are shown without
+their credentials.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from evalscope.models.breaker import ConnectionBreaker
+from evalscope.models.driver import answering_for
 from evalscope.utils.logger import get_logger
 from evalscope.utils.secrets import redact_url
 
@@ -37,6 +41,7 @@ class Endpoint:
     proxy: str | None = None
     in_flight: int = 0
     answers: int = 0
+    answers_by_dataset: Counter = field(default_factory=Counter)
     probation: bool = False
     down_until: float | None = None  # a ``clock()`` time while out of the rotation
 
@@ -93,6 +98,11 @@ class Endpoints:
         endpoint.breaker.answered()
         endpoint.probation = False
 
+    def answered(self, endpoint: Endpoint) -> None:
+        """``endpoint`` gave an answer, counted for the run and for the dataset it answers for."""
+        endpoint.answers += 1
+        endpoint.answers_by_dataset[answering_for.get()] += 1
+
     def connect_failed(self, endpoint: Endpoint, reason: str) -> bool:
         """A connection to ``endpoint`` could not be opened (``reason``); returns whether it left the rotation."""
         tripped = endpoint.breaker.failed(reason)
@@ -134,3 +144,9 @@ class Endpoints:
         return ", ".join(
             f"{endpoint.shown} {endpoint.answers} ({100 * endpoint.answers / total:.0f}%)" for endpoint in self.all
         )
+
+    def answers_for(self, dataset: str) -> list[dict[str, int | str]] | None:
+        """``[{"url": URL1, "answers": 60}, ...]``: the answers each endpoint gave for ``dataset``; None with one."""
+        if len(self.all) < 2:
+            return None
+        return [{"url": endpoint.shown, "answers": endpoint.answers_by_dataset[dataset]} for endpoint in self.all]

@@ -397,6 +397,10 @@ class EngineModel(AsyncModel):
         call.cancel()
         raise ModelError(self._died.result())
 
+    def endpoint_answers(self, dataset: str) -> list[dict[str, Any]] | None:
+        """With several replicas, the answers each gave for ``dataset``; else None."""
+        return self.api.endpoint_answers(dataset) if self.api is not None else None
+
     async def _watch_engines(self) -> None:
         while True:
             dead = [engine for engine in self.engines if engine.exit_code() is not None]

@@ -368,7 +368,7 @@ class OpenAIAPIModel(AsyncModel):
             try:
                 answer = await self._attempt(session, endpoint, body)
                 self._answered += 1
-                endpoint.answers += 1
+                endpoints.answered(endpoint)
                 self.retry_status = None
                 return answer
             except _FailedAttempt as exc:
@@ -413,6 +413,10 @@ class OpenAIAPIModel(AsyncModel):
         """The error that stops the run when no endpoint is left in the rotation; later calls fail at once."""
         self._fatal = self.endpoints.stopped_message()
         return APIStoppedError(self._fatal)
+
+    def endpoint_answers(self, dataset: str) -> list[dict[str, Any]] | None:
+        """With several endpoints, the answers each gave for ``dataset`` (``Endpoints.answers_for``); else None."""
+        return self.endpoints.answers_for(dataset)
 
     async def aclose(self) -> None:
         """Close the connection pool; with several endpoints, log how many answers each gave."""
