@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -93,6 +96,47 @@ def test_the_engine_runs_with_the_model_args_as_flags_and_stops_with_the_run(
     assert (work / "logs" / "engine-0.log").is_file()
     assert processes_with(key) == []  # stopped
     assert not [path for path in work.rglob("*") if path.is_file() and key.encode() in path.read_bytes()]
+
+
+def test_the_processes_the_engine_started_stop_with_it(engines, tmp_path, run_cli):
+    marker = f"stand-in-worker-{uuid.uuid4().hex}"
+    result = run_cli(
+        *("--model-plugin", "vllm", "--model", "m", "--datasets", "quiz"),
+        *("--work-dir", str(tmp_path / "out"), "--no-timestamp"),
+        env={**engines, "STAND_IN_CHILD": marker},
+    )
+
+    left = processes_with(marker)
+    for pid in left:  # leave the machine as it was, whatever the outcome
+        os.kill(pid, signal.SIGKILL)
+    assert result.returncode == 0, result.stderr
+    assert left == []  # the engine's worker did not outlive it
+
+
+def test_ctrl_c_in_the_terminal_reaches_evalscope_which_finishes_the_batch_before_it_stops_the_engine(
+    engines, tmp_path
+):
+    work = tmp_path / "out"
+    predictions = work / "predictions" / "m" / "quiz_main.jsonl"
+    command = [sys.executable, "-m", "evalscope", "--model-plugin", "vllm", "--model", "m", "--datasets", "quiz"]
+    process = subprocess.Popen(
+        [*command, "--eval-batch-size", "2", "--work-dir", str(work), "--no-timestamp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **engines, "STAND_IN_LATENCY": "1"},
+        start_new_session=True,  # evalscope leads a process group, as a command run in a terminal does
+    )
+    while not (predictions.is_file() and predictions.read_text(encoding="utf-8")) and process.poll() is None:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # the terminal sends Ctrl-C to its foreground process group
+    _, stderr = process.communicate(timeout=300)
+
+    assert process.returncode == 130, stderr
+    assert "stopped by Ctrl-C after the batch in hand" in (work / "logs" / "eval_log.log").read_text(encoding="utf-8")
+    records = [json.loads(line) for line in predictions.read_text(encoding="utf-8").splitlines()]
+    assert len(records) >= 3 and all(record["error"] is None for record in records)  # the batch in hand finished
+    assert "exited" not in stderr
 
 
 def test_eval_batch_size_requests_are_in_flight_at_once_on_the_engine(engines, tmp_path, run_cli):

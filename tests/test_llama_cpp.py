@@ -100,13 +100,15 @@ def answer(record: dict) -> str:
     return record["response"]["choices"][0]["message"]["content"]
 
 
-def started_run(model: Path, work: Path, stderr_path: Path) -> subprocess.Popen:
-    """An evalscope run of many samples, returned once its engine answers and its first answer is stored."""
+def started_run(model: Path, work: Path, stderr_path: Path, own_session: bool = False) -> subprocess.Popen:
+    """An evalscope run of many samples, returned once its engine answers and its first answer is stored
+    (``own_session``: evalscope leads its own process group, as a command run in a terminal does)."""
     with open(stderr_path, "wb") as stderr:
         process = subprocess.Popen(
             evalscope_args(model, work, "--eval-batch-size", "1", limit=500),
             stdout=subprocess.DEVNULL,
             stderr=stderr,
+            start_new_session=own_session,
         )
     predictions_file = work / "predictions" / "tiny" / "gsm8k_main.jsonl"
     wait_for(
@@ -171,6 +173,19 @@ def test_the_engine_never_outlives_evalscope(gguf_path, tmp_path, signum):
     if signum == signal.SIGINT:
         process.send_signal(signum)  # the second Ctrl-C aborts at once
     process.wait(PATIENCE)
+    wait_for(lambda: engine_pids(gguf_path) == [], "the engine to exit")
+
+
+def test_ctrl_c_in_the_terminal_stops_the_run_after_the_batch_in_hand_not_the_engine_first(gguf_path, tmp_path):
+    work = tmp_path / "out"
+    stderr_path = tmp_path / "stderr.txt"
+    process = started_run(gguf_path, work, stderr_path, own_session=True)
+
+    os.killpg(process.pid, signal.SIGINT)  # the terminal sends Ctrl-C to its foreground process group
+    assert process.wait(PATIENCE) == 130
+    assert "exited" not in stderr_path.read_text()  # the engine was not stopped under the run's feet
+    assert "stopped by Ctrl-C after the batch in hand" in (work / "logs" / "eval_log.log").read_text()
+    assert all(record["error"] is None for record in predictions(work))
     wait_for(lambda: engine_pids(gguf_path) == [], "the engine to exit")
 
 

@@ -14,7 +14,8 @@ calls ``open_run(run_folder)``; the model then:
 - answers every prompt through the built-in OpenAI API model (``evalscope.models.openai_api``), so
   its retries, checks and options apply; an engine that exits mid-run stops the run with a
   ``ModelError`` naming its log;
-- stops the engine (SIGTERM, then SIGKILL after ``STOP_GRACE`` seconds) in ``aclose``, which the
+- stops the engine and the processes it started (SIGTERM to its process group, then SIGKILL to what
+  is left after ``STOP_GRACE`` seconds) in ``aclose``, which the
   runner calls when the run ends (success, error or Ctrl-C), and at interpreter exit. On Linux the
   engine also gets SIGKILL from the kernel when evalscope dies (``PR_SET_PDEATHSIG``), so it never
   outlives evalscope, even when evalscope is killed with SIGTERM or SIGKILL.
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import os
 import secrets
 import signal
@@ -139,6 +141,9 @@ class ManagedEngine:
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     env={**os.environ, **self.env} if self.env else None,
+                    # Its own process group: Ctrl-C in the terminal reaches evalscope only (which finishes the
+                    # batch in hand before it stops the engine), and stop() reaches the engine's own children.
+                    start_new_session=True,
                     preexec_fn=_die_with_parent if linux else None,  # noqa: PLW1509 - prctl must run in the child
                 )
             except OSError as exc:
@@ -202,20 +207,24 @@ class ManagedEngine:
         return f"{self.name} exited with code {self.exit_code()} during the run; see its log {self.log_path}"
 
     def stop(self) -> None:
-        """Stop the engine: SIGTERM, then SIGKILL after ``STOP_GRACE`` seconds. Safe to call more than once."""
+        """Stop the engine and the processes it started (its process group): SIGTERM, then SIGKILL to what is
+        left once the engine exits or after ``STOP_GRACE`` seconds. Safe to call more than once."""
         process, self.process = self.process, None
         atexit.unregister(self.stop)
-        if process is None or process.poll() is not None:
-            if process is not None:
-                self.process = process  # keep the exit code readable
+        if process is None:
             return
-        process.terminate()
-        try:
-            process.wait(STOP_GRACE)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        self.process = process
+        if process.poll() is None:
+            _signal_group(process.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(STOP_GRACE)
+        _signal_group(process.pid, signal.SIGKILL)
+        process.wait()
+        self.process = process  # keep the exit code readable
+
+
+def _signal_group(group: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is gone
+        os.killpg(group, signum)
 
 
 def engine_flags(settings: dict[str, Any]) -> list[str]:
