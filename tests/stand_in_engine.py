@@ -5,8 +5,9 @@ It reads the engine's command line (``serve MODEL`` or ``--model-path MODEL``, t
 the file named by ``$STAND_IN_ARGV``, and serves the test OpenAI server (``openai_server.py``,
 echoing each prompt after ``$STAND_IN_LATENCY`` seconds, default 0) on that host and port with
 that key and model until SIGTERM; at exit the server logs ``SERVED requests=N max_in_flight=M``.
-With ``$STAND_IN_CHILD`` set, it first starts a child process that sleeps with that text on its
-command line, as vLLM and SGLang start worker processes.
+It first prints ``CUDA_VISIBLE_DEVICES=...`` (its value, or None) to its log. With
+``$STAND_IN_CHILD`` set, it starts a child process that sleeps with that text on its command
+line, as vLLM and SGLang start worker processes.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def main(argv: list[str]) -> None:
     model = argv[1] if argv[:1] == ["serve"] else flag(argv, "--model-path")
     if flag(argv, "--host") != "127.0.0.1":
         sys.exit(f"stand-in engine: refusing to listen on {flag(argv, '--host')}")
+    print(f"CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES')}", flush=True)
     if os.environ.get("STAND_IN_CHILD"):
         subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", os.environ["STAND_IN_CHILD"]])
     latency = os.environ.get("STAND_IN_LATENCY", "0")

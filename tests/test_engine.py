@@ -97,6 +97,10 @@ def test_an_engine_that_never_answers_is_stopped_after_startup_timeout(tmp_path)
         run(tmp_path, model)
 
     assert str(failure.value).splitlines()[-1] == "  loading"
+    eval_log = (tmp_path / "logs" / "eval_log.log").read_text(encoding="utf-8")
+    assert f"waiting for stand-in engine to answer (0 s so far; its log: {tmp_path / 'logs' / 'engine-0.log'})" in (
+        eval_log
+    )  # the wait shows from its start
     assert model.engine.exit_code() is not None
 
 

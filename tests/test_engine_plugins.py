@@ -98,6 +98,20 @@ def test_the_engine_runs_with_the_model_args_as_flags_and_stops_with_the_run(
     assert not [path for path in work.rglob("*") if path.is_file() and key.encode() in path.read_bytes()]
 
 
+def test_each_replica_runs_with_its_own_gpus(engines, tmp_path, run_cli):
+    work = tmp_path / "out"
+    result = run_cli(
+        *("--model-plugin", "vllm", "--model", "m", "--model-args", '{"replicas": 2, "gpus_per_replica": 2}'),
+        *("--datasets", "quiz", "--work-dir", str(work), "--no-timestamp"),
+        env=engines,
+    )
+
+    assert result.returncode == 0, result.stderr
+    logs = [(work / "logs" / f"engine-{n}.log").read_text(encoding="utf-8") for n in (0, 1)]
+    assert "CUDA_VISIBLE_DEVICES=0,1\n" in logs[0] and "CUDA_VISIBLE_DEVICES=2,3\n" in logs[1]
+    assert all("--gpus-per-replica" not in argv and "--replicas" not in argv for argv in recorded_argv(engines))
+
+
 def test_the_processes_the_engine_started_stop_with_it(engines, tmp_path, run_cli):
     marker = f"stand-in-worker-{uuid.uuid4().hex}"
     result = run_cli(
