@@ -251,6 +251,12 @@ def engine_flags(settings: dict[str, Any]) -> list[str]:
     return flags
 
 
+def serve_flags(port: int, api_key: str, settings: dict[str, Any]) -> list[str]:
+    """``--host 127.0.0.1 --port PORT --api-key KEY`` and ``settings`` as flags (``engine_flags``): the part of
+    the command line that vLLM's and SGLang's servers read alike."""
+    return ["--host", HOST, "--port", str(port), "--api-key", api_key, *engine_flags(settings)]
+
+
 def next_engine_log(logs_dir: Path) -> Path:
     """``logs_dir/engine-<n>.log`` with the first ``n`` (from 0) not used yet, so no log is overwritten."""
     logs_dir.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 """``SGLangModel``: a managed SGLang server, ``python -m sglang.launch_server --model-path MODEL ...``.
 
-Every engine setting of ``--model-args`` becomes a flag (see ``evalscope.models.engine.engine_flags``):
+Every engine setting of ``--model-args`` becomes a flag (see ``evalscope.models.engine.serve_flags``):
 ``{"tp_size": 2}`` -> ``--tp-size 2``. SGLang is not a dependency of this package; it must be
 importable by the Python that runs evalscope.
 """
@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from evalscope.errors import ConfigError
-from evalscope.models.engine import HOST, EngineModel, engine_flags
+from evalscope.models.engine import EngineModel, serve_flags
 
 INSTALL_HINT = "install SGLang for your hardware (pip install 'sglang[all]'; see https://docs.sglang.ai)"
 MANAGED_SETTINGS = ("model_path", "host", "port")
@@ -32,7 +32,7 @@ class SGLangModel(EngineModel):
     def engine_command(self, port: int, api_key: str) -> list[str]:
         """``python -m sglang.launch_server --model-path MODEL --host 127.0.0.1 --port PORT --api-key KEY`` + flags."""
         argv = [sys.executable, "-m", "sglang.launch_server", "--model-path", self.config["model"]]
-        return argv + ["--host", HOST, "--port", str(port), "--api-key", api_key, *engine_flags(self.engine_settings)]
+        return argv + serve_flags(port, api_key, self.engine_settings)
 
     def served_model(self) -> str:
         """The name SGLang lists: ``served_model_name`` when given, else the model as given."""

@@ -1,6 +1,6 @@
 """``VLLMModel``: a managed vLLM server, ``vllm serve MODEL --host 127.0.0.1 --port P --api-key K``.
 
-Every engine setting of ``--model-args`` becomes a flag (see ``evalscope.models.engine.engine_flags``):
+Every engine setting of ``--model-args`` becomes a flag (see ``evalscope.models.engine.serve_flags``):
 ``{"tensor_parallel_size": 2}`` -> ``--tensor-parallel-size 2``. vLLM is not a dependency of this
 package; the ``vllm`` command must be on ``PATH``.
 """
@@ -11,7 +11,7 @@ import shutil
 from typing import Any
 
 from evalscope.errors import ConfigError
-from evalscope.models.engine import HOST, EngineModel, engine_flags
+from evalscope.models.engine import EngineModel, serve_flags
 
 INSTALL_HINT = "install vLLM for your hardware (pip install vllm; see https://docs.vllm.ai)"
 MANAGED_SETTINGS = ("host", "port")
@@ -31,7 +31,7 @@ class VLLMModel(EngineModel):
     def engine_command(self, port: int, api_key: str) -> list[str]:
         """``vllm serve MODEL --host 127.0.0.1 --port PORT --api-key KEY`` and the settings as flags."""
         argv = [shutil.which("vllm") or "vllm", "serve", self.config["model"]]
-        return argv + ["--host", HOST, "--port", str(port), "--api-key", api_key, *engine_flags(self.engine_settings)]
+        return argv + serve_flags(port, api_key, self.engine_settings)
 
     def served_model(self) -> str:
         """The name vLLM lists: the first of ``served_model_name`` when given, else the model as given."""
