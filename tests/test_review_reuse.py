@@ -196,3 +196,22 @@ def test_gsm8k_reviews_are_kept_as_written(tmp_path, caplog):
     assert "kept 4 reviews, re-scoring 0 (scoring errors) and 0 (scorer changed)" in caplog.text
     assert sorted(reviews.read_text("utf-8").splitlines(keepends=True)) == sorted(spaced)
     assert without_provenance(resumed) == without_provenance(first)
+
+
+def test_reviews_without_a_scorer_key_are_scored_again(tmp_path, caplog):
+    """A folder written before reviews carried a scorer_key resumes as before: every sample is scored again."""
+    base = {"model": Replay(), "model_id": "replay", "datasets": ["gsm8k"], "eval_type": "custom", "limit": 3}
+    run_task(TaskConfig(**base, work_dir=str(tmp_path), no_timestamp=True))
+    reviews = tmp_path / "reviews" / "replay" / "gsm8k_main.jsonl"
+    old = [
+        {k: v for k, v in json.loads(line).items() if k != "scorer_key"} for line in reviews.read_text().splitlines()
+    ]
+    reviews.write_text("".join(json.dumps(review) + "\n" for review in old), encoding="utf-8")
+
+    with caplog.at_level(logging.INFO, logger="evalscope"):
+        run_task(TaskConfig(**base, work_dir=str(tmp_path), no_timestamp=True, use_cache=str(tmp_path)))
+    message = (
+        "kept 0 reviews, re-scoring 0 (scoring errors), 0 (scorer changed) and 3 (no scorer_key: an earlier version)"
+    )
+    assert message in caplog.text
+    assert all("scorer_key" in json.loads(line) for line in reviews.read_text().splitlines())

@@ -67,12 +67,12 @@ class ReviewCounts:
     without_key: int = 0
 
     def summary(self) -> str:
-        """``kept 120 reviews, re-scoring 3 (scoring errors) and 0 (scorer changed)``."""
-        text = f"kept {self.kept} reviews, re-scoring {self.scoring_errors} (scoring errors) and "
-        text += f"{self.scorer_changed} (scorer changed)"
+        """``kept 120 reviews, re-scoring 3 (scoring errors) and 0 (scorer changed)``, and ``… and 5 (no
+        scorer_key: an earlier version)`` when some reviews have no key."""
+        parts = [f"{self.scoring_errors} (scoring errors)", f"{self.scorer_changed} (scorer changed)"]
         if self.without_key:
-            text += f", and {self.without_key} written without a {SCORER_KEY} (an earlier version)"
-        return text
+            parts.append(f"{self.without_key} (no {SCORER_KEY}: an earlier version)")
+        return f"kept {self.kept} reviews, re-scoring {', '.join(parts[:-1])} and {parts[-1]}"
 
 
 class EarlierReviews:
