@@ -95,3 +95,40 @@ def _run_evalscope(*args: str, cwd: Path | None = None, env: dict | None = None,
 def run_cli():
     """Run the ``evalscope`` command in a subprocess: ``run_cli(*args, cwd=, env=)`` -> CompletedProcess."""
     return _run_evalscope
+
+
+@pytest.fixture
+def server():
+    """The fake OpenAI server on 127.0.0.1, answering the quiz correctly."""
+    from openai_server import FakeOpenAIServer
+    from quiz_api import QUIZ
+
+    with FakeOpenAIServer(answers=QUIZ) as running:
+        yield running
+
+
+@pytest.fixture
+def counting_benchmark():
+    """``counting_benchmark(count)`` registers, for one test, the benchmark ``counting``: ``count`` questions
+    whose answer is the question itself (``count 0``, ``count 1``, ...), scored by exact match. Returns its name."""
+    from evalscope.benchmarks import Benchmark, Sample
+    from evalscope.plugins import get_plugins
+
+    def register(count: int) -> str:
+        class Counting(Benchmark):
+            """``count`` questions whose answer is the question itself."""
+
+            name = "counting"
+            scorer = "exact_match"
+
+            def load(self, subset):
+                return [Sample(id=str(i), input=f"count {i}", target=f"count {i}") for i in range(count)]
+
+            def build_prompt(self, sample):
+                return self.chat_prompt(sample.input)
+
+        get_plugins().benchmarks.add("counting", Counting, "tests")
+        return "counting"
+
+    yield register
+    get_plugins(reload=True)

@@ -10,35 +10,18 @@ from pathlib import Path
 import pytest
 from openai_server import FakeOpenAIServer
 
-from evalscope.benchmarks import Benchmark, Sample
 from evalscope.config import TaskConfig
 from evalscope.errors import ModelError
-from evalscope.plugins import get_plugins
 from evalscope.records import completion, full_prompt
 from evalscope.runner import run_task
 
 SAMPLES = 400
 
 
-class Counting(Benchmark):
-    """``SAMPLES`` questions whose answer is the question itself (the test server echoes)."""
-
-    name = "counting"
-    scorer = "exact_match"
-
-    def load(self, subset):
-        return [Sample(id=str(i), input=f"count {i}", target=f"count {i}") for i in range(SAMPLES)]
-
-    def build_prompt(self, sample):
-        return self.chat_prompt(sample.input)
-
-
 @pytest.fixture
-def counting():
-    """The ``counting`` benchmark, registered for one test."""
-    get_plugins().benchmarks.add("counting", Counting, "tests")
-    yield "counting"
-    get_plugins(reload=True)
+def counting(counting_benchmark):
+    """The ``counting`` benchmark of ``SAMPLES`` questions (the test server echoes each), for one test."""
+    return counting_benchmark(SAMPLES)
 
 
 @pytest.fixture

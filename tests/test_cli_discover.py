@@ -228,3 +228,87 @@ def test_show_lists_the_own_data_benchmarks_options(run_cli):
     assert options["local_path"]["type"] == "str | None"
     qa = option_lines(run_cli("plugins", "show", "general_qa").stdout)
     assert qa["judge"] == "JudgeOptions | None (default null)"  # a class is named without its module
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (
+            ["--datasets", "quiz", "--dataset-args", '{"quizz": {}}', "--model-plugin", "dummy"],
+            "--dataset-args names 'quizz', which is not among --datasets (quiz)",
+        ),
+        (
+            ["--datasets", "quiz", "--eval-type", "custom"],
+            "--eval-type custom needs a model object, which only Python can pass "
+            "(TaskConfig(model=<CustomModel instance>)); from the command line use --model-plugin NAME, "
+            "or --model NAME with --api-url URL",
+        ),
+        (["--datasets", "quiz", "--eval-type", "plugin"], "--eval-type plugin needs --model-plugin NAME"),
+        (
+            ["--datasets", "quiz", "--eval-type", "service", "--model", "qwen"],
+            "--eval-type service needs --api-url URL (an OpenAI-compatible server)",
+        ),
+        (
+            ["--datasets", "quiz", "--model", "qwen"],
+            "--model names a model served by an API: add --api-url URL (an OpenAI-compatible server), "
+            "or run a registered model with --model-plugin NAME",
+        ),
+        (
+            ["--datasets", "quiz", "--api-url", "http://127.0.0.1:9/v1"],
+            "an API model needs --model NAME (the model name the server knows)",
+        ),
+        (["--model-plugin", "dummy"], "no datasets given; pass --datasets NAME (installed: general_mcq, general_qa"),
+        (["--datasets", "quiz"], "no model given: pass --model-plugin NAME, or --model NAME with --api-url URL"),
+    ],
+)
+def test_a_config_problem_from_the_command_line_names_flags(run_cli, tmp_path, flags, message):
+    result = run_cli(*flags, "--work-dir", str(tmp_path))
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"evalscope: error: {message}")
+    assert "TaskConfig(model=" in line or "=" not in line.split("(installed")[0]  # no field=value for CLI users
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (
+            {"datasets": ["quiz"], "dataset_args": {"quizz": {}}, "model_plugin": "dummy"},
+            "dataset_args names 'quizz', which is not in datasets ['quiz']",
+        ),
+        (
+            {"datasets": ["quiz"], "eval_type": "custom"},
+            "eval_type 'custom' needs model=<an instance of your CustomModel subclass>",
+        ),
+        ({"datasets": ["quiz"], "eval_type": "plugin"}, "eval_type 'plugin' needs model_plugin=NAME"),
+        ({"datasets": ["quiz"], "model": "qwen"}, "eval_type 'service' needs api_url="),
+        ({"datasets": ["quiz"], "api_url": "http://127.0.0.1:9/v1"}, "an API model needs model=NAME"),
+        ({"model_plugin": "dummy"}, "no datasets given; set datasets=[NAME, ...] (installed: general_mcq"),
+        ({"datasets": ["quiz"]}, "no model given: set model=<CustomModel instance>, model_plugin=NAME"),
+    ],
+)
+def test_the_same_problem_from_python_names_the_config_fields(tmp_path, config, message):
+    from evalscope import run_task
+    from evalscope.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        run_task(TaskConfig(**config, work_dir=str(tmp_path)))
+    assert str(caught.value).startswith(message)
+    assert "--" not in str(caught.value)
+    assert not any(tmp_path.iterdir())
+
+
+def test_an_absent_subset_fails_before_a_run_folder_is_made(run_cli, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "math_val.csv").write_text("question,A,B,answer\nOne plus one?,1,2,B\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = json.dumps({"general_mcq": {"local_path": str(data), "subset_list": ["physics"]}})
+    result = run_cli(
+        "--model-plugin", "dummy", "--datasets", "general_mcq", "--dataset-args", args, "--work-dir", str(out)
+    )
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert "subset 'physics' not found" in line and line.endswith("found: math")
+    assert not out.exists()

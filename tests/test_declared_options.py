@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from evalscope.benchmarks import Benchmark, BenchmarkOptions, Sample
 from evalscope.benchmarks.options import BenchmarkOptions as DefaultOptions
@@ -17,7 +17,7 @@ from evalscope.testing import check_benchmark, check_model, check_plugin_registe
 class LevelOptions(BenchmarkOptions):
     """Options of the test benchmark."""
 
-    level: int = 1
+    level: int = Field(1, description="Shown in each prompt")
 
 
 class Levels(Benchmark):
@@ -85,7 +85,7 @@ def test_the_kit_fails_options_other_than_those_the_benchmark_validates_with():
 class PrefixOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    prefix: str = "Answer: "
+    prefix: str = Field("Answer: ", description="Before every answer")
 
 
 class Prefixed(CustomModel):
@@ -101,7 +101,7 @@ def test_the_kit_fails_model_options_that_reject_the_config_the_runner_passes():
         check_model(Prefixed)
 
     class WithId(PrefixOptions):
-        model_id: str | None = None
+        model_id: str | None = Field(None, description="The model's name in outputs")
 
     Prefixed.Options = WithId
     try:
@@ -112,7 +112,7 @@ def test_the_kit_fails_model_options_that_reject_the_config_the_runner_passes():
 
 def test_the_kit_fails_scorer_options_without_defaults():
     class Strict(BaseModel):
-        threshold: float
+        threshold: float = Field(description="The least score counted right")
 
     class Thresholded(ExactMatch):
         Options = Strict
@@ -126,3 +126,52 @@ def test_the_project_plugins_declare_options_that_resolve():
     from evalscope_gsm8k.benchmark import GSM8KOptions
 
     assert declared_options(plugins.benchmarks.get("gsm8k").factory) is GSM8KOptions
+
+
+BUNDLED = ("evalscope", "evalscope-gsm8k", "evalscope-general", "evalscope-dummy-model", "evalscope-llama-cpp")
+
+
+def test_every_option_of_the_bundled_plugins_has_a_description():
+    from evalscope.plugin_info import KINDS, describe
+    from evalscope.plugins import get_plugins
+
+    plugins = get_plugins()
+    distributions = {info.name: info.distribution for info in plugins.infos}
+    undescribed, seen = [], 0
+    for kind in KINDS:
+        registry = plugins.registry(kind)
+        for name in registry.names():
+            registration = registry.get(name)
+            if distributions[registration.plugin] not in BUNDLED:
+                continue
+            for option in describe(registration)["options"] or []:
+                seen += 1
+                if not option["description"]:
+                    undescribed.append(f"{kind} {name}: {option['name']}")
+    assert seen > 30  # gsm8k's, general_mcq's, general_qa's and openai_api's options were all looked at
+    assert undescribed == []
+
+
+def test_the_kit_warns_about_options_without_a_description():
+    from evalscope.testing import UndescribedOptionsWarning
+
+    class Bare(LevelOptions):
+        """Options of which two say nothing."""
+
+        depth: int = 0
+        width: int = 0
+
+    class BareLevels(Levels):
+        Options = Bare
+
+    with pytest.warns(
+        UndescribedOptionsWarning,
+        match=r"check_benchmark\(.*BareLevels\): options without a description: depth, width; ",
+    ):
+        check_benchmark(BareLevels, scorer=ExactMatch)
+
+
+def test_the_kit_does_not_warn_about_the_bundled_plugins_options(recwarn):
+    check_plugin_registers("gsm8k", benchmarks=["gsm8k"], scorers=["gsm8k"])
+    check_plugin_registers("general", benchmarks=["general_mcq", "general_qa"])
+    assert [str(warning.message) for warning in recwarn] == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -105,6 +106,50 @@ def test_eval_batch_size_requests_are_in_flight_at_once_on_the_engine(engines, t
     assert result.returncode == 0, result.stderr
     engine_log = (work / "logs" / "engine-0.log").read_text(encoding="utf-8")
     assert "SERVED requests=5 max_in_flight=4" in engine_log  # the 5 quiz prompts, 4 at a time
+
+
+def test_an_engine_model_given_as_an_object_gets_the_runs_concurrency(engines, tmp_path):
+    work = tmp_path / "out"
+    script = (
+        "from evalscope import TaskConfig, run_task\n"
+        "from evalscope_vllm.model import VLLMModel\n"
+        "model = VLLMModel(config={'model': 'Qwen/Qwen2.5-7B-Instruct'})\n"
+        f"run_task(TaskConfig(model=model, datasets=['quiz'], eval_batch_size=4, work_dir={str(work)!r}, "
+        "no_timestamp=True))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **engines, "STAND_IN_LATENCY": "0.5"},
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stderr
+    engine_log = (work / "logs" / "engine-0.log").read_text(encoding="utf-8")
+    assert "SERVED requests=5 max_in_flight=4" in engine_log  # eval_batch_size, as with --model-plugin
+
+
+def test_an_engine_models_own_concurrency_is_kept(engines, tmp_path):
+    work = tmp_path / "out"
+    script = (
+        "from evalscope import TaskConfig, run_task\n"
+        "from evalscope_vllm.model import VLLMModel\n"
+        "model = VLLMModel(config={'model': 'Qwen/Qwen2.5-7B-Instruct', 'concurrency': 2})\n"
+        f"run_task(TaskConfig(model=model, datasets=['quiz'], eval_batch_size=4, work_dir={str(work)!r}, "
+        "no_timestamp=True))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **engines, "STAND_IN_LATENCY": "0.5"},
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stderr
+    engine_log = (work / "logs" / "engine-0.log").read_text(encoding="utf-8")
+    assert "SERVED requests=5 max_in_flight=2" in engine_log  # the model's own setting wins
 
 
 def test_the_api_model_flags_reach_the_engines_api_model(engines, tmp_path, run_cli):

@@ -7,26 +7,16 @@ import time
 from pathlib import Path
 
 import pytest
-from evalscope_echo_quiz import QUESTIONS
 from openai_server import FakeOpenAIServer
+from quiz_api import QUIZ
 
-from evalscope.benchmarks import Benchmark, Sample
 from evalscope.config import TaskConfig
 from evalscope.errors import ConfigError, ModelError, SampleErrors
 from evalscope.models.openai_api import backoff_delay, request_params, retry_after_seconds
-from evalscope.plugins import get_plugins
 from evalscope.records import completion, full_prompt
 from evalscope.runner import run_task
 
-QUIZ = dict(QUESTIONS)  # the quiz benchmark's questions and answers, as the fake server answers them
 FAULTY = "Capital of France?"
-
-
-@pytest.fixture
-def server():
-    """The fake server, answering the quiz correctly."""
-    with FakeOpenAIServer(answers=QUIZ) as running:
-        yield running
 
 
 def run(server: FakeOpenAIServer, tmp_path: Path, **options) -> dict:
@@ -147,39 +137,19 @@ def test_streamed_answers_are_joined_and_usage_counted(server, tmp_path, api_mod
     assert completion(record) == QUIZ[full_prompt(record["prompt"])["data"][0]]
 
 
-class Counting(Benchmark):
-    """Sixteen questions whose answer is the question itself."""
-
-    name = "counting"
-    scorer = "exact_match"
-
-    def load(self, subset):
-        return [Sample(id=str(i), input=f"count {i}", target=f"count {i}") for i in range(16)]
-
-    def build_prompt(self, sample):
-        return self.chat_prompt(sample.input)
-
-
-@pytest.fixture
-def counting_benchmark():
-    """The ``counting`` benchmark, registered for one test."""
-    get_plugins().benchmarks.add("counting", Counting, "tests")
-    yield "counting"
-    get_plugins(reload=True)
-
-
 @pytest.mark.parametrize("in_flight", [1, 4, 16])
 def test_eval_batch_size_is_the_number_of_requests_in_flight(counting_benchmark, tmp_path, in_flight):
+    counting = counting_benchmark(16)
     with FakeOpenAIServer(latency=0.05) as server:
         config = TaskConfig(
             model="m",
             api_url=server.base_url,
-            datasets=[counting_benchmark],
+            datasets=[counting],
             eval_batch_size=in_flight,
             work_dir=str(tmp_path),
             no_timestamp=True,
         )
-        report = run_task(config)[counting_benchmark]
+        report = run_task(config)[counting]
     assert report["score"] == 1.0
     assert server.stats.requests == 16
     assert server.stats.max_in_flight == in_flight

@@ -5,40 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from evalscope_echo_quiz import QUESTIONS
 from openai_server import FakeOpenAIServer
-
-QUIZ = dict(QUESTIONS)  # the quiz benchmark's questions and answers, as the fake server answers them
-NO_KEYS = {"EVALSCOPE_API_KEY": "", "OPENAI_API_KEY": ""}
-
-
-@pytest.fixture
-def server():
-    """The fake server, answering the quiz correctly."""
-    with FakeOpenAIServer(answers=QUIZ) as running:
-        yield running
-
-
-def eval_args(server: FakeOpenAIServer, work_dir: Path, *extra: str) -> list[str]:
-    """The command line of a quiz run against ``server``."""
-    return [
-        "eval",
-        "--model",
-        "qwen-test",
-        "--api-url",
-        server.base_url,
-        "--datasets",
-        "quiz",
-        "--work-dir",
-        str(work_dir),
-        "--no-timestamp",
-        "--retries",
-        "1",
-        "--model-args",
-        "retry_backoff=0.01",
-        *extra,
-    ]
+from quiz_api import NO_KEYS, QUIZ, quiz_api_args
 
 
 def assert_nowhere(secret: str, result, work_dir: Path) -> None:
@@ -53,7 +21,7 @@ def assert_nowhere(secret: str, result, work_dir: Path) -> None:
 
 def test_all_answered_exits_0_with_n_requests_in_flight(run_cli, server, tmp_path):
     server.latency = 0.2
-    result = run_cli(*eval_args(server, tmp_path, "--api-key", "EMPTY", "--eval-batch-size", "5"), env=NO_KEYS)
+    result = run_cli(*quiz_api_args(server, tmp_path, "--api-key", "EMPTY", "--eval-batch-size", "5"), env=NO_KEYS)
     assert result.returncode == 0, result.stderr
     assert server.stats.requests == 5
     assert server.stats.max_in_flight == 5
@@ -63,7 +31,7 @@ def test_all_answered_exits_0_with_n_requests_in_flight(run_cli, server, tmp_pat
 def test_failed_sample_exits_1_with_one_line_and_keeps_the_others(run_cli, server, tmp_path):
     key = "sk-cli-secret-7f3a9c"
     server.add_fault("status", match="Capital of France?", times=None, status=500)
-    result = run_cli(*eval_args(server, tmp_path, "--api-key", key, "--eval-batch-size", "2"), env=NO_KEYS)
+    result = run_cli(*quiz_api_args(server, tmp_path, "--api-key", key, "--eval-batch-size", "2"), env=NO_KEYS)
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("evalscope: error: 1 samples failed")
@@ -75,7 +43,7 @@ def test_failed_sample_exits_1_with_one_line_and_keeps_the_others(run_cli, serve
 
     server.faults.clear()
     before = server.stats.requests
-    result = run_cli(*eval_args(server, tmp_path, "--api-key", key, "--use-cache", str(tmp_path)), env=NO_KEYS)
+    result = run_cli(*quiz_api_args(server, tmp_path, "--api-key", key, "--use-cache", str(tmp_path)), env=NO_KEYS)
     assert result.returncode == 0, result.stderr
     assert server.stats.requests - before == 1
     assert_nowhere(key, result, tmp_path)
@@ -86,7 +54,7 @@ def test_key_from_the_environment_is_sent_and_never_shown_even_with_debug(run_cl
     server.add_fault("status", match="3*3?", times=None, status=503)
     server.add_fault("null_content", match="Sky colour?", times=1)
     env = {"EVALSCOPE_API_KEY": key, "OPENAI_API_KEY": other}
-    result = run_cli(*eval_args(server, tmp_path, "--debug"), env=env)
+    result = run_cli(*quiz_api_args(server, tmp_path, "--debug"), env=env)
     assert result.returncode != 0
     assert "SampleErrors" in result.stderr  # --debug shows the traceback
     assert set(server.stats.auth) == {f"Bearer {key}"}  # EVALSCOPE_API_KEY comes before OPENAI_API_KEY
@@ -98,7 +66,7 @@ def test_key_from_the_environment_is_sent_and_never_shown_even_with_debug(run_cl
 def test_rejected_key_is_reported_without_the_key(run_cli, tmp_path):
     wrong = "sk-wrong-cli-key-2b7e"
     with FakeOpenAIServer(answers=QUIZ, api_key="sk-right") as server:
-        result = run_cli(*eval_args(server, tmp_path, "--api-key", wrong), env=NO_KEYS)
+        result = run_cli(*quiz_api_args(server, tmp_path, "--api-key", wrong), env=NO_KEYS)
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("evalscope: error: ")]
     assert len(errors) == 1 and errors[0].startswith("evalscope: error: the API rejected the key (HTTP 401")
@@ -127,7 +95,7 @@ def test_secrets_in_model_args_and_the_url_are_written_nowhere(run_cli, tmp_path
     )
     with FakeOpenAIServer(answers=QUIZ) as server:
         url = server.base_url.replace("http://", f"http://user:{password}@") + f"?api-key={query_key}"
-        args = [*eval_args(server, tmp_path, "--debug"), "--model-args", model_args, "--api-url", url]
+        args = [*quiz_api_args(server, tmp_path, "--debug"), "--model-args", model_args, "--api-url", url]
         result = run_cli(*args, env=NO_KEYS)
     assert result.returncode == 0, result.stderr
     for secret in (header_token, arg_key, query_key, password):
@@ -158,7 +126,7 @@ def test_a_server_that_cannot_be_reached_stops_the_run_with_one_line(run_cli, tm
 
 def test_the_progress_bar_says_what_is_being_retried(run_cli, server, tmp_path):
     server.add_fault("status", match="Capital of France?", times=1, status=503, retry_after="1.5")
-    result = run_cli(*eval_args(server, tmp_path), env=NO_KEYS)
+    result = run_cli(*quiz_api_args(server, tmp_path), env=NO_KEYS)
     assert result.returncode == 0, result.stderr
     assert "retrying: HTTP 503, attempt 2/2" in result.stderr
 

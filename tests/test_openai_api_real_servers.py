@@ -12,26 +12,17 @@ from pathlib import Path
 import pytest
 from evalscope_echo_quiz import QUESTIONS
 from openai_server import FakeOpenAIServer
+from quiz_api import QUIZ
 
-from evalscope.benchmarks import Benchmark, Sample
 from evalscope.config import TaskConfig
 from evalscope.errors import APIStoppedError, ModelError, SampleErrors
 from evalscope.models.breaker import ConnectionBreaker
 from evalscope.models.openai_api import STREAM_CUT, server_message
-from evalscope.plugins import get_plugins
 from evalscope.records import completion, full_prompt
 from evalscope.runner import run_task
 
-QUIZ = dict(QUESTIONS)
 QUESTION_OF = {str(index): question for index, (question, _) in enumerate(QUESTIONS)}  # by sample id
 FAULTY = "Capital of France?"
-
-
-@pytest.fixture
-def server():
-    """The fake server, answering the quiz correctly."""
-    with FakeOpenAIServer(answers=QUIZ) as running:
-        yield running
 
 
 def run(server: FakeOpenAIServer, tmp_path: Path, dataset: str = "quiz", **options) -> dict:
@@ -143,27 +134,6 @@ def test_the_table_has_no_truncated_column_when_nothing_was_cut(server, tmp_path
 # -- 3. a server that dies mid-run ------------------------------------------------------------
 
 
-class Counting(Benchmark):
-    """200 questions whose answer is the question itself."""
-
-    name = "counting"
-    scorer = "exact_match"
-
-    def load(self, subset):
-        return [Sample(id=str(i), input=f"count {i}", target=f"count {i}") for i in range(200)]
-
-    def build_prompt(self, sample):
-        return self.chat_prompt(sample.input)
-
-
-@pytest.fixture
-def counting_benchmark():
-    """The ``counting`` benchmark, registered for one test."""
-    get_plugins().benchmarks.add("counting", Counting, "tests")
-    yield "counting"
-    get_plugins(reload=True)
-
-
 def stop_after(server: FakeOpenAIServer, requests: int) -> threading.Thread:
     """Stop ``server`` (really: its port closes) once it has received ``requests`` requests."""
     stopped = threading.Event()
@@ -182,6 +152,7 @@ def stop_after(server: FakeOpenAIServer, requests: int) -> threading.Thread:
 def test_a_server_that_dies_mid_run_stops_the_run_and_finished_predictions_are_kept(
     counting_benchmark, tmp_path, in_flight
 ):
+    counting = counting_benchmark(200)
     out = tmp_path / "out"
     server = FakeOpenAIServer(latency=0.02).start()
     port = server.port
@@ -190,7 +161,7 @@ def test_a_server_that_dies_mid_run_stops_the_run_and_finished_predictions_are_k
         "model": "m",
         "model_id": "qwen-test",
         "api_url": server.base_url,
-        "datasets": [counting_benchmark],
+        "datasets": [counting],
         "eval_batch_size": in_flight,
         "work_dir": str(out),
         "no_timestamp": True,
@@ -221,6 +192,7 @@ def test_a_server_that_dies_mid_run_stops_the_run_and_finished_predictions_are_k
 
 
 def test_a_server_back_within_seconds_does_not_stop_the_run(counting_benchmark, tmp_path):
+    counting = counting_benchmark(200)
     server = FakeOpenAIServer(latency=0.02).start()
     port = server.port
 
@@ -237,7 +209,7 @@ def test_a_server_back_within_seconds_does_not_stop_the_run(counting_benchmark, 
         "model": "m",
         "model_id": "qwen-test",
         "api_url": server.base_url,
-        "datasets": [counting_benchmark],
+        "datasets": [counting],
         "eval_batch_size": 4,
         "work_dir": str(tmp_path / "out"),
         "no_timestamp": True,
@@ -245,7 +217,7 @@ def test_a_server_back_within_seconds_does_not_stop_the_run(counting_benchmark, 
         "debug": True,
     }
     try:
-        report = run_task(TaskConfig(**config))[counting_benchmark]
+        report = run_task(TaskConfig(**config))[counting]
     finally:
         restarter.join(10)
         server.stop()

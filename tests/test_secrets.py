@@ -9,36 +9,18 @@ import pytest
 import yaml
 from evalscope_echo_quiz import QUESTIONS
 from openai_server import FakeOpenAIServer
+from quiz_api import NO_KEYS, QUIZ_MODEL, quiz_api_args
 
 from evalscope import run_task
 from evalscope.models import CustomModel
 from evalscope.records import completion
 from evalscope.utils.secrets import add_secret, redact, start_run_secrets
 
-NO_KEYS = {"EVALSCOPE_API_KEY": "", "OPENAI_API_KEY": ""}
 ODD_KEY = 'LEAKHEAD-"quo\\te-ключ-☃-LEAKTAIL'  # a quote, a backslash and non-ASCII text
 
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
-def api_args(server: FakeOpenAIServer, work_dir: Path, *extra: str) -> list[str]:
-    return [
-        "eval",
-        "--model",
-        "m",
-        "--api-url",
-        server.base_url,
-        "--datasets",
-        "quiz",
-        "--work-dir",
-        str(work_dir),
-        "--no-timestamp",
-        "--retries",
-        "0",
-        *extra,
-    ]
 
 
 def assert_nowhere(secret: str, streams: str, folder: Path) -> None:
@@ -56,9 +38,11 @@ def assert_nowhere(secret: str, streams: str, folder: Path) -> None:
 
 def test_a_key_with_quotes_backslashes_and_unicode_is_in_no_file_log_or_stream(run_cli, tmp_path):
     with FakeOpenAIServer(answers=dict(QUESTIONS), api_key=ODD_KEY) as server:
-        right = run_cli(*api_args(server, tmp_path / "right", "--api-key", ODD_KEY, "--debug"), env=NO_KEYS)
+        right = run_cli(*quiz_api_args(server, tmp_path / "right", "--api-key", ODD_KEY, "--debug"), env=NO_KEYS)
         wrong_key = ODD_KEY.replace("LEAKHEAD", "WRONGKEY")
-        wrong = run_cli(*api_args(server, tmp_path / "wrong", "--debug"), env={**NO_KEYS, "OPENAI_API_KEY": wrong_key})
+        wrong = run_cli(
+            *quiz_api_args(server, tmp_path / "wrong", "--debug"), env={**NO_KEYS, "OPENAI_API_KEY": wrong_key}
+        )
     assert right.returncode == 0, right.stderr
     assert wrong.returncode == 1 and "the API rejected the key (HTTP 401" in wrong.stderr  # its body quotes the key
     assert_nowhere(ODD_KEY, right.stdout + right.stderr, tmp_path / "right")
@@ -69,10 +53,10 @@ def test_a_key_with_quotes_backslashes_and_unicode_is_in_no_file_log_or_stream(r
 def test_a_placeholder_or_word_key_leaves_every_completion_intact(run_cli, tmp_path, key):
     answers = {question: f"EMPTY? No: the mountain says {answer}" for question, answer in QUESTIONS}
     with FakeOpenAIServer(answers=answers) as server:
-        result = run_cli(*api_args(server, tmp_path, "--api-key", key), env=NO_KEYS)
+        result = run_cli(*quiz_api_args(server, tmp_path, "--api-key", key), env=NO_KEYS)
     assert result.returncode == 0, result.stderr
-    predictions = read_jsonl(tmp_path / "predictions" / "m" / "quiz_main.jsonl")
-    reviews = read_jsonl(tmp_path / "reviews" / "m" / "quiz_main.jsonl")
+    predictions = read_jsonl(tmp_path / "predictions" / QUIZ_MODEL / "quiz_main.jsonl")
+    reviews = read_jsonl(tmp_path / "reviews" / QUIZ_MODEL / "quiz_main.jsonl")
     assert sorted(completion(p) for p in predictions) == sorted(answers.values())
     assert sorted(p["response"]["choices"][0]["message"]["content"] for p in predictions) == sorted(answers.values())
     assert sorted(r["prediction"] for r in reviews) == sorted(answers.values())  # exact_match extracts it whole
@@ -149,7 +133,7 @@ def test_two_runs_in_one_process_do_not_scrub_each_others_text(tmp_path):
 )
 def test_extra_body_cannot_replace_what_evalscope_sends(run_cli, tmp_path, where, extra_body, message):
     with FakeOpenAIServer(answers=dict(QUESTIONS)) as server:
-        result = run_cli(*api_args(server, tmp_path, where, json.dumps(extra_body)), env=NO_KEYS)
+        result = run_cli(*quiz_api_args(server, tmp_path, where, json.dumps(extra_body)), env=NO_KEYS)
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("evalscope: error: ")]
     assert len(errors) == 1 and message in errors[0], result.stderr

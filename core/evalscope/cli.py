@@ -313,7 +313,15 @@ def command_eval(options: dict[str, Any]) -> int:
 
 
 def name_the_flag(exc: Exception, flags: dict[str, Any]) -> None:
-    """Reword a ``field: problem`` error about a field given as a flag to name the flag (``--work-dir: ...``)."""
+    """Reword an error about fields given as flags to name the flags.
+
+    A ``ConfigError`` with a ``cli_message`` shows it (see ``ConfigError``); a ``field: problem``
+    error about a field given as a flag becomes ``--field: problem`` (``--work-dir: ...``).
+    """
+    cli_message, fields = getattr(exc, "cli_message", None), getattr(exc, "fields", ())
+    if cli_message is not None and (not fields or any(field in flags for field in fields)):
+        exc.args = (cli_message,)
+        return
     field, separator, problem = str(exc).partition(": ")
     if separator and field in flags and len(exc.args) == 1:
         exc.args = (f"--{field.replace('_', '-')}: {problem}",)

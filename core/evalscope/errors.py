@@ -9,7 +9,18 @@ class EvalscopeError(Exception):
 
 
 class ConfigError(EvalscopeError):
-    """A task configuration, a flag or a benchmark option is invalid."""
+    """A task configuration, a flag or a benchmark option is invalid.
+
+    The message names config fields (``eval_type``, ``model=...``), as Python users write them.
+    ``cli_message`` says the same in flags (``--eval-type``, ``--model``); the command line shows it
+    instead when the problem is about settings a user gives as flags: when one of ``fields`` was
+    given as a flag, or always when ``fields`` is empty (a setting that is missing).
+    """
+
+    def __init__(self, message: str, *, cli_message: str | None = None, fields: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.cli_message = cli_message
+        self.fields = fields
 
 
 class PluginError(EvalscopeError):

@@ -46,11 +46,13 @@ logger = get_logger()
 
 @dataclass
 class BenchmarkJob:
-    """A benchmark ready to run, with the scorer that grades it and the ``scorer_key`` of its reviews."""
+    """A benchmark ready to run: the scorer that grades it, the subsets to evaluate (checked up front) and
+    the ``scorer_key`` of its reviews."""
 
     name: str
     benchmark: Benchmark
     scorer: Scorer
+    subsets: list[str]
     scorer_keys: ScorerKeys
 
 
@@ -139,12 +141,19 @@ class Runner:
     def _build_jobs(self, plugins: Plugins) -> list[BenchmarkJob]:
         config = self.config
         if not config.datasets:
+            installed = ", ".join(plugins.benchmarks.names())
             raise ConfigError(
-                f"no datasets given; pass --datasets NAME (installed: {', '.join(plugins.benchmarks.names())})"
+                f"no datasets given; set datasets=[NAME, ...] (installed: {installed})",
+                cli_message=f"no datasets given; pass --datasets NAME (installed: {installed})",
             )
         for name in config.dataset_args:
             if name not in config.datasets:
-                raise ConfigError(f"dataset-args names {name!r}, which is not in datasets {config.datasets}")
+                raise ConfigError(
+                    f"dataset_args names {name!r}, which is not in datasets {config.datasets}",
+                    cli_message=f"--dataset-args names {name!r}, which is not among --datasets "
+                    f"({', '.join(config.datasets)})",
+                    fields=("dataset_args", "datasets"),
+                )
         jobs = []
         for name in config.datasets:
             registration = plugins.benchmarks.get(name)
@@ -152,7 +161,10 @@ class Runner:
             scorer_registration = plugins.scorers.get(benchmark.scorer)
             plugin = next(info for info in plugins.infos if info.name == scorer_registration.plugin)
             identity = scorer_identity(benchmark.scorer, plugin.distribution, plugin.version, benchmark)
-            jobs.append(BenchmarkJob(name, benchmark, scorer_registration.factory(), ScorerKeys(identity)))
+            scorer_keys = ScorerKeys(identity)
+            jobs.append(
+                BenchmarkJob(name, benchmark, scorer_registration.factory(), benchmark.subset_list(), scorer_keys)
+            )
         return jobs
 
     def _build_model(self, plugins: Plugins) -> Any:
@@ -164,15 +176,27 @@ class Runner:
         if config.eval_type == "custom":
             model = config.model
             if model is None or isinstance(model, str):
-                raise ConfigError("eval_type 'custom' needs model=<an instance of your CustomModel subclass>")
+                raise ConfigError(
+                    "eval_type 'custom' needs model=<an instance of your CustomModel subclass>",
+                    cli_message="--eval-type custom needs a model object, which only Python can pass "
+                    "(TaskConfig(model=<CustomModel instance>)); from the command line use --model-plugin NAME, "
+                    "or --model NAME with --api-url URL",
+                    fields=("eval_type",),
+                )
             model_config = getattr(model, "config", None)
             if isinstance(model_config, dict) and (config.model_id or not model_config.get("model_id")):
                 model_config["model_id"] = self.model_id
+            if getattr(model, "uses_api_model", False) and callable(getattr(model, "use_run_settings", None)):
+                model.use_run_settings(api_model_settings(config))
             return model
         if config.eval_type == "plugin":
             name = config.model_plugin
             if not name:
-                raise ConfigError("eval_type 'plugin' needs --model-plugin NAME")
+                raise ConfigError(
+                    "eval_type 'plugin' needs model_plugin=NAME (a registered model)",
+                    cli_message="--eval-type plugin needs --model-plugin NAME (a registered model)",
+                    fields=("eval_type",),
+                )
             served = {"model": config.model} if isinstance(config.model, str) else {}
             # A model that answers through the API model (a managed engine) takes its settings from the flags too.
             uses_api_model = getattr(plugins.models.get(name).factory, "uses_api_model", False)
@@ -180,9 +204,22 @@ class Runner:
             return self._call_factory(plugins, name, {"model_id": self.model_id, **served, **api, **config.model_args})
         if config.eval_type in API_EVAL_TYPES:
             if not config.api_url:
-                raise ConfigError(f"eval_type {config.eval_type!r} needs --api-url (an OpenAI-compatible URL)")
+                cli_message = (
+                    f"--eval-type {config.eval_type} needs --api-url URL (an OpenAI-compatible server)"
+                    if "eval_type" in config.model_fields_set
+                    else "--model names a model served by an API: add --api-url URL (an OpenAI-compatible server), "
+                    "or run a registered model with --model-plugin NAME"
+                )
+                raise ConfigError(
+                    f"eval_type {config.eval_type!r} needs api_url=URL (an OpenAI-compatible server)",
+                    cli_message=cli_message,
+                    fields=("eval_type", "model"),
+                )
             if not isinstance(config.model, str) or not config.model:
-                raise ConfigError("an API model needs --model NAME (the model name the server knows)")
+                raise ConfigError(
+                    "an API model needs model=NAME (the model name the server knows)",
+                    cli_message="an API model needs --model NAME (the model name the server knows)",
+                )
             api_key = (
                 config.api_key.get_secret_value()
                 if config.api_key is not None
@@ -199,8 +236,9 @@ class Runner:
             }
             return self._call_factory(plugins, OPENAI_API_MODEL, model_config)
         raise ConfigError(
-            "no model given: pass --model-plugin NAME, or --model NAME with --api-url URL "
-            "(from Python: TaskConfig(model=<CustomModel instance>, eval_type='custom'))"
+            "no model given: set model=<CustomModel instance>, model_plugin=NAME, or model=NAME with api_url=URL",
+            cli_message="no model given: pass --model-plugin NAME, or --model NAME with --api-url URL "
+            "(from Python: TaskConfig(model=<CustomModel instance>))",
         )
 
     def _call_factory(self, plugins: Plugins, name: str, model_config: dict) -> Any:
@@ -230,7 +268,7 @@ class Runner:
         datasets = [
             DatasetRun(job, effective_generation_config(job.benchmark.generation_config, self.config), subsets)
             for job in jobs
-            for subsets in [job.benchmark.subset_list()]
+            for subsets in [job.subsets]
         ]
         keys = {dataset.name: CacheKeys(self.model_identity, dataset.infer_cfg) for dataset in datasets}
         cache_from = self.folder.cache_from if self.folder is not None else None

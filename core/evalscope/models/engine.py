@@ -321,6 +321,13 @@ class EngineModel(AsyncModel):
         """The model name the engine lists at ``GET /v1/models`` (default: ``config["model"]``)."""
         return self.config["model"]
 
+    def use_run_settings(self, settings: dict[str, Any]) -> None:
+        """Take the run's OpenAI API model settings (``--timeout``, ``--retries``, ``--stream``, and the
+        connection pool from ``--eval-batch-size``) for each one this model's own config does not set."""
+        for key, value in settings.items():
+            if key not in self.config:
+                self.api_options[key] = value
+
     def replica_env(self, index: int) -> dict[str, str] | None:
         """Environment variables of replica ``index``: its own ``CUDA_VISIBLE_DEVICES`` with ``gpus_per_replica``."""
         if self.gpus_per_replica is None:

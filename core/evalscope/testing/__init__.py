@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from evalscope.records import read_samples
     from evalscope.testing.checks import (
         DEFAULT_QUERIES,
+        UndescribedOptionsWarning,
         check_benchmark,
         check_model,
         check_plugin_registers,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_QUERIES",
+    "UndescribedOptionsWarning",
     "check_benchmark",
     "check_model",
     "check_plugin_registers",

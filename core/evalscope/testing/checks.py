@@ -54,15 +54,38 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 5] + "...'"
 
 
+class UndescribedOptionsWarning(UserWarning):
+    """A component declares options without a description, so `evalscope plugins show` lists bare names.
+
+    A warning, not a failure: the component still runs as it should. Make it fail in your tests with
+    ``pytest -W error::evalscope.testing.UndescribedOptionsWarning``.
+    """
+
+
 def _declared_options(component: Any, label: str) -> Any:
-    """The options class ``component`` declares (see ``evalscope.plugin_info``), or None; a bad one fails."""
+    """The options class ``component`` declares (see ``evalscope.plugin_info``), or None; a bad one fails.
+
+    Options without a description raise an ``UndescribedOptionsWarning``.
+    """
+    import warnings
+
     from evalscope.errors import PluginError
     from evalscope.plugin_info import declared_options
 
     try:
-        return declared_options(component)
+        options = declared_options(component)
     except PluginError as exc:
         raise AssertionError(f"{label}: {exc}") from None
+    bare = [name for name, field in (options.model_fields.items() if options else ()) if not field.description]
+    if bare:
+        warnings.warn(
+            UndescribedOptionsWarning(
+                f"{label}: options without a description: {', '.join(bare)}; `evalscope plugins show` lists them "
+                "bare; give each one Field(default, description='...')"
+            ),
+            stacklevel=3,
+        )
+    return options
 
 
 # --------------------------------------------------------------------------- models

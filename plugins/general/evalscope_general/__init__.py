@@ -16,7 +16,11 @@ QA_METRICS = ("exact_match", "f1", "rouge_l")  # general_qa's metrics, in the or
 
 
 def general_mcq_benchmark(options: dict | None = None, seed: int = 42) -> Any:
-    """Build ``general_mcq`` from its ``--dataset-args`` options (``local_path`` is required)."""
+    """Your own multiple-choice questions: ``{subset}_val.csv`` or ``.jsonl`` files under ``local_path``
+    (columns ``question``, ``A``, ``B``, ..., ``answer``), scored on the letter the answer chooses.
+
+    Builds the benchmark from its ``--dataset-args`` options (``local_path`` is required).
+    """
     from evalscope_general.mcq import GeneralMCQ
 
     return GeneralMCQ(options=options, seed=seed)
@@ -33,7 +37,11 @@ def general_mcq_scorer() -> Any:
 
 
 def general_qa_benchmark(options: dict | None = None, seed: int = 42) -> Any:
-    """Build ``general_qa`` from its ``--dataset-args`` options (``local_path`` is required)."""
+    """Your own open questions: ``{subset}.jsonl`` files under ``local_path`` (``query`` and ``response``,
+    or ``messages``), scored against the reference by token F1, exact match or ROUGE-L, or by an LLM judge.
+
+    Builds the benchmark from its ``--dataset-args`` options (``local_path`` is required).
+    """
     from evalscope_general.qa import GeneralQA
 
     return GeneralQA(options=options, seed=seed)

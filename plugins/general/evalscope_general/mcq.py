@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from evalscope.benchmarks.base import Benchmark, BenchmarkOptions, Sample
 from evalscope.errors import ConfigError, DataError
@@ -43,9 +43,14 @@ _PLACEHOLDER = re.compile(r"\{(question|choices|letters)\}")
 class GeneralMCQOptions(BenchmarkOptions):
     """The ``--dataset-args`` of ``general_mcq``."""
 
-    local_path: str | None = None
-    few_shot_num: int = 0
-    prompt_template: str = DEFAULT_PROMPT_TEMPLATE
+    local_path: str | None = Field(
+        None, description="Required: a folder of {subset}_val.csv/.jsonl (and {subset}_dev) files, or one such file"
+    )
+    few_shot_num: int = Field(0, description="Solved questions from the subset's {subset}_dev file before each one")
+    prompt_template: str = Field(
+        DEFAULT_PROMPT_TEMPLATE,
+        description="The prompt; {question} is the question, {choices} its 'A. text' lines, {letters} its letters",
+    )
 
     @field_validator("few_shot_num")
     @classmethod

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from evalscope.benchmarks.base import Benchmark, BenchmarkOptions, Sample
 from evalscope.errors import ConfigError, DataError
-from evalscope_general.judge import Judge, JudgeOptions
+from evalscope_general.judge import JUDGE_KEY_ENV, Judge, JudgeOptions
 from evalscope_general.qa_metrics import METRICS
 from evalscope_general.rows import (
     check_unique_ids,
@@ -35,10 +35,15 @@ ROLES = ("system", "user", "assistant")
 class GeneralQAOptions(BenchmarkOptions):
     """The ``--dataset-args`` of ``general_qa``."""
 
-    local_path: str | None = None
-    prompt_template: str = "{query}"
-    metric: str = "f1"
-    judge: JudgeOptions | None = None
+    local_path: str | None = Field(None, description="Required: a folder of {subset}.jsonl files, or one such file")
+    prompt_template: str = Field("{query}", description="The prompt; {query} is the question")
+    metric: str = Field("f1", description="The report's score: exact_match, f1 or rouge_l (reviews hold all three)")
+    judge: JudgeOptions | None = Field(
+        None,
+        description='An LLM judge grades each answer instead: {"api_url": URL, "model": NAME}, optionally '
+        f"api_key (default: ${JUDGE_KEY_ENV}), timeout ({JudgeOptions.model_fields['timeout'].default:g}) "
+        f"and retries ({JudgeOptions.model_fields['retries'].default})",
+    )
 
     @field_validator("prompt_template")
     @classmethod
