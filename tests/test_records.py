@@ -21,6 +21,7 @@ REVIEW_FIELDS = {
     "truncated",
     "error",
     "scoring_error",
+    "scorer_key",
 }
 
 

@@ -25,6 +25,7 @@ import os
 import re
 import time
 import types
+from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -255,28 +256,22 @@ def decode_line(line: bytes | str) -> Any:
         return json.loads(line)
 
 
-class PredictionStore:
-    """An append-only JSONL file of predictions, each line flushed as soon as it is written.
+class JsonlRecords:
+    """Reads back a JSONL file of per-sample records (predictions or reviews) without holding them.
 
-    With ``resume`` the existing records are kept and reused (a line cut short by a crash
-    is dropped); without it the file starts empty. ``index`` says where each sample's last
-    successful record is, and ``read`` reads one back, so a resumed run holds no records.
+    ``index_by`` says where each sample's last usable record is, and ``read`` (or ``read_line``, its
+    bytes as written) reads one back.
     """
 
-    def __init__(self, path: Path, resume: bool) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.resume = resume
-        self._file = None
         self._reader = None
-        self._started = False
 
-    def index(self) -> dict[str, tuple[Any, int]]:
-        """``{sample_id: (cache_key, offset)}`` of the last successful record of each sample.
-
-        Failed records are left out (they are retried); so are lines that are not JSON records.
-        """
+    def index_by(self, key_field: str, usable: Callable[[dict], bool]) -> dict[str, tuple[Any, int]]:
+        """``{sample_id: (record[key_field], offset)}`` of the last record of each sample for which ``usable``
+        is true; lines that are not JSON records, and a last line cut short by a crash, are left out."""
         found: dict[str, tuple[Any, int]] = {}
-        if not self.resume or not self.path.exists():
+        if not self.path.exists():
             return found
         offset = 0
         with self.path.open("rb") as handle:
@@ -288,16 +283,48 @@ class PredictionStore:
                     record = decode_line(line)
                 except ValueError:
                     continue
-                if isinstance(record, dict) and record.get("error") is None and "sample_id" in record:
-                    found[str(record["sample_id"])] = (record.get("cache_key"), start)
+                if isinstance(record, dict) and "sample_id" in record and usable(record):
+                    found[str(record["sample_id"])] = (record.get(key_field), start)
         return found
 
-    def read(self, offset: int) -> dict[str, Any]:
-        """The record at ``offset`` (from ``index``)."""
+    def read_line(self, offset: int) -> bytes:
+        """The line at ``offset`` (from ``index``), as written."""
         if self._reader is None:
             self._reader = self.path.open("rb")
         self._reader.seek(offset)
-        return decode_line(self._reader.readline())
+        return self._reader.readline()
+
+    def read(self, offset: int) -> dict[str, Any]:
+        """The record at ``offset`` (from ``index``)."""
+        return decode_line(self.read_line(offset))
+
+    def close(self) -> None:
+        """Close the file (safe to call twice)."""
+        if self._reader is not None:
+            self._reader.close()
+        self._reader = None
+
+
+class PredictionStore(JsonlRecords):
+    """An append-only JSONL file of predictions, each line flushed as soon as it is written.
+
+    With ``resume`` the existing records are kept and reused (a line cut short by a crash
+    is dropped); without it the file starts empty. ``index`` says where each sample's last
+    successful record is, and ``read`` reads one back, so a resumed run holds no records.
+    """
+
+    def __init__(self, path: Path, resume: bool) -> None:
+        super().__init__(path)
+        self.resume = resume
+        self._file = None
+        self._started = False
+
+    def index(self) -> dict[str, tuple[Any, int]]:
+        """``{sample_id: (cache_key, offset)}`` of the last successful record of each sample (with ``resume``).
+
+        Failed records are left out (they are retried); so are lines that are not JSON records.
+        """
+        return self.index_by("cache_key", lambda record: record.get("error") is None) if self.resume else {}
 
     def append(self, record: dict[str, Any]) -> None:
         """Write one record and push it to the operating system at once."""
@@ -316,10 +343,10 @@ class PredictionStore:
 
     def close(self) -> None:
         """Close the file (safe to call twice)."""
-        for handle in (self._file, self._reader):
-            if handle is not None:
-                handle.close()
-        self._file = self._reader = None
+        if self._file is not None:
+            self._file.close()
+        self._file = None
+        super().close()
 
     def _drop_partial_tail(self) -> None:
         if not self.path.exists():

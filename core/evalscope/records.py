@@ -14,7 +14,11 @@ response. A review line refers to its prediction by ``sample_id`` and keeps what
 added::
 
     {"sample_id": "7", "prediction": "18", "gold": "18", "score": 1.0, "correct": true,
-     "explanation": "…", "truncated": false, "error": null, "scoring_error": null}
+     "explanation": "…", "truncated": false, "error": null, "scoring_error": null,
+     "scorer_key": "…"}
+
+(``metrics`` before ``scorer_key`` when the scorer names metrics.) ``scorer_key`` says what
+produced the review, so a resume can keep it (see ``evalscope.review_reuse``).
 
 Lines of the earlier shape (``prompt`` with ``data``, a ``completion`` beside the response;
 reviews with ``input``, ``target``, ``completion`` and ``reasoning``) are read the same way.

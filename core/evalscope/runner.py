@@ -28,6 +28,14 @@ from evalscope.provenance import provenance, software
 from evalscope.records import completion, current_shape, prediction_record
 from evalscope.report import SubsetTally, build_report, summary_table, truncation_warning
 from evalscope.resume import RunFolder, evaluated, open_run_folder, with_saved_config
+from evalscope.review_reuse import (
+    SCORER_KEY,
+    EarlierReviews,
+    ReviewCounts,
+    ScorerKeys,
+    drop_earlier_partials,
+    scorer_identity,
+)
 from evalscope.scheduler import DatasetRun, Scheduler, SubsetRun
 from evalscope.scorers.base import Score, Scorer, is_async_scorer, metrics_problem, unit_number
 from evalscope.utils.logger import add_file_handler, get_logger
@@ -38,12 +46,14 @@ logger = get_logger()
 
 @dataclass
 class BenchmarkJob:
-    """A benchmark ready to run, with the scorer that grades it and the subsets to evaluate (checked up front)."""
+    """A benchmark ready to run: the scorer that grades it, the subsets to evaluate (checked up front) and
+    the ``scorer_key`` of its reviews."""
 
     name: str
     benchmark: Benchmark
     scorer: Scorer
     subsets: list[str]
+    scorer_keys: ScorerKeys
 
 
 def run_task(task_cfg: TaskConfig | dict | str | None = None, **kwargs: Any) -> dict[str, dict[str, Any]]:
@@ -149,7 +159,12 @@ class Runner:
             registration = plugins.benchmarks.get(name)
             benchmark = registration.factory(options=config.dataset_args.get(name, {}), seed=config.seed)
             scorer_registration = plugins.scorers.get(benchmark.scorer)
-            jobs.append(BenchmarkJob(name, benchmark, scorer_registration.factory(), benchmark.subset_list()))
+            plugin = next(info for info in plugins.infos if info.name == scorer_registration.plugin)
+            identity = scorer_identity(benchmark.scorer, plugin.distribution, plugin.version, benchmark)
+            scorer_keys = ScorerKeys(identity)
+            jobs.append(
+                BenchmarkJob(name, benchmark, scorer_registration.factory(), benchmark.subset_list(), scorer_keys)
+            )
         return jobs
 
     def _build_model(self, plugins: Plugins) -> Any:
@@ -261,6 +276,8 @@ class Runner:
         started: dict[str, float] = {}
         previous: dict[str, tuple[Any, int]] = {}
         source: list[PredictionStore] = []
+        reviews: dict[str, EarlierReviews] = {}  # by reviews file, while its subset is open
+        review_counts = ReviewCounts()
 
         def open_subset(dataset: DatasetRun, subset: str, position: int) -> tuple[list[Sample], SubsetRun]:
             started.setdefault(dataset.name, time.time())
@@ -277,6 +294,9 @@ class Runner:
             previous.clear()
             previous.update(source[0].index())
             reviews_path = run_dir.reviews_path(self.model_id, dataset.name, subset)
+            if self.config.use_cache:
+                old_reviews = (cache_from or run_dir).reviews_path(self.model_id, dataset.name, subset)
+                reviews[str(reviews_path)] = EarlierReviews(old_reviews, review_counts, in_place=cache_from is None)
             return samples, SubsetRun(dataset, subset, position, store, reviews_path, remaining=len(samples))
 
         def cached(subset: SubsetRun, sample: Sample, prompt: dict) -> tuple[str | None, dict | None]:
@@ -291,6 +311,12 @@ class Runner:
                 subset.store.append(current_shape(record))
             return key, record
 
+        def earlier_review(subset: SubsetRun, sample: Sample, record: dict) -> tuple[dict, bytes] | None:
+            earlier = reviews.get(str(subset.reviews_path))
+            if earlier is None:
+                return None
+            return earlier.take(sample.id, subset.dataset.job.scorer_keys.key(sample, record))
+
         def make_record(sample: Sample, prompt: dict, key: str | None, generation: Generation, dataset: DatasetRun):
             key = key or keys[dataset.name].key(prompt)
             return prediction_record(self.model_id, sample.id, prompt, key, generation)
@@ -301,6 +327,10 @@ class Runner:
             return [Generation(error=str(exc))] * size
 
         def subset_done(subset: SubsetRun) -> None:
+            earlier = reviews.pop(str(subset.reviews_path), None)
+            if earlier is not None:
+                earlier.close()
+            drop_earlier_partials(subset.reviews_path)
             warn_scoring_errors(
                 f"{subset.dataset.name}/{subset.name}", subset.dataset.job.benchmark.scorer, subset.tally
             )
@@ -312,9 +342,15 @@ class Runner:
             open_subset=open_subset,
             cached=cached,
             make_record=make_record,
-            score=lambda dataset, sample, record: score_sample(dataset.job.scorer, sample, record),
-            ascore=lambda dataset, sample, record: ascore_sample(dataset.job.scorer, sample, record),
+            score=lambda dataset, sample, record: keyed(
+                score_sample(dataset.job.scorer, sample, record), dataset.job, sample, record
+            ),
+            ascore=lambda dataset, sample, record: akeyed(
+                ascore_sample(dataset.job.scorer, sample, record), dataset.job, sample, record
+            ),
             scores_async=lambda dataset: is_async_scorer(dataset.job.scorer),
+            earlier_review=earlier_review,
+            fed=lambda: logger.info(review_counts.summary()) if self.config.use_cache else None,
             subset_done=subset_done,
             failed_batch=failed_batch,
             stop_requested=lambda: self.ctrl_c.requested,
@@ -323,7 +359,7 @@ class Runner:
             await self.scheduler.run()
             self.ctrl_c.check()
         finally:
-            for store in source:
+            for store in [*source, *reviews.values()]:
                 store.close()
             await driver.aclose()
             await close_scorers(job.scorer for job in jobs)
@@ -496,6 +532,17 @@ async def ascore_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[st
     except Exception as exc:
         return graded_review(review, None, one_line(exc))
     return graded_review(review, score)
+
+
+def keyed(review: dict[str, Any], job: BenchmarkJob, sample: Sample, record: dict) -> dict[str, Any]:
+    """``review`` with its ``scorer_key`` (see ``evalscope.review_reuse``)."""
+    review[SCORER_KEY] = job.scorer_keys.key(sample, record)
+    return review
+
+
+async def akeyed(review: Any, job: BenchmarkJob, sample: Sample, record: dict) -> dict[str, Any]:
+    """``keyed`` of an awaited review."""
+    return keyed(await review, job, sample, record)
 
 
 async def close_scorers(scorers: Any) -> None:

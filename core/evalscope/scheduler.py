@@ -11,6 +11,8 @@ thread, off the loop, which does not wait for it (unless it is ``SCORING_BACKLOG
 behind). Either way the scoring thread writes each review line and adds it to the subset's running
 aggregates; when the last sample of a subset is scored, its reviews file and its dataset's report
 are written. No record is kept in memory once it is scored: only the aggregates the reports need.
+A cached prediction whose earlier review can be kept (see ``evalscope.review_reuse``) is not scored:
+the scoring thread writes that review's line as it was and adds it to the aggregates.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from evalscope.benchmarks.base import Sample
 from evalscope.models.driver import Generation, ModelDriver
 from evalscope.outputs import PredictionStore, encode_line
 from evalscope.report import MetricTallies, SubsetTally, UsageTally
+from evalscope.review_reuse import partial_path
 from evalscope.scorers.metrics import ScoreTally
 from evalscope.utils.logger import get_logger
 
@@ -85,13 +88,25 @@ class SubsetRun:
 
 @dataclass
 class WorkItem:
-    """A sample on its way through the pool: to predict (``record`` None) or already predicted (cached)."""
+    """A sample on its way through the pool: to predict (``record`` None) or already predicted (cached),
+    with its earlier ``(review, line)`` when that is kept."""
 
     subset: SubsetRun
     sample: Sample
     prompt: dict
     key: str | None
     record: dict | None = None
+    review: tuple[dict, bytes] | None = None
+
+
+@dataclass
+class Finished:
+    """A predicted sample on its way to the scorer; ``review`` is its earlier ``(review, line)`` when kept."""
+
+    subset: SubsetRun
+    sample: Sample
+    record: dict
+    review: tuple[dict, bytes] | None = None
 
 
 class Scheduler:
@@ -100,11 +115,13 @@ class Scheduler:
     The caller supplies what is specific to its run: ``open_subset(dataset, subset, position)``
     returns ``(samples, SubsetRun)``; ``cached(subset_run, sample, prompt)`` returns
     ``(key, record)`` (``record`` when a stored prediction can be reused, ``key`` None when it was
-    not computed); ``make_record(sample, prompt, key, generation)`` builds the prediction line;
-    ``score(dataset_run, sample, record)`` returns the review, and ``ascore`` (the same, awaited)
-    serves the datasets for which ``scores_async(dataset_run)`` is true; ``subset_done(subset_run)`` and
-    ``dataset_done(dataset_run)`` are called (in the scoring thread) when a subset and a dataset
-    are complete; ``failed_batch(exc, batch)`` turns a model error into generations or re-raises.
+    not computed); ``earlier_review(subset_run, sample, record)`` returns the ``(review, line)`` kept
+    for a cached ``record``, or None to score it; ``make_record(sample, prompt, key, generation)``
+    builds the prediction line; ``score(dataset_run, sample, record)`` returns the review, and
+    ``ascore`` (the same, awaited) serves the datasets for which ``scores_async(dataset_run)`` is true;
+    ``subset_done(subset_run)`` is called (in the scoring thread) when a subset is complete, and ``fed()``
+    once every sample has been looked up in the cache; ``failed_batch(exc, batch)`` turns a model error
+    into generations or re-raises.
     """
 
     def __init__(
@@ -120,6 +137,8 @@ class Scheduler:
         stop_requested: Callable[[], bool] = lambda: False,
         ascore: Callable[[DatasetRun, Sample, dict], Awaitable[dict]] | None = None,
         scores_async: Callable[[DatasetRun], bool] = lambda dataset: False,
+        earlier_review: Callable[[SubsetRun, Sample, dict], tuple[dict, bytes] | None] = lambda *_: None,
+        fed: Callable[[], None] = lambda: None,
     ) -> None:
         self.driver = driver
         self.datasets = datasets
@@ -132,6 +151,8 @@ class Scheduler:
         self.stop_requested = stop_requested
         self.ascore = ascore
         self.scores_async = scores_async
+        self.earlier_review = earlier_review
+        self.fed = fed
         self.kept = 0
         self._feed: Iterator[WorkItem] = self._items()
         self._peeked: WorkItem | None = None
@@ -193,22 +214,24 @@ class Scheduler:
                     prompt = dataset.job.benchmark.build_prompt(sample)
                     key, record = self.cached(subset, sample, prompt)
                     from_cache += record is not None
-                    yield WorkItem(subset, sample, prompt, key, record)
+                    review = self.earlier_review(subset, sample, record) if record is not None else None
+                    yield WorkItem(subset, sample, prompt, key, record, review)
                 logger.info(
                     f"{dataset.name}/{name}: {len(samples)} samples, {from_cache} from cache, "
                     f"{len(samples) - from_cache} to predict"
                 )
+        self.fed()
 
     async def _next_batch(self) -> list[WorkItem]:
         """Up to the driver's batch size of samples to predict, all of one dataset; cached ones are scored."""
         batch: list[WorkItem] = []
-        cached: list[tuple[SubsetRun, Sample, dict]] = []
+        cached: list[Finished] = []
         while len(batch) < self.driver.batch_size:
             item, self._peeked = self._peeked or next(self._feed, None), None
             if item is None:
                 break
             if item.record is not None:
-                cached.append((item.subset, item.sample, item.record))
+                cached.append(Finished(item.subset, item.sample, item.record, item.review))
                 if len(cached) == CACHED_CHUNK:
                     await self._score(cached)
                     cached = []
@@ -238,25 +261,28 @@ class Scheduler:
             except Exception as exc:
                 generations = self.failed_batch(exc, len(batch))
             finished = [
-                (item.subset, item.sample, self.make_record(item.sample, item.prompt, item.key, generation, dataset))
+                Finished(
+                    item.subset, item.sample, self.make_record(item.sample, item.prompt, item.key, generation, dataset)
+                )
                 for item, generation in zip(batch, generations)
             ]
-            for subset, group in itertools.groupby(finished, key=lambda entry: entry[0]):
-                subset.store.append_many([record for _, _, record in group])
-            self.kept += sum(record["error"] is None for _, _, record in finished)
+            for subset, group in itertools.groupby(finished, key=lambda entry: entry.subset):
+                subset.store.append_many([entry.record for entry in group])
+            self.kept += sum(entry.record["error"] is None for entry in finished)
             await self._score(finished)
 
     # -- scoring (in the scoring thread) ---------------------------------------------------
 
-    async def _score(self, finished: list[tuple[SubsetRun, Sample, dict]]) -> None:
+    async def _score(self, finished: list[Finished]) -> None:
         """Score ``finished`` predictions: in tasks on the loop for an async scorer (waiting for free
-        slots), else in the scoring thread (waiting while it is far behind)."""
+        slots), else in the scoring thread (waiting while it is far behind), which also records the
+        earlier reviews that are kept."""
         self._raise_scoring_failure()
-        in_thread = [entry for entry in finished if not self.scores_async(entry[0].dataset)]
-        for subset, sample, record in finished:
-            if self.scores_async(subset.dataset):
+        in_thread = [entry for entry in finished if entry.review or not self.scores_async(entry.subset.dataset)]
+        for entry in finished:
+            if not entry.review and self.scores_async(entry.subset.dataset):
                 await self._ascore_slots.acquire()
-                task = asyncio.ensure_future(self._ascore_one(subset, sample, record))
+                task = asyncio.ensure_future(self._ascore_one(entry.subset, entry.sample, entry.record))
                 self._scoring_tasks.add(task)
                 task.add_done_callback(self._scoring_tasks.discard)
         if not in_thread:
@@ -288,19 +314,22 @@ class Scheduler:
         if self._scoring_failure is not None:
             raise self._scoring_failure
 
-    def _score_many(self, finished: list[tuple[SubsetRun, Sample, dict]]) -> None:
-        for subset, sample, record in finished:
-            self._record(subset, self.score(subset.dataset, sample, record), record)
+    def _score_many(self, finished: list[Finished]) -> None:
+        for entry in finished:
+            if entry.review is not None:
+                self._record(entry.subset, entry.review[0], entry.record, line=entry.review[1])
+            else:
+                self._record(entry.subset, self.score(entry.subset.dataset, entry.sample, entry.record), entry.record)
         self._progress.update(len(finished))
 
     def _record_one(self, subset: SubsetRun, review: dict, record: dict) -> None:
         self._record(subset, review, record)
         self._progress.update(1)
 
-    def _record(self, subset: SubsetRun, review: dict, record: dict) -> None:
+    def _record(self, subset: SubsetRun, review: dict, record: dict, line: bytes | None = None) -> None:
         if subset.reviews is None:
             subset.reviews = partial_path(subset.reviews_path).open("wb")
-        subset.reviews.write(encode_line(review))
+        subset.reviews.write(line if line is not None else encode_line(review))
         if subset.tally.add(review):
             subset.dataset.scores.add(review["score"])
             subset.dataset.metrics.add(review.get("metrics"))
@@ -318,11 +347,6 @@ class Scheduler:
         subset.store.close()
         subset.dataset.results[subset.position] = subset.tally.result(subset.name)
         self.subset_done(subset)
-
-
-def partial_path(path: Path) -> Path:
-    """Where a reviews file is written until its subset is complete."""
-    return path.with_suffix(path.suffix + ".partial")
 
 
 async def show_retry_status(progress: Any, model: Any, every: float = 0.5) -> None:

@@ -60,6 +60,20 @@ class Benchmark(ABC):
     def build_prompt(self, sample: Sample) -> dict:
         """Return the prompt item for ``sample``: ``messages``, ``data`` and ``system_prompt``."""
 
+    def scoring_config(self) -> dict[str, Any]:
+        """The options that change how this benchmark's answers are scored: on resume, a review scored under
+        another scoring config is scored again (see ``evalscope.review_reuse``).
+
+        Default: every option except ``subset_list`` and ``system_prompt`` (which choose samples and build
+        prompts; a prompt that changes is predicted anew anyway), secret values masked. Override it to
+        name only what the scorer uses (``general_qa``: its metric and its judge's model and rubric).
+        """
+        from evalscope.utils.secrets import redact_mapping
+
+        options = self.options
+        values = options.model_dump(mode="json") if hasattr(options, "model_dump") else dict(vars(options))
+        return redact_mapping({k: v for k, v in values.items() if k not in ("subset_list", "system_prompt")})
+
     def chat_prompt(self, query: str) -> dict:
         """A prompt item for one user turn ``query``, with the configured system prompt."""
         system_prompt = self.options.system_prompt

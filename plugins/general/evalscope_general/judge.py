@@ -106,6 +106,12 @@ class Judge:
         self._model: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
+    def identity(self) -> dict[str, str]:
+        """What decides this judge's grades: its model and the prompts it is given. Its URL, timeout and
+        retries decide only whether a grade arrives (as the API URL of a model under test, left out of cache
+        keys), and its key is a secret."""
+        return {"model": self.options.model, "system_prompt": SYSTEM_PROMPT, "rubric": RUBRIC}
+
     async def agrade(self, question: str, reference: str, answer: str) -> Verdict:
         """The judge's verdict on ``answer``; raises ``JudgeError`` when it fails or gives no grade."""
         loop = asyncio.get_running_loop()

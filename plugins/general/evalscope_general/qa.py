@@ -101,6 +101,10 @@ class GeneralQA(Benchmark):
             sample.judge = self.judge
         return samples
 
+    def scoring_config(self) -> dict[str, Any]:
+        """What changes a grade: ``metric``, and the judge's model and rubric (``Judge.identity``) when judged."""
+        return {"metric": self.options.metric, "judge": self.judge.identity() if self.judge is not None else None}
+
     def build_prompt(self, sample: Sample) -> dict:
         """The conversation up to the question, the question filled into ``prompt_template``."""
         messages = [dict(message) for message in sample.messages]
