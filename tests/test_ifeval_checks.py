@@ -136,6 +136,12 @@ def test_null_kwargs_are_dropped_as_the_hub_rows_carry_them():
             "ifeval prompt 12, instruction detectable_format:title: unexpected kwarg 'num_words' "
             "(it takes no arguments)",
         ),
+        (
+            ["keywords:existence"],
+            [{"keywords": ["fine", "(oops"]}],
+            "ifeval prompt 12, instruction keywords:existence: kwarg 'keywords' is ['fine', '(oops'], "
+            "expected a non-empty list of non-empty strings that are valid regular expressions",
+        ),
         (["no:such_thing"], [{}], "ifeval prompt 12: unknown instruction 'no:such_thing'"),
         (["punctuation:no_comma"], [], "ifeval prompt 12: kwargs has 0 entries for 1 instructions"),
     ],

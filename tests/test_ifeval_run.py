@@ -108,20 +108,17 @@ def test_the_bundled_set_runs_offline_from_the_command_line(tmp_path, run_cli):
     assert metric["score"] == metric["metric_scores"]["prompt_level_strict_acc"]["score"]
 
 
+def run_on(run_cli, local_path: Path, work: Path):
+    """``evalscope --model-plugin dummy --datasets ifeval`` on ``local_path``."""
+    args = json.dumps({"ifeval": {"local_path": str(local_path)}})
+    return run_cli("--model-plugin", "dummy", "--datasets", "ifeval", "--dataset-args", args, "--work-dir", str(work))
+
+
 def test_a_malformed_row_stops_the_run_with_one_line(tmp_path, run_cli):
     bad = hub_row(9, ["keywords:letter_frequency"], [{"letter": "ab", "let_frequency": 2, "let_relation": "at least"}])
     data = tmp_path / "rows.jsonl"
     data.write_text(json.dumps(hub_row(*ROWS[0])) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
-    result = run_cli(
-        "--model-plugin",
-        "dummy",
-        "--datasets",
-        "ifeval",
-        "--dataset-args",
-        json.dumps({"ifeval": {"local_path": str(data)}}),
-        "--work-dir",
-        str(tmp_path / "out"),
-    )
+    result = run_on(run_cli, data, tmp_path / "out")
     assert result.returncode != 0
     expected = (
         f"{data}:2: ifeval prompt 9, instruction keywords:letter_frequency: kwarg 'letter' is 'ab', "
@@ -133,15 +130,6 @@ def test_a_malformed_row_stops_the_run_with_one_line(tmp_path, run_cli):
 
 def test_a_folder_without_the_hub_file_is_named(tmp_path, run_cli):
     (tmp_path / "empty").mkdir()
-    result = run_cli(
-        "--model-plugin",
-        "dummy",
-        "--datasets",
-        "ifeval",
-        "--dataset-args",
-        json.dumps({"ifeval": {"local_path": str(tmp_path / "empty")}}),
-        "--work-dir",
-        str(tmp_path / "out"),
-    )
+    result = run_on(run_cli, tmp_path / "empty", tmp_path / "out")
     assert result.returncode != 0
     assert "has no ifeval_input_data.jsonl" in result.stderr

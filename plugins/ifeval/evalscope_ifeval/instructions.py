@@ -8,6 +8,7 @@ one-line error naming the prompt, the instruction and the argument.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,11 +16,13 @@ from evalscope.errors import DataError
 from evalscope_ifeval.checks import CHECKS, RELATIONS
 
 # The arguments of each instruction and what kind each one is.
-_WHOLE, _TEXT, _WORDS, _RELATION, _LETTER = "whole", "text", "words", "relation", "letter"
+_WHOLE, _TEXT, _RELATION, _LETTER = "whole", "text", "relation", "letter"
+# Text the checks read as a regular expression, as the reference does (a keyword like "(oops" is not one).
+_PATTERN, _PATTERNS = "pattern", "patterns"
 ARGUMENTS: dict[str, dict[str, str]] = {
-    "keywords:existence": {"keywords": _WORDS},
-    "keywords:frequency": {"keyword": _TEXT, "frequency": _WHOLE, "relation": _RELATION},
-    "keywords:forbidden_words": {"forbidden_words": _WORDS},
+    "keywords:existence": {"keywords": _PATTERNS},
+    "keywords:frequency": {"keyword": _PATTERN, "frequency": _WHOLE, "relation": _RELATION},
+    "keywords:forbidden_words": {"forbidden_words": _PATTERNS},
     "keywords:letter_frequency": {"letter": _LETTER, "let_frequency": _WHOLE, "let_relation": _RELATION},
     "language:response_language": {"language": _TEXT},
     "length_constraints:number_sentences": {"num_sentences": _WHOLE, "relation": _RELATION},
@@ -31,11 +34,11 @@ ARGUMENTS: dict[str, dict[str, str]] = {
         "first_word": _TEXT,
     },
     "detectable_content:number_placeholders": {"num_placeholders": _WHOLE},
-    "detectable_content:postscript": {"postscript_marker": _TEXT},
+    "detectable_content:postscript": {"postscript_marker": _PATTERN},
     "detectable_format:number_bullet_lists": {"num_bullets": _WHOLE},
     "detectable_format:constrained_response": {},
     "detectable_format:number_highlighted_sections": {"num_highlights": _WHOLE},
-    "detectable_format:multiple_sections": {"section_spliter": _TEXT, "num_sections": _WHOLE},
+    "detectable_format:multiple_sections": {"section_spliter": _PATTERN, "num_sections": _WHOLE},
     "detectable_format:json_format": {},
     "detectable_format:title": {},
     "combination:two_responses": {},
@@ -50,7 +53,8 @@ ARGUMENTS: dict[str, dict[str, str]] = {
 _EXPECTED = {
     _WHOLE: "a whole number of at least 0",
     _TEXT: "a non-empty string",
-    _WORDS: "a non-empty list of non-empty strings",
+    _PATTERN: "a non-empty string that is a valid regular expression",
+    _PATTERNS: "a non-empty list of non-empty strings that are valid regular expressions",
     _RELATION: f"one of {', '.join(repr(relation) for relation in RELATIONS)}",
     _LETTER: "one character",
 }
@@ -114,6 +118,18 @@ def _is_kind(value: Any, kind: str) -> bool:
         return value in RELATIONS
     if kind == _LETTER:
         return isinstance(value, str) and len(value) == 1 and not value.isspace()
-    if kind == _WORDS:
-        return isinstance(value, list) and bool(value) and all(isinstance(w, str) and w for w in value)
+    if kind == _PATTERNS:
+        return isinstance(value, list) and bool(value) and all(_is_pattern(word) for word in value)
+    if kind == _PATTERN:
+        return _is_pattern(value)
     return isinstance(value, str) and bool(value.strip())
+
+
+def _is_pattern(value: Any) -> bool:
+    if not isinstance(value, str) or not value.strip():
+        return False
+    try:
+        re.compile(value)
+    except re.error:
+        return False
+    return True
