@@ -142,6 +142,12 @@ def test_null_kwargs_are_dropped_as_the_hub_rows_carry_them():
             "ifeval prompt 12, instruction keywords:existence: kwarg 'keywords' is ['fine', '(oops'], "
             "expected a non-empty list of non-empty strings that are valid regular expressions",
         ),
+        (
+            ["length_constraints:nth_paragraph_first_word"],
+            [{"num_paragraphs": 2, "nth_paragraph": 3, "first_word": "so"}],
+            "ifeval prompt 12, instruction length_constraints:nth_paragraph_first_word: kwarg 'nth_paragraph' is 3, "
+            "expected 1 to num_paragraphs (2)",
+        ),
         (["no:such_thing"], [{}], "ifeval prompt 12: unknown instruction 'no:such_thing'"),
         (["punctuation:no_comma"], [], "ifeval prompt 12: kwargs has 0 entries for 1 instructions"),
     ],

@@ -108,6 +108,11 @@ def _instruction(where: str, instruction_id: Any, kwargs: Any) -> Instruction:
             raise DataError(f"{where}: kwarg {name!r} is missing")
         if not _is_kind(given[name], kind):
             raise DataError(f"{where}: kwarg {name!r} is {given[name]!r}, expected {_EXPECTED[kind]}")
+    if "nth_paragraph" in given and not 1 <= given["nth_paragraph"] <= given["num_paragraphs"]:
+        raise DataError(
+            f"{where}: kwarg 'nth_paragraph' is {given['nth_paragraph']}, expected 1 to num_paragraphs "
+            f"({given['num_paragraphs']})"
+        )
     return Instruction(instruction_id, given)
 
 
