@@ -25,7 +25,9 @@ def test_a_weighted_metric_is_counted_over_the_whole_set_not_as_the_mean_of_frac
     assert result["share"]["score"] == pytest.approx(5 / 7)  # 5 instructions followed of 7
     assert result["share"]["weight"] == 7
     assert result["share"]["num"] == 3
-    assert result["share"]["ci_low"] < 5 / 7 < result["share"]["ci_high"]
+    # the ratio estimator's standard error: sqrt(n / (n - 1) * sum(w² (v - 5/7)²)) / sum(w) = sqrt(3/2 * 2/7) / 7
+    assert result["share"]["stderr"] == pytest.approx((3 / 7) ** 0.5 / 7)
+    assert result["share"]["ci_low"] == pytest.approx(5 / 7 - 1.959964 * (3 / 7) ** 0.5 / 7)
     assert result["plain"]["score"] == pytest.approx((1 + 0.5 + 0.75) / 3)  # unweighted: the mean, as before
     assert "weight" not in result["plain"]
 
