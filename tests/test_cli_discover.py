@@ -92,9 +92,9 @@ def test_show_an_unknown_name_is_one_line_listing_each_kinds_names(run_cli):
     assert result.stdout == ""
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("evalscope: error: no benchmark, model or scorer is named 'gsm9k' (did you mean 'gsm8k'?);")
-    assert "benchmarks: general_mcq, general_qa, gsm8k, quiz;" in line
+    assert "benchmarks: general_mcq, general_qa, gsm8k, ifeval, quiz;" in line
     assert "models: dummy, echo-answer, llama_cpp, openai_api;" in line  # as README installs them
-    assert "; scorers: exact_match, " in line and line.endswith(", gsm8k, includes")
+    assert "; scorers: exact_match, " in line and line.endswith(", gsm8k, ifeval, includes")
 
 
 def test_plugins_list_is_the_same_as_plugins(run_cli):
@@ -213,7 +213,8 @@ def test_an_unknown_benchmark_says_how_to_list_them_and_how_to_use_own_data(run_
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(
-        "evalscope: error: unknown benchmark 'my_questions'; known benchmarks: general_mcq, general_qa, gsm8k, quiz"
+        "evalscope: error: unknown benchmark 'my_questions'; "
+        "known benchmarks: general_mcq, general_qa, gsm8k, ifeval, quiz"
     )
     assert "`evalscope plugins`" in line
     assert "general_mcq or general_qa" in line
