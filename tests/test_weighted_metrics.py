@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from run_folders import write_run
 
 from evalscope.report import MetricTallies
 from evalscope.results import load_run, run_reports, scored
 from evalscope.scorers.base import metrics_problem, weighted
-from tests.run_folders import write_run
 
 # Three prompts with 1, 2 and 4 instructions, of which 1, 1 and 3 were followed.
 FOLLOWED = [(1, 1), (1, 2), (3, 4)]
