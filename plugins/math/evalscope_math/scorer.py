@@ -13,8 +13,9 @@ from typing import ClassVar
 from evalscope.benchmarks.base import Sample
 from evalscope.scorers.base import Score, Scorer
 from evalscope_math.extract import Fallback, answer_phrase, final_answer, last_integer
+from evalscope_math.latex import as_latex
 from evalscope_math.reference import integer_equal, math_equivalent
-from evalscope_math.verifier import MathVerifier, as_latex
+from evalscope_math.verifier import MathVerifier
 
 
 class MathScorer(Scorer):

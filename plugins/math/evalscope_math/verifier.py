@@ -27,6 +27,9 @@ from evalscope.errors import EvalscopeError
 TIME_LIMIT = 5.0
 """Seconds one check (parsing both answers and comparing them) may take."""
 
+READY = '{"ready": true}'
+"""The worker's first line once it can take checks."""
+
 START_LIMIT = 120.0
 """Seconds a new worker may take to start and import math-verify."""
 
@@ -48,11 +51,6 @@ class Verdict:
     answer_parsed: str
 
 
-def as_latex(answer: str) -> str:
-    """``answer`` as a formula math-verify's LaTeX extraction reads (it finds nothing in a bare ``\\frac12``)."""
-    return f"${answer}$"
-
-
 class MathVerifier:
     """Checks answers with math-verify in a killable worker process (see the module docstring).
 
@@ -68,7 +66,7 @@ class MathVerifier:
         self._finalizer: Any = None
 
     def check(self, gold: str, answer: str) -> Verdict:
-        """Whether ``answer`` equals ``gold`` (both LaTeX texts math-verify can read, see ``as_latex``).
+        """Whether ``answer`` equals ``gold`` (both LaTeX texts math-verify can read, see ``latex.as_latex``).
 
         Raises ``VerificationTimeout`` when the check overruns ``time_limit`` and ``VerificationError``
         when the worker fails.
@@ -124,7 +122,7 @@ class MathVerifier:
             self._process = process
             self._finalizer = weakref.finalize(self, _end_process, process)
             line = _read_line(process.stdout, self.start_limit)
-            if line and json.loads(line) == {"ready": True}:
+            if line and line.strip() == READY:
                 return process
             self._stop()
             errors.seek(0)
