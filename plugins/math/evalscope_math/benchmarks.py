@@ -95,6 +95,14 @@ class MathBenchmark(Benchmark):
         """One user turn: ``prompt_template`` with the problem in place of ``{query}``."""
         return self.chat_prompt(_QUERY.sub(lambda _: sample.input, self.options.prompt_template))
 
+    def gold_completion(self, sample: Sample) -> str:
+        """The gold answer written as a model would: the row's worked solution when it has one (its last box
+        is the answer), else ``The final answer is $\\boxed{target}$.``"""
+        solution = sample.raw.get("solution")
+        if isinstance(solution, str) and solution.strip():
+            return solution
+        return f"The final answer is $\\boxed{{{sample.target}}}$."
+
     def row_problem(self, row: Any) -> str | None:
         """What is wrong with one row, or None."""
         return text_fields_problem(row, self.required_fields)
