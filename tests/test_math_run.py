@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from evalscope_math.benchmarks import Math500
+from evalscope_math.benchmarks import CompetitionMath, Math500
 from openai_server import FakeOpenAIServer
 from test_math_scoring import PATHOLOGICAL
 
@@ -78,3 +78,20 @@ def test_a_math_500_run_scores_the_answers_and_a_check_that_never_ends_is_a_scor
     assert report["dataset_name"] == "math_500"
     assert metric["metric_scores"]["reference"]["score"] == pytest.approx(498 / 499)  # MATH's own comparison
     assert report["generation_config"]["max_new_tokens"] == 32768
+
+
+def test_the_cli_runs_aime25_and_a_math_subject_offline(tmp_path, run_cli):
+    work = tmp_path / "out"
+    args = ["--model-plugin", "dummy", "--datasets", "aime25", "competition_math", "--limit", "3"]
+    args += ["--dataset-args", '{"competition_math": {"subset_list": ["geometry"]}}']
+    result = run_cli(*args, "--work-dir", str(work), "--no-timestamp")
+    assert result.returncode == 0, result.stderr
+    reports = {
+        name: json.loads((work / "reports" / "dummy" / f"{name}.json").read_text(encoding="utf-8"))
+        for name in ("aime25", "competition_math")
+    }
+    assert [subset["name"] for subset in reports["competition_math"]["metrics"][0]["subsets"]] == ["geometry"]
+    assert all(report["metrics"][0]["num"] == 3 and report["scoring_errors"] == 0 for report in reports.values())
+    reviews = read_jsonl(work / "reviews" / "dummy" / "competition_math_geometry.jsonl")
+    geometry = CompetitionMath().load("geometry")[:3]
+    assert [review["gold"] for review in reviews] == [sample.target for sample in geometry]
