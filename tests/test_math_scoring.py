@@ -3,6 +3,13 @@ checks that take too long."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 from evalscope_math.extract import final_answer, last_boxed
 from evalscope_math.reference import integer_equal, math_equivalent, normalise
@@ -195,3 +202,41 @@ def test_a_check_that_takes_too_long_is_stopped_and_the_next_one_gets_a_fresh_wo
     finally:
         verifier.close()
     assert verifier.worker_pid is None
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_worker_busy_on_a_check_ends_when_evalscope_is_killed(tmp_path):
+    """``kill -9`` of the process scoring leaves no worker behind, even one stuck in a check."""
+    script = tmp_path / "score.py"
+    script.write_text(
+        "from evalscope_math.verifier import MathVerifier\n"
+        "verifier = MathVerifier(time_limit=600)\n"
+        "verifier.check('$1$', '$1$')\n"
+        "print(verifier.worker_pid, flush=True)\n"
+        f"verifier.check('$1$', {('$' + PATHOLOGICAL + '$')!r})\n",
+        encoding="utf-8",
+    )
+    scoring = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    worker = int(scoring.stdout.readline())
+    try:
+        assert running(worker)
+    finally:
+        scoring.kill()
+        scoring.wait()
+        scoring.stdout.close()
+    deadline = time.monotonic() + 30
+    while running(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = running(worker)
+    if left:  # do not leave it spinning for minutes after a failure
+        os.kill(worker, signal.SIGKILL)
+    assert not left

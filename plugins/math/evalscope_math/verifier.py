@@ -111,7 +111,7 @@ class MathVerifier:
         self._stop()
         with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as errors:
             process = subprocess.Popen(
-                [sys.executable, "-m", "evalscope_math.verify_worker"],
+                [sys.executable, "-m", "evalscope_math.verify_worker", str(os.getpid())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=errors,
