@@ -55,7 +55,8 @@ class MathVerifier:
     """Checks answers with math-verify in a killable worker process (see the module docstring).
 
     Thread-safe: checks from several threads wait for one another. ``close()`` stops the worker;
-    a verifier that is garbage-collected stops it too.
+    a verifier that is garbage-collected stops it too, and so does the end of the process (on Linux, of
+    the thread) that started it: the next check then starts another.
     """
 
     def __init__(self, time_limit: float = TIME_LIMIT, start_limit: float = START_LIMIT) -> None:
