@@ -154,3 +154,16 @@ def test_bad_options_are_one_line_config_errors(options, message):
 def test_an_unknown_subset_names_the_subjects():
     with pytest.raises(ConfigError, match="unknown subset 'calculus'; available: algebra, counting_and_probability"):
         CompetitionMath({"subset_list": ["calculus"]}).subset_list()
+
+
+def test_aime_2024_solutions_also_score_one_under_the_integer_reference():
+    """The AoPS solutions box their answers as ``\\framebox{204}``, ``\\boxed{\\textbf{(073)}}``, ``\\boxed{104.}``,
+    ``\\boxed{25}`` for the gold ``025``: each reads as its whole number."""
+    benchmark, scorer = AIME24(), AIMEScorer()
+    try:
+        scores = [scorer.score(benchmark.gold_completion(sample), sample) for sample in benchmark.load("default")]
+    finally:
+        scorer.verifier.close()
+    assert [(score.value, score.metrics["reference"]) for score in scores] == [(1.0, 1.0)] * 30
+    assert [int(score.prediction) for score in scores] == [int(score.gold) for score in scores]
+    assert {"204", "073", "104", "25"} <= {score.prediction for score in scores}
