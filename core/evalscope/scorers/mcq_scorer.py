@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 from evalscope.benchmarks.base import Sample
 from evalscope.scorers.base import Score, Scorer
-from evalscope_general.choices import LETTERS, question_options
-from evalscope_general.thinking import after_thinking
+from evalscope.scorers.choices import LETTERS, question_options
+from evalscope.scorers.thinking import after_thinking
 
 _CONTINUATION = re.compile(r"\n[ \t>#*_]*(?:Question|Q|问题|User|Human)[ \t]*(?:\d+[ \t]*)?[:：]")
 _LETTER_END = r"(?![A-Za-z0-9])"

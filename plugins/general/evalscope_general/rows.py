@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from evalscope.benchmarks.fields import text_field
 from evalscope.errors import ConfigError, DataError
 
 DATA_SUFFIXES = (".csv", ".jsonl")
@@ -70,18 +71,6 @@ def _jsonl_rows(path: Path, handle) -> Iterator[tuple[int, dict[str, Any]]]:
         if not isinstance(row, dict):
             raise DataError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
         yield number, row
-
-
-def text_field(row: dict[str, Any], key: str) -> str | None:
-    """The text of ``row[key]``: a string as it is, a number written out, None when absent or empty."""
-    value = row.get(key)
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, str) and value.strip():
-        return value
-    return None
 
 
 def row_id(row: dict[str, Any], index: int) -> str:
