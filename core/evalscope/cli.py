@@ -84,6 +84,11 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         help='JSON: {"gsm8k": {"few_shot_num": 0}} (default: none; `evalscope plugins show NAME` lists them)',
     )
     add(
+        "--dataset-dir",
+        default=s,
+        help="local copies of hub datasets, one folder per hub id: DIR/cais/mmlu/ (default: the hub)",
+    )
+    add(
         "--limit",
         type=parse_limit,
         default=s,

@@ -158,6 +158,8 @@ class Runner:
         for name in config.datasets:
             registration = plugins.benchmarks.get(name)
             benchmark = registration.factory(options=config.dataset_args.get(name, {}), seed=config.seed)
+            if config.dataset_dir and callable(getattr(benchmark, "use_dataset_dir", None)):
+                benchmark.use_dataset_dir(config.dataset_dir)
             scorer_registration = plugins.scorers.get(benchmark.scorer)
             plugin = next(info for info in plugins.infos if info.name == scorer_registration.plugin)
             identity = scorer_identity(benchmark.scorer, plugin.distribution, plugin.version, benchmark)
@@ -281,7 +283,7 @@ class Runner:
 
         def open_subset(dataset: DatasetRun, subset: str, position: int) -> tuple[list[Sample], SubsetRun]:
             started.setdefault(dataset.name, time.time())
-            samples = unique_samples(dataset.job.benchmark.load(subset), dataset.name, subset)
+            samples = unique_samples(list(dataset.job.benchmark.load(subset)), dataset.name, subset)
             samples = apply_limit(samples, self.config.limit)
             store = PredictionStore(run_dir.predictions_path(self.model_id, dataset.name, subset), resume=resume)
             if source:
