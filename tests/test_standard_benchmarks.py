@@ -148,8 +148,10 @@ def test_mmlu_pro_scores_our_letter_and_the_authors_rules(tmp_path):
 
 
 ARC_ROWS = [
-    {"id": "Q1", "question": "Which is a metal?", "choices": {"text": ["wood", "iron", "glass"], "label": ["A", "B", "C"]}, "answerKey": "B"},
-    {"id": "Q2", "question": "How many legs has a spider?", "choices": {"text": ["6", "8", "10", "4"], "label": ["1", "2", "3", "4"]}, "answerKey": "2"},
+    {"id": "Q1", "question": "Which is a metal?", "answerKey": "B",
+     "choices": {"text": ["wood", "iron", "glass"], "label": ["A", "B", "C"]}},
+    {"id": "Q2", "question": "How many legs has a spider?", "answerKey": "2",
+     "choices": {"text": ["6", "8", "10", "4"], "label": ["1", "2", "3", "4"]}},
 ]  # fmt: skip
 
 
@@ -167,7 +169,8 @@ def test_arc_labels_letters_or_numbers(tmp_path, name, config):
 def test_winogrande_ceval_and_cmmlu_run_from_rows_in_their_layout(tmp_path):
     write_split(
         tmp_path / "allenai" / "winogrande",
-        [{"sentence": "The cup fell off the table because _ was unsteady.", "option1": "the cup", "option2": "the table", "answer": "2"}],
+        [{"sentence": "The cup fell off the table because _ was unsteady.", "option1": "the cup",
+          "option2": "the table", "answer": "2"}],
         "validation",
         "winogrande_xl",
     )  # fmt: skip
