@@ -92,9 +92,9 @@ def test_show_an_unknown_name_is_one_line_listing_each_kinds_names(run_cli):
     assert result.stdout == ""
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("evalscope: error: no benchmark, model or scorer is named 'gsm9k' (did you mean 'gsm8k'?);")
-    assert "benchmarks: general_mcq, general_qa, gsm8k, quiz;" in line
+    assert "benchmarks: arc_challenge, arc_easy, bbh, ceval, cmmlu, general_mcq, general_qa, gpqa_diamond, gsm8k," in line
     assert "models: dummy, echo-answer, llama_cpp, openai_api;" in line  # as README installs them
-    assert "; scorers: exact_match, " in line and line.endswith(", gsm8k, includes, multiple_choice")
+    assert "; scorers: exact_match, " in line and line.endswith(", gsm8k, includes, mmlu_pro, multiple_choice, simple_evals_mcq")
 
 
 def test_plugins_list_is_the_same_as_plugins(run_cli):
