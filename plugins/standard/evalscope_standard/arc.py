@@ -12,6 +12,7 @@ class ARCEasy(HubBenchmark):
 
     name = "arc_easy"
     hub_id = "allenai/ai2_arc"
+    revision = "210d026faf9955653af8916fad021475a3f00453"
     config = "ARC-Easy"
     subsets = ["ARC-Easy"]
     eval_split = "test"

@@ -14,6 +14,7 @@ class MMLU(HubBenchmark):
     name = "mmlu"
     scorer = "simple_evals_mcq"
     hub_id = "cais/mmlu"
+    revision = "c30699e8356da336a370243923dbaf21066bb9fe"
     config = "all"
     subset_field = "subject"
     subsets = MMLU_SUBJECTS

@@ -14,6 +14,7 @@ class MMLUPro(HubBenchmark):
     name = "mmlu_pro"
     scorer = "mmlu_pro"
     hub_id = "TIGER-Lab/MMLU-Pro"
+    revision = "b189ec765aa7ed75c8acfea42df31fdae71f97be"
     subset_field = "category"
     subsets = [category.replace(" ", "_") for category in MMLU_PRO_CATEGORIES]
     subset_values = {category.replace(" ", "_"): category for category in MMLU_PRO_CATEGORIES}

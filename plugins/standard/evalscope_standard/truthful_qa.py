@@ -17,6 +17,7 @@ class TruthfulQA(ShuffledOptions):
 
     name = "truthful_qa"
     hub_id = "truthfulqa/truthful_qa"
+    revision = "741b8276f2d1982aa3d5b832d3ee81ed3b896490"
     config = "multiple_choice"
     subsets = ["multiple_choice"]
     eval_split = "validation"
