@@ -92,9 +92,10 @@ def test_show_an_unknown_name_is_one_line_listing_each_kinds_names(run_cli):
     assert result.stdout == ""
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("evalscope: error: no benchmark, model or scorer is named 'gsm9k' (did you mean 'gsm8k'?);")
-    assert "benchmarks: arc_challenge, arc_easy, bbh, ceval, cmmlu, general_mcq, general_qa, gpqa_diamond, gsm8k," in line
+    assert "benchmarks: arc_challenge, arc_easy, bbh, ceval, cmmlu, general_mcq, general_qa, gpqa_diamond," in line
     assert "models: dummy, echo-answer, llama_cpp, openai_api;" in line  # as README installs them
-    assert "; scorers: exact_match, " in line and line.endswith(", gsm8k, includes, mmlu_pro, multiple_choice, simple_evals_mcq")
+    assert "; scorers: bbh, exact_match, " in line
+    assert line.endswith(", gsm8k, includes, mmlu_pro, multiple_choice, simple_evals_mcq")
 
 
 def test_plugins_list_is_the_same_as_plugins(run_cli):
@@ -213,7 +214,8 @@ def test_an_unknown_benchmark_says_how_to_list_them_and_how_to_use_own_data(run_
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(
-        "evalscope: error: unknown benchmark 'my_questions'; known benchmarks: general_mcq, general_qa, gsm8k, quiz"
+        "evalscope: error: unknown benchmark 'my_questions'; known benchmarks: arc_challenge, arc_easy, bbh, ceval, "
+        "cmmlu, general_mcq, general_qa, gpqa_diamond, gsm8k, hellaswag, mmlu, mmlu_pro, quiz, truthful_qa, winogrande"
     )
     assert "`evalscope plugins`" in line
     assert "general_mcq or general_qa" in line
@@ -257,7 +259,7 @@ def test_show_lists_the_own_data_benchmarks_options(run_cli):
             ["--datasets", "quiz", "--api-url", "http://127.0.0.1:9/v1"],
             "an API model needs --model NAME (the model name the server knows)",
         ),
-        (["--model-plugin", "dummy"], "no datasets given; pass --datasets NAME (installed: general_mcq, general_qa"),
+        (["--model-plugin", "dummy"], "no datasets given; pass --datasets NAME (installed: arc_challenge, arc_easy"),
         (["--datasets", "quiz"], "no model given: pass --model-plugin NAME, or --model NAME with --api-url URL"),
     ],
 )
@@ -284,7 +286,7 @@ def test_a_config_problem_from_the_command_line_names_flags(run_cli, tmp_path, f
         ({"datasets": ["quiz"], "eval_type": "plugin"}, "eval_type 'plugin' needs model_plugin=NAME"),
         ({"datasets": ["quiz"], "model": "qwen"}, "eval_type 'service' needs api_url="),
         ({"datasets": ["quiz"], "api_url": "http://127.0.0.1:9/v1"}, "an API model needs model=NAME"),
-        ({"model_plugin": "dummy"}, "no datasets given; set datasets=[NAME, ...] (installed: general_mcq"),
+        ({"model_plugin": "dummy"}, "no datasets given; set datasets=[NAME, ...] (installed: arc_challenge"),
         ({"datasets": ["quiz"]}, "no model given: set model=<CustomModel instance>, model_plugin=NAME"),
     ],
 )

@@ -119,23 +119,16 @@ class HubBenchmark(Benchmark):
 
     def rows(self, subset: str, split: str) -> Iterator[dict[str, Any]]:
         """The rows of ``subset`` in ``split``, one at a time, as loaded."""
-        rows = split_rows(
+        where = (self.subset_field, self.subset_values.get(subset, subset)) if self.subset_field else None
+        yield from split_rows(
             self.hub_id,
             self.hub_config(subset),
             split,
             revision=self.revision,
             local_path=self.options.local_path,
             dataset_dir=self.options.dataset_dir,
+            where=where,
         )
-        if self.subset_field is None:
-            yield from rows
-            return
-        wanted = self.subset_values.get(subset, subset)
-        for row in rows:
-            if self.subset_field not in row:
-                raise DataError(f"{self.hub_id} {split}: a row has no field {self.subset_field!r} (keys: {list(row)})")
-            if row[self.subset_field] == wanted:
-                yield row
 
     def load(self, subset: str) -> Iterator[Sample]:
         """The samples of ``subset``'s evaluation split, lazily, in the split's order."""

@@ -52,11 +52,15 @@ def split_rows(
     revision: str | None = None,
     local_path: str | None = None,
     dataset_dir: str | None = None,
+    where: tuple[str, Any] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """The rows of ``split`` of ``hub_id`` (``config``), one at a time, as loaded, from a local copy or the hub."""
+    """The rows of ``split`` of ``hub_id`` (``config``), one at a time, as loaded, from a local copy or the hub;
+    with ``where=(field, value)``, only the rows whose field equals the value."""
     root = local_root(hub_id, local_path, dataset_dir)
     if root is None:
-        yield from hub_rows(hub_id, config, split, revision)
+        for row in hub_rows(hub_id, config, split, revision):
+            if where is None or row.get(where[0]) == where[1]:
+                yield row
         return
     files = split_files(root, config, split)
     if not files:
@@ -66,7 +70,7 @@ def split_rows(
             f"{root / where}{split}-00000-of-00001.parquet (or {split}.jsonl, or under data/) as in the hub repository"
         )
     for path in files:
-        yield from read_rows(path)
+        yield from read_rows(path, where)
 
 
 def hub_rows(hub_id: str, config: str | None, split: str, revision: str | None) -> Iterator[dict[str, Any]]:

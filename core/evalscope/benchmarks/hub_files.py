@@ -39,24 +39,39 @@ def split_files(root: Path, config: str | None, split: str) -> list[Path]:
     return []
 
 
-def read_rows(path: Path) -> Iterator[dict[str, Any]]:
-    """The rows of one parquet, JSONL or JSON file, one at a time, as loaded."""
+def read_rows(path: Path, where: tuple[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    """The rows of one parquet, JSONL or JSON file, one at a time, as loaded; with ``where=(field, value)``
+    only those whose field equals the value (a parquet file is filtered before its rows are built)."""
     if path.suffix == ".parquet":
-        yield from _parquet_rows(path)
+        rows = _parquet_rows(path, where)
     elif path.suffix == ".jsonl":
-        yield from _jsonl_rows(path)
+        rows = _jsonl_rows(path)
     else:
-        yield from _json_rows(path)
+        rows = _json_rows(path)
+    if where is None or path.suffix == ".parquet":
+        yield from rows
+        return
+    field, value = where
+    for row in rows:
+        if field not in row:
+            raise DataError(f"{path}: a row has no field {field!r} (keys: {', '.join(map(str, row))})")
+        if row[field] == value:
+            yield row
 
 
-def _parquet_rows(path: Path) -> Iterator[dict[str, Any]]:
+def _parquet_rows(path: Path, where: tuple[str, Any] | None) -> Iterator[dict[str, Any]]:
     try:
+        import pyarrow.compute as compute
         import pyarrow.parquet as parquet
     except ImportError:
         raise DataError(f"reading {path} needs pyarrow: pip install pyarrow") from None
     try:
         handle = parquet.ParquetFile(path)
+        if where is not None and where[0] not in handle.schema_arrow.names:
+            raise DataError(f"{path}: no column {where[0]!r} (columns: {', '.join(handle.schema_arrow.names)})")
         for batch in handle.iter_batches(batch_size=_BATCH_ROWS):
+            if where is not None:
+                batch = batch.filter(compute.equal(batch.column(where[0]), where[1]))
             yield from batch.to_pylist()
     except OSError as exc:
         raise DataError(f"{path}: not a readable parquet file ({exc})") from None
