@@ -150,6 +150,11 @@ def test_an_unreachable_hub_fails_at_once_in_one_line(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
         monkeypatch.setenv(name, "0")
+    import datasets.config
+    import huggingface_hub.constants
+
+    for module in (datasets.config, huggingface_hub.constants):  # offline mode is switched on in these too
+        monkeypatch.setattr(module, "HF_HUB_OFFLINE", module.HF_HUB_OFFLINE)
     benchmark = get_plugins().benchmarks.get("arc_easy").factory(options={}, seed=42)
     with pytest.raises(DataError) as caught:
         list(benchmark.load("ARC-Easy"))
@@ -157,3 +162,20 @@ def test_an_unreachable_hub_fails_at_once_in_one_line(monkeypatch, tmp_path):
     assert "\n" not in message
     assert message.startswith("cannot load allenai/ai2_arc (config ARC-Easy) split test from the hub (the hub cannot")
     assert message.endswith("or --dataset-dir DIR with DIR/allenai/ai2_arc/ in the hub's layout")
+
+
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("mmlu", ["cais/mmlu", "57 subjects", "MIT", "simple-evals"]),
+        ("gpqa_diamond", ["Idavidrein/gpqa", "never shipped", "options_asked"]),
+        ("bbh", ["27 tasks", "So the answer is", "3-shot"]),
+        ("cmmlu", ["haonan-li/cmmlu", "CC-BY-NC-SA-4.0"]),
+    ],
+)
+def test_plugins_show_documents_each_benchmark(run_cli, name, words):
+    result = run_cli("plugins", "show", name)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"benchmark {name} (plugin standard, evalscope-standard 0.1.0)")
+    assert all(word in result.stdout for word in words)
+    assert "local_path" in result.stdout and "few_shot_num" in result.stdout
