@@ -179,3 +179,22 @@ def test_plugins_show_documents_each_benchmark(run_cli, name, words):
     assert result.stdout.startswith(f"benchmark {name} (plugin standard, evalscope-standard 0.1.0)")
     assert all(word in result.stdout for word in words)
     assert "local_path" in result.stdout and "few_shot_num" in result.stdout
+
+
+def test_the_dataset_dir_flag_reaches_every_benchmark(run_cli, tmp_path):
+    from test_standard_benchmarks import ARC_ROWS
+
+    write_split(tmp_path / "hub" / "allenai" / "ai2_arc", ARC_ROWS, "test", "ARC-Easy")
+    write_split(tmp_path / "hub" / "allenai" / "ai2_arc", ARC_ROWS[:1], "test", "ARC-Challenge")
+    work = tmp_path / "out"
+    result = run_cli(
+        *("--model-plugin", "dummy", "--datasets", "arc_easy", "arc_challenge"),
+        *("--dataset-dir", str(tmp_path / "hub"), "--work-dir", str(work), "--no-timestamp"),
+    )
+    assert result.returncode == 0, result.stderr
+    reviews = sorted(path.name for path in (work / "reviews").rglob("*.jsonl"))
+    assert reviews == ["arc_challenge_ARC-Challenge.jsonl", "arc_easy_ARC-Easy.jsonl"]
+    missing = run_cli("--model-plugin", "dummy", "--datasets", "arc_easy", "--dataset-dir", str(tmp_path / "none"))
+    assert missing.returncode == 1
+    [line] = missing.stderr.strip().splitlines()  # before the run starts: no other line
+    assert f"--dataset-dir has no folder {tmp_path / 'none' / 'allenai' / 'ai2_arc'} for allenai/ai2_arc" in line

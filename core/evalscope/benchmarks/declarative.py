@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 
 from evalscope.benchmarks.base import Benchmark, Sample
-from evalscope.benchmarks.hub import split_rows
+from evalscope.benchmarks.hub import local_root, split_rows
 from evalscope.benchmarks.options import BenchmarkOptions
 from evalscope.errors import ConfigError, DataError
 from evalscope.scorers.choices import LETTERS
@@ -95,6 +95,7 @@ class HubBenchmark(Benchmark):
                 f"dataset-args of {self.name}: few_shot_num is {asked}; at most {self.max_few_shot}{source}"
             )
         self._few_shot: dict[str, str] = {}
+        local_root(self.hub_id, self.options.local_path, self.options.dataset_dir)  # a missing folder fails now
 
     @property
     def few_shot_num(self) -> int:
@@ -105,6 +106,7 @@ class HubBenchmark(Benchmark):
     def use_dataset_dir(self, dataset_dir: str) -> None:
         """Read the data from ``dataset_dir/<hub id>/`` (the run's ``--dataset-dir``) unless the options say where."""
         if self.options.local_path is None and self.options.dataset_dir is None:
+            local_root(self.hub_id, None, dataset_dir)  # a missing folder fails before the run starts
             self.options.dataset_dir = dataset_dir
 
     def question(self, row: dict[str, Any]) -> Question:
