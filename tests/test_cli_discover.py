@@ -93,9 +93,10 @@ def test_show_an_unknown_name_is_one_line_listing_each_kinds_names(run_cli):
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("evalscope: error: no benchmark, model or scorer is named 'gsm9k' (did you mean 'gsm8k'?);")
     assert "benchmarks: arc_challenge, arc_easy, bbh, ceval, cmmlu, general_mcq, general_qa, gpqa_diamond," in line
+    assert "gsm8k, hellaswag, ifeval, mmlu, mmlu_pro, quiz, truthful_qa, winogrande;" in line
     assert "models: dummy, echo-answer, llama_cpp, openai_api;" in line  # as README installs them
     assert "; scorers: bbh, exact_match, " in line
-    assert line.endswith(", gsm8k, includes, mmlu_pro, multiple_choice, simple_evals_mcq")
+    assert line.endswith(", gsm8k, ifeval, includes, mmlu_pro, multiple_choice, simple_evals_mcq")
 
 
 def test_plugins_list_is_the_same_as_plugins(run_cli):
@@ -215,7 +216,8 @@ def test_an_unknown_benchmark_says_how_to_list_them_and_how_to_use_own_data(run_
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(
         "evalscope: error: unknown benchmark 'my_questions'; known benchmarks: arc_challenge, arc_easy, bbh, ceval, "
-        "cmmlu, general_mcq, general_qa, gpqa_diamond, gsm8k, hellaswag, mmlu, mmlu_pro, quiz, truthful_qa, winogrande"
+        "cmmlu, general_mcq, general_qa, gpqa_diamond, gsm8k, hellaswag, ifeval, mmlu, mmlu_pro, quiz, truthful_qa, "
+        "winogrande"
     )
     assert "`evalscope plugins`" in line
     assert "general_mcq or general_qa" in line
