@@ -251,6 +251,12 @@ def test_bbh_bundled_tasks_run_with_cot_prompts_and_ids_by_position(tmp_path):
     assert len({sample.input for sample in causal}) < 187  # repeated inputs stay apart
 
 
+def test_bbh_keeps_its_bundled_data_when_the_dataset_dir_has_no_copy(tmp_path):
+    model = AnswerModel(lambda item: f"So the answer is {item['raw']['target']}")
+    report = run(tmp_path, "bbh", model, dataset_dir=str(tmp_path), limit=1)
+    assert report["score"] == 1.0 and len(report["metrics"][0]["subsets"]) == 27
+
+
 def test_bbh_reads_a_hub_copy_in_its_layout(tmp_path):
     rows = [{"input": "not True is", "target": "False"}, {"input": "True or False is", "target": "True"}]
     write_split(tmp_path / "lukaemon" / "bbh", rows, "test", "boolean_expressions")

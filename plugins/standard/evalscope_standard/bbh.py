@@ -39,6 +39,11 @@ class BBH(HubBenchmark):
     max_few_shot = 3
     default_few_shot = 3
 
+    def use_dataset_dir(self, dataset_dir: str) -> None:
+        """Read ``dataset_dir/lukaemon/bbh/`` when it is there; otherwise the bundled files stay in use."""
+        if (Path(dataset_dir).expanduser() / self.hub_id).is_dir():
+            super().use_dataset_dir(dataset_dir)
+
     def rows(self, subset: str, split: str) -> Iterator[dict[str, Any]]:
         """The task's rows: the bundled file, unless ``local_path`` or ``--dataset-dir`` give a hub copy."""
         if self.options.local_path or self.options.dataset_dir:
