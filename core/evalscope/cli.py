@@ -62,6 +62,17 @@ def parse_limit(text: str) -> int | float:
         raise argparse.ArgumentTypeError(f"expected a whole number or a fraction, got {text!r}") from None
 
 
+def parse_fail_on_error(text: str) -> bool | int | float:
+    """``true``/``false``, an integer count, or a fraction such as 0.1."""
+    word = text.strip().lower()
+    if word in ("true", "false"):
+        return word == "true"
+    try:
+        return parse_limit(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected true, false, a count or a fraction, got {text!r}") from None
+
+
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of ``evalscope eval``; each maps to the ``TaskConfig`` field of the same name."""
     s = argparse.SUPPRESS
@@ -116,7 +127,21 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add("--seed", type=int, default=s, help="random seed (default 42)")
     add("--debug", action="store_true", default=s, help="debug logging and tracebacks (default off)")
-    add("--ignore-errors", action="store_true", default=s, help="record failed samples and go on (default off: stop)")
+    add(
+        "--ignore-errors",
+        action="store_true",
+        default=s,
+        help="record failed samples and go on, and succeed however many failed (default off: a local model's "
+        "failed batch stops the run, and failed samples fail it at the end)",
+    )
+    add(
+        "--fail-on-error",
+        type=parse_fail_on_error,
+        default=s,
+        metavar="WHEN",
+        help="stop the run after the batch in hand once failed samples are more than a count N, or a fraction F "
+        "of the finished ones; true: at the first; false: never (default: they fail the run at the end)",
+    )
     add("--eval-type", default=s, help="custom, plugin, service or openai_api (default: inferred)")
     add(
         "--api-url",
