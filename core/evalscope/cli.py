@@ -313,6 +313,8 @@ def result_commands():  # noqa: ANN201 - the module, imported when one of its co
 
 def _print_resume_hint(exc: BaseException) -> None:
     run_dir = getattr(exc, "run_dir", None)
+    if "--use-cache" in str(exc):  # the error line says it already, and stays the last line
+        return
     if run_dir is not None and any(path.stat().st_size for path in run_dir.glob("predictions/*/*.jsonl")):
         print(
             f"evalscope: finished predictions are kept in {run_dir}; resume with --use-cache {run_dir}", file=sys.stderr

@@ -48,7 +48,7 @@ logger = get_logger()
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524, 529})
 FATAL_STATUSES = {
-    401: "the API rejected the key (HTTP 401: {body}); check --api-key, EVALSCOPE_API_KEY or OPENAI_API_KEY",
+    401: "the API rejected the key (HTTP 401: {body}); check {key_source}",
     403: "the API refused access (HTTP 403: {body}); check the key's permissions",
     404: "the API answered HTTP 404 ({body}); check --api-url (the base URL, e.g. http://host:8000/v1) and --model",
 }
@@ -77,6 +77,9 @@ class OpenAIAPIOptions(BaseModel):
         min_length=1, description="Base URL or /chat/completions URL, or a list of them (from --api-url)"
     )
     api_key: SecretStr | None = Field(None, description="API key (from --api-key, EVALSCOPE_API_KEY, OPENAI_API_KEY)")
+    key_source: str = Field(
+        "--api-key, EVALSCOPE_API_KEY or OPENAI_API_KEY", description="Where the key comes from, named if it is refused"
+    )
     api_mode: str = Field("chat", description="chat or completion (from --api-mode)")
     timeout: float = Field(1200.0, gt=0, description="Seconds of silence before an attempt is given up")
     retries: int = Field(5, ge=0, description="Retries of a failed request")
@@ -553,7 +556,8 @@ class OpenAIAPIModel(AsyncModel):
 
     def _raise_for_status(self, status: int, text: str, retry_after: str | None) -> None:
         if status in FATAL_STATUSES:
-            raise _FailedAttempt(FATAL_STATUSES[status].format(body=server_message(text)), fatal=True)
+            message = FATAL_STATUSES[status].format(body=server_message(text), key_source=self.options.key_source)
+            raise _FailedAttempt(message, fatal=True)
         reason = f"HTTP {status}: {server_message(text)}"
         retryable = status in RETRY_STATUSES or status >= 500
         raise _FailedAttempt(
