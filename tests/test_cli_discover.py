@@ -265,7 +265,10 @@ def test_show_lists_the_own_data_benchmarks_options(run_cli):
             ["--datasets", "quiz", "--api-url", "http://127.0.0.1:9/v1"],
             "an API model needs --model NAME (the model name the server knows)",
         ),
-        (["--model-plugin", "dummy"], "no datasets given; pass --datasets NAME (installed: aime24, aime25, arc_challenge"),
+        (
+            ["--model-plugin", "dummy"],
+            "no datasets given; pass --datasets NAME (installed: aime24, aime25, arc_challenge",
+        ),
         (["--datasets", "quiz"], "no model given: pass --model-plugin NAME, or --model NAME with --api-url URL"),
     ],
 )
@@ -292,7 +295,10 @@ def test_a_config_problem_from_the_command_line_names_flags(run_cli, tmp_path, f
         ({"datasets": ["quiz"], "eval_type": "plugin"}, "eval_type 'plugin' needs model_plugin=NAME"),
         ({"datasets": ["quiz"], "model": "qwen"}, "eval_type 'service' needs api_url="),
         ({"datasets": ["quiz"], "api_url": "http://127.0.0.1:9/v1"}, "an API model needs model=NAME"),
-        ({"model_plugin": "dummy"}, "no datasets given; set datasets=[NAME, ...] (installed: aime24, aime25, arc_challenge"),
+        (
+            {"model_plugin": "dummy"},
+            "no datasets given; set datasets=[NAME, ...] (installed: aime24, aime25, arc_challenge",
+        ),
         ({"datasets": ["quiz"]}, "no model given: set model=<CustomModel instance>, model_plugin=NAME"),
     ],
 )

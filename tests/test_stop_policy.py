@@ -138,27 +138,27 @@ EARLY = ("counting 2", "counting 3", "counting 4", "counting 5", "counting 6")  
 SPREAD = ("counting 3", "counting 7", "counting 11", "counting 15", "counting 19")  # 5 of 20, one in four
 
 
-def threshold_run(server: FakeOpenAIServer, tmp_path: Path, dataset: str, failing: tuple, **options) -> dict:
+def threshold_run(server: FakeOpenAIServer, tmp_path: Path, plugins, failing: tuple, **options) -> dict:
     for prompt in failing:  # HTTP 400 is not retried: each is that sample's error
         server.add_fault("status", match=prompt, status=400, times=None)
     config = TaskConfig(
         model="served",
         api_url=server.base_url,
-        datasets=[dataset],
+        datasets=["counting"],
         work_dir=str(tmp_path),
         no_timestamp=True,
         retries=0,
         **options,
     )
-    return run_task(config)[dataset]
+    return run_task(config, plugins=plugins)["counting"]
 
 
 @pytest.mark.parametrize("fail_on_error", [0.1, 4])
-def test_a_run_stops_when_its_failures_exceed_the_threshold(counting_benchmark, tmp_path, fail_on_error):
-    counting = counting_benchmark(20)
+def test_a_run_stops_when_its_failures_exceed_the_threshold(counting_benchmark, run_plugins, tmp_path, fail_on_error):
+    counting_benchmark(20)
     with FakeOpenAIServer() as server:
         with pytest.raises(TooManyFailures) as stopped:
-            threshold_run(server, tmp_path, counting, EARLY, fail_on_error=fail_on_error)
+            threshold_run(server, tmp_path, run_plugins, EARLY, fail_on_error=fail_on_error)
         asked = server.stats.requests
     assert asked < 20  # stopped early, after the batch in hand
     message = str(stopped.value)
@@ -173,10 +173,12 @@ def test_a_run_stops_when_its_failures_exceed_the_threshold(counting_benchmark, 
 
 
 @pytest.mark.parametrize("fail_on_error", [0.3, 5])
-def test_a_run_never_above_the_threshold_goes_on_to_the_end_and_succeeds(counting_benchmark, tmp_path, fail_on_error):
-    counting = counting_benchmark(20)
+def test_a_run_never_above_the_threshold_goes_on_to_the_end_and_succeeds(
+    counting_benchmark, run_plugins, tmp_path, fail_on_error
+):
+    counting_benchmark(20)
     with FakeOpenAIServer() as server:
-        report = threshold_run(server, tmp_path, counting, SPREAD, fail_on_error=fail_on_error)
+        report = threshold_run(server, tmp_path, run_plugins, SPREAD, fail_on_error=fail_on_error)
         assert server.stats.requests == 20
     assert (report["errors"], report["metrics"][0]["num"], report["score"]) == (5, 15, 1.0)
 

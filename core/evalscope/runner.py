@@ -35,7 +35,7 @@ from evalscope.errors import (
 from evalscope.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
 from evalscope.models.driver import Generation, ModelDriver, finish_reason
 from evalscope.outputs import CacheKeys, PredictionStore, RunDir, canonical, write_json
-from evalscope.plugins import Plugins, get_plugins
+from evalscope.plugins import Plugins, load_plugins
 from evalscope.provenance import provenance, software
 from evalscope.records import completion, current_shape, prediction_record
 from evalscope.report import SubsetTally, build_report, summary_table, truncation_warning
@@ -51,7 +51,7 @@ from evalscope.review_reuse import (
 from evalscope.scheduler import DatasetRun, Scheduler, SubsetRun
 from evalscope.scorers.base import Score, Scorer, is_async_scorer, metrics_problem, unit_number
 from evalscope.stop_policy import StopPolicy
-from evalscope.utils.logger import add_file_handler, get_logger
+from evalscope.utils.logger import add_file_handler, get_logger, run_scope
 from evalscope.utils.secrets import add_secret, redact_mapping, start_run_secrets
 
 logger = get_logger()
@@ -69,20 +69,26 @@ class BenchmarkJob:
     scorer_keys: ScorerKeys
 
 
-def run_task(task_cfg: TaskConfig | dict | str | None = None, **kwargs: Any) -> dict[str, dict[str, Any]]:
+def run_task(
+    task_cfg: TaskConfig | dict | str | None = None, *, plugins: Plugins | None = None, **kwargs: Any
+) -> dict[str, dict[str, Any]]:
     """Run an evaluation and return ``{dataset: report}``.
 
     ``task_cfg`` is a ``TaskConfig``, a dict, or the path of a YAML/JSON file; without it,
     ``kwargs`` are the config's fields. Outputs go to the run folder (see ``evalscope.outputs``).
+    ``plugins`` are the run's plugins (``evalscope.plugins.load_plugins(select=...)``); by default
+    the run loads its own.
     """
     config = TaskConfig.load(task_cfg) if task_cfg is not None else TaskConfig(**kwargs)
-    return Runner(config).run()
+    return Runner(config, plugins).run()
 
 
 class Runner:
-    """Runs one ``TaskConfig`` from start to report."""
+    """Runs one ``TaskConfig`` from start to report, with its own plugins: ``plugins``, or those it loads
+    when it starts (``load_plugins()``: every installed plugin, or those ``EVALSCOPE_LOAD_PLUGINS`` names)."""
 
-    def __init__(self, config: TaskConfig) -> None:
+    def __init__(self, config: TaskConfig, plugins: Plugins | None = None) -> None:
+        self.plugins = plugins
         self.config = config = with_saved_config(config)
         self.model_id = config.resolved_model_id()
         self.model_identity: dict[str, Any] = {}
@@ -94,13 +100,21 @@ class Runner:
         self.scheduler: Scheduler | None = None
 
     def run(self) -> dict[str, dict[str, Any]]:
-        """Validate everything, then evaluate each dataset in turn."""
+        """Validate everything, then evaluate each dataset in turn.
+
+        The run's log file gets only this run's records; the logger's level is restored after it.
+        """
+        with run_scope(debug=self.config.debug):
+            return self._run()
+
+    def _run(self) -> dict[str, dict[str, Any]]:
         config = self.config
-        logger.setLevel("DEBUG" if config.debug else "INFO")
         start_run_secrets()
         for secret in config.secret_values():
             add_secret(secret)
-        plugins = get_plugins()
+        if self.plugins is None:
+            self.plugins = load_plugins()
+        plugins = self.plugins
         self.software = software(plugins.infos)
         jobs = self._build_jobs(plugins)
         model = self._build_model(plugins)
