@@ -91,7 +91,7 @@ def test_show_an_unknown_name_is_one_line_listing_each_kinds_names(run_cli):
     assert result.returncode == 1
     assert result.stdout == ""
     [line] = result.stderr.strip().splitlines()
-    assert line.startswith("evalscope: error: no benchmark, model or scorer is named 'gsm9k' (did you mean 'gsm8k'?);")
+    assert line.startswith("evalscope: error: no benchmark, model, scorer or sandbox is named 'gsm9k' (did you mean 'gsm8k'?);")
     assert "benchmarks: general_mcq, general_qa, gsm8k, quiz;" in line
     assert "models: dummy, echo-answer, llama_cpp, openai_api;" in line  # as README installs them
     assert "; scorers: exact_match, " in line and line.endswith(", gsm8k, includes")
