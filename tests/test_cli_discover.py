@@ -91,10 +91,13 @@ def test_show_an_unknown_name_is_one_line_listing_each_kinds_names(run_cli):
     assert result.returncode == 1
     assert result.stdout == ""
     [line] = result.stderr.strip().splitlines()
-    assert line.startswith("evalscope: error: no benchmark, model, scorer or sandbox is named 'gsm9k' (did you mean 'gsm8k'?);")
+    assert line.startswith(
+        "evalscope: error: no benchmark, model, scorer or sandbox is named 'gsm9k' (did you mean 'gsm8k'?);"
+    )
     assert "benchmarks: general_mcq, general_qa, gsm8k, quiz;" in line
     assert "models: dummy, echo-answer, llama_cpp, openai_api;" in line  # as README installs them
-    assert "; scorers: exact_match, " in line and line.endswith(", gsm8k, includes")
+    assert "; scorers: exact_match, " in line and ", gsm8k, includes; sandboxes: " in line
+    assert line.endswith("; sandboxes: bwrap, process")  # as README installs them
 
 
 def test_plugins_list_is_the_same_as_plugins(run_cli):

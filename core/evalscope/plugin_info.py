@@ -20,6 +20,7 @@ from evalscope.errors import ConfigError, PluginError
 from evalscope.registry import Registration
 
 KINDS = ("benchmark", "model", "scorer", "sandbox")
+PLURALS = {"benchmark": "benchmarks", "model": "models", "scorer": "scorers", "sandbox": "sandboxes"}
 NO_OPTIONS = {
     "benchmark": "options: not declared (the plugin sets no Options; see its documentation)",
     "model": "options: not declared (the plugin sets no Options; --model-args reach the model as given)",
@@ -131,7 +132,7 @@ def find(name: str) -> list[Registration]:
     if found:
         return found
     known = {kind: plugins.registry(kind).names() for kind in KINDS}
-    listing = "; ".join(f"{kind}s: {', '.join(names) or 'none'}" for kind, names in known.items())
+    listing = "; ".join(f"{PLURALS[kind]}: {', '.join(names) or 'none'}" for kind, names in known.items())
     hint = closest_hint(name, [known_name for names in known.values() for known_name in names])
     raise ConfigError(f"no benchmark, model, scorer or sandbox is named {name!r}{hint}; {listing}")
 
