@@ -147,9 +147,7 @@ def load_plugins() -> Plugins:
 
     _drop_plugins_with_unknown_hooks(manager, infos)
     _drop_plugins_with_wrapper_hooks(manager, infos)
-    plugins = Plugins(
-        manager, infos, Registry("model"), Registry("benchmark"), Registry("scorer"), Registry("sandbox")
-    )
+    plugins = Plugins(manager, infos, Registry("model"), Registry("benchmark"), Registry("scorer"), Registry("sandbox"))
     by_name = {info.name: info for info in infos}
     trace = manager.trace.root.get("evalscope")
     for kind, hook_name in HOOKS:
