@@ -8,7 +8,7 @@ import re
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+.-]*)[^\n]*\n(.*?)^[ \t]*```", re.MULTILINE | re.DOTALL)
 _PYTHON_TAGS = ("", "python", "py", "python3")
 # Where a continuation of a function body ends (human-eval's stop sequences, at the start of a line).
-CONTINUATION_STOPS = ("\ndef ", "\nclass ", "\nif ", "\nprint(", "\n#", '\nif __name__')
+CONTINUATION_STOPS = ("\ndef ", "\nclass ", "\nif ", "\nprint(", "\n#", "\nif __name__")
 
 
 def code_blocks(answer: str) -> list[str]:
@@ -24,7 +24,8 @@ def code_blocks(answer: str) -> list[str]:
 
 def defines(code: str, name: str) -> bool:
     """Whether ``code`` defines the top-level function ``name``."""
-    return bool(name) and re.search(rf"^(?:async[ \t]+)?def[ \t]+{re.escape(name)}[ \t]*\(", code, re.MULTILINE) is not None
+    pattern = rf"^(?:async[ \t]+)?def[ \t]+{re.escape(name)}[ \t]*\("
+    return bool(name) and re.search(pattern, code, re.MULTILINE) is not None
 
 
 def chosen_block(answer: str, entry_point: str) -> str | None:

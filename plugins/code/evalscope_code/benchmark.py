@@ -25,11 +25,8 @@ class CodeBenchmark(Benchmark):
 
     def scoring_config(self) -> dict[str, Any]:
         """What changes a grade: the sandbox and the limits (not the pool size or the prompt)."""
-        options = self.options
-        return {
-            "sandbox": options.sandbox,
-            **{name: getattr(options, name) for name in ("timeout", "cpu_time", "memory_mb", "file_size_mb", "processes")},
-        }
+        limits = ("timeout", "cpu_time", "memory_mb", "file_size_mb", "processes")
+        return {"sandbox": self.options.sandbox, **{name: getattr(self.options, name) for name in limits}}
 
     def scoring_provenance(self) -> dict[str, Any]:
         """The sandbox with the protections in force, the limits and how many programs ran at once."""

@@ -15,7 +15,6 @@ import asyncio
 import shutil
 import subprocess
 import tempfile
-from pathlib import Path
 from typing import Any
 
 from evalscope.sandboxes import Execution, Limits, Sandbox
@@ -137,11 +136,17 @@ class BubblewrapSandbox(Sandbox):
             "python": str(self.python),
             "filesystem": f"read-only {', '.join(SYSTEM_FOLDERS)} and the interpreter; a fresh tmpfs {WORK_DIR} "
             "as working folder and HOME",
-            "namespaces": ["user (no nested ones)", "pid (the program is pid 1)", "network (own loopback only)", "ipc", "uts", "mount"],
+            "namespaces": [
+                "user (no nested ones)",
+                "pid (the program is pid 1)",
+                "network (own loopback only)",
+                "ipc",
+                "uts",
+                "mount",
+            ],
             "environment": sorted(self.program_env()),
             "new_session": True,
             "die_with_parent": True,
             "own_unprivileged_uid": self.own_uid,
             "limits": ["cpu time", "address space", "file size", "processes", "wall time (kills every process)"],
         }
-
