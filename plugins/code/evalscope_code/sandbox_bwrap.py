@@ -7,11 +7,13 @@ namespaces, a new session, and nothing of the host's environment; bwrap itself i
 minimal environment and the program is process 1 of its namespace (``--as-pid-1``), so
 ``/proc/1/environ`` is the program's own. Outside: the limits and the unprivileged user of
 ``confinement``. Where bwrap cannot run, programs run in the ``process`` sandbox, after a loud warning.
+``EVALSCOPE_BWRAP`` names the bwrap executable to use (default: ``bwrap`` on PATH).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import tempfile
@@ -27,6 +29,8 @@ logger = get_logger()
 WORK_DIR = "/tmp"
 PROGRAM_FILE = f"{WORK_DIR}/program.py"
 SYSTEM_FOLDERS = ("/usr", "/etc", "/lib", "/lib32", "/lib64", "/bin", "/sbin")
+# The bwrap executable to use instead of the one on PATH.
+BWRAP_ENV = "EVALSCOPE_BWRAP"
 FALLBACK_WARNING = (
     "!!! bubblewrap cannot run here ({reason}); programs the model wrote run in the WEAKER 'process' sandbox "
     "instead: {weaker}. Install bubblewrap (apt-get install bubblewrap) to contain them. !!!"
@@ -40,7 +44,7 @@ class BubblewrapSandbox(Sandbox):
 
     def __init__(self) -> None:
         self.own_uid = confinement.running_as_root()
-        self.bwrap = shutil.which("bwrap")
+        self.bwrap = os.environ.get(BWRAP_ENV) or shutil.which("bwrap")
         self.python = confinement.program_python(self.own_uid)
         self._fallback: ProcessSandbox | None = None
         self._fallback_reason: str | None = None
@@ -101,6 +105,8 @@ class BubblewrapSandbox(Sandbox):
         """Why bwrap cannot run programs here, or None when a test program ran in it."""
         if self.bwrap is None:
             return "no bwrap on PATH"
+        if not os.access(self.bwrap, os.X_OK):
+            return f"{self.bwrap} is not an executable file"
         limits = Limits(wall_time_s=30)
         with confinement.UIDS.take() as uid, tempfile.TemporaryFile() as source:
             source.write(b"print('ok')\n")
