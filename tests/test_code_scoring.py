@@ -6,11 +6,11 @@ Programs run in the default sandbox (bubblewrap, or the process fallback where i
 from __future__ import annotations
 
 import pytest
-
-from evalscope.testing import check_benchmark
 from evalscope_code.humaneval import HumanEval
 from evalscope_code.mbpp import MBPP
 from evalscope_code.scorer import CodeExecutionScorer
+
+from evalscope.testing import check_benchmark
 
 HAS_CLOSE_ELEMENTS = '''def has_close_elements(numbers, threshold):
     for i, a in enumerate(numbers):
