@@ -16,6 +16,7 @@ import signal
 import stat
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -29,6 +30,9 @@ UID_BASE = 200_000
 UIDS_PER_PROCESS = 256
 # Time the output readers get after the program ended (a leftover process may hold a pipe open).
 DRAIN_GRACE_S = 2.0
+EXIT_POLL_S = 0.01
+# How long the sweep after a program waits for the processes it killed to be gone.
+SWEEP_S = 5.0
 
 
 def running_as_root() -> bool:
@@ -42,16 +46,25 @@ class UidSlots:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._busy: set[int] = set()
+        self._next = 0
         self._base = UID_BASE + (os.getpid() % 100_000) * UIDS_PER_PROCESS
 
     @contextlib.contextmanager
     def take(self):
-        """A free user id, given back when the block ends."""
+        """A free user id, given back when the block ends.
+
+        The ids are taken in turn, so one comes back only after all others were used: a killed process that
+        its new parent has not reaped yet (a zombie) still counts against its user's process limit.
+        """
         with self._lock:
-            slot = next(index for index in range(UIDS_PER_PROCESS + len(self._busy)) if index not in self._busy)
+            slot = self._next
+            while slot % UIDS_PER_PROCESS in self._busy and slot < self._next + UIDS_PER_PROCESS:
+                slot += 1
+            slot %= UIDS_PER_PROCESS
+            self._next = slot + 1
             self._busy.add(slot)
         try:
-            yield self._base + slot % UIDS_PER_PROCESS
+            yield self._base + slot
         finally:
             with self._lock:
                 self._busy.discard(slot)
@@ -72,6 +85,8 @@ def own_process_count() -> int:
 
 def limit_setter(limits: Limits, process_budget: int) -> Callable[[], None]:
     """What the child runs before ``exec``: the resource limits of ``limits`` (``process_budget`` processes)."""
+    # CPU time: SIGXCPU at the limit (a clear cause in the review), SIGKILL a second later if it is caught.
+    cpu_hard = limits.cpu_time_s + 1
     values = {
         resource.RLIMIT_CPU: limits.cpu_time_s,
         resource.RLIMIT_AS: limits.memory_mb << 20,
@@ -83,9 +98,11 @@ def limit_setter(limits: Limits, process_budget: int) -> Callable[[], None]:
 
     def set_limits() -> None:
         for which, value in values.items():
-            soft, hard = resource.getrlimit(which)
-            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-            resource.setrlimit(which, (value, value))
+            ceiling = value if which != resource.RLIMIT_CPU else cpu_hard
+            _, hard = resource.getrlimit(which)
+            if hard != resource.RLIM_INFINITY:
+                value, ceiling = min(value, hard), min(ceiling, hard)
+            resource.setrlimit(which, (value, ceiling))
 
     return set_limits
 
@@ -96,7 +113,8 @@ def process_budget(limits: Limits, own_uid: bool) -> int:
 
 
 def kill_user_processes(uid: int) -> None:
-    """Kill every process running as ``uid`` (from a short-lived child that becomes ``uid``, so only those)."""
+    """Kill every process running as ``uid``, and wait until none is left (at most ``SWEEP_S``): from a
+    short-lived child that becomes ``uid``, so that it can signal only those."""
     import subprocess
 
     subprocess.run(
@@ -104,13 +122,45 @@ def kill_user_processes(uid: int) -> None:
         user=uid,
         group=uid,
         extra_groups=[],
-        preexec_fn=lambda: os.kill(-1, signal.SIGKILL),
+        preexec_fn=_kill_all_of_my_user,
         env={},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         check=False,
     )
+
+
+def _kill_all_of_my_user() -> None:
+    # kill(-1) signals every process this user may signal but itself; it fails with ESRCH once there is none.
+    # Killed processes stay as zombies until their parent reaps them; those are done.
+    uid, deadline = os.getuid(), time.monotonic() + SWEEP_S
+    while time.monotonic() < deadline:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        if not live_processes(uid, but=os.getpid()):
+            return
+        time.sleep(0.002)
+
+
+def live_processes(uid: int, but: int = -1) -> list[int]:
+    """The processes of ``uid`` that are not zombies (other than ``but``)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) == but:
+            continue
+        try:
+            if entry.stat().st_uid != uid:
+                continue
+            with open(f"/proc/{entry.name}/stat", "rb") as stat_file:
+                state = stat_file.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in (b"Z", b"X"):
+            found.append(int(entry.name))
+    return found
 
 
 def reachable_by_others(path: Path) -> bool:
@@ -136,6 +186,17 @@ def program_python(own_uid: bool) -> Path:
         f"no Python interpreter an unprivileged user can run: {base} lies in a folder others cannot enter, "
         "and there is no /usr/bin/python3; install python3 system-wide"
     )
+
+
+async def exited(process: asyncio.subprocess.Process, timeout: float) -> bool:
+    """Whether ``process`` exits within ``timeout`` seconds. (``Process.wait`` also waits until every process that
+    inherited its pipes has closed them: a child left behind would hold it up.)"""
+    deadline = time.monotonic() + timeout
+    while process.returncode is None:
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(EXIT_POLL_S)
+    return True
 
 
 async def run_confined(
@@ -167,9 +228,7 @@ async def run_confined(
     readers = [asyncio.ensure_future(stdout.drain(process.stdout)), asyncio.ensure_future(stderr.drain(process.stderr))]
     timed_out = False
     try:
-        await asyncio.wait_for(process.wait(), timeout=limits.wall_time_s)
-    except asyncio.TimeoutError:
-        timed_out = True
+        timed_out = not await exited(process, limits.wall_time_s)
     finally:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)

@@ -14,6 +14,13 @@ from dataclasses import dataclass
 
 from evalscope.sandboxes import Execution
 
+SIGNAL_CAUSES = {
+    "SIGXCPU": "the CPU-time limit",
+    "SIGXFSZ": "the file-size limit",
+    "SIGKILL": "the CPU-time limit, or the program itself",
+    "SIGSEGV": "a crash, often the memory limit",
+}
+
 
 def new_marker() -> str:
     """A marker the program cannot know before it runs (a fresh one per program)."""
@@ -43,8 +50,8 @@ def verdict(execution: Execution, marker: str, wall_time_s: float) -> Verdict:
     if execution.timed_out:
         reason = f"timed out: still running after {wall_time_s:g} s (killed)"
     elif code is not None and code < 0:
-        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
-        reason = f"killed by {name} (a resource limit, or the program itself)"
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else f"signal {-code}"
+        reason = f"killed by {name} ({SIGNAL_CAUSES.get(name, 'the program itself, or a crash')})"
     elif code != 0:
         last = [line for line in execution.stderr.strip().splitlines() if line.strip()]
         reason = f"exited with status {code}" + (f": {last[-1].strip()}" if last else "")

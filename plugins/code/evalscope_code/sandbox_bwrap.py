@@ -13,6 +13,7 @@ minimal environment and the program is process 1 of its namespace (``--as-pid-1`
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -35,6 +36,17 @@ FALLBACK_WARNING = (
     "!!! bubblewrap cannot run here ({reason}); programs the model wrote run in the WEAKER 'process' sandbox "
     "instead: {weaker}. Install bubblewrap (apt-get install bubblewrap) to contain them. !!!"
 )
+
+
+def with_signal(execution: Execution) -> Execution:
+    """``execution`` with bwrap's report of a program killed by a signal (status 128 + N) as the exit code -N.
+
+    A program that exits with such a status itself is read the same way; either way it failed.
+    """
+    code = execution.exit_code
+    if code is not None and 128 < code < 128 + 65:
+        return dataclasses.replace(execution, exit_code=128 - code)
+    return execution
 
 
 class BubblewrapSandbox(Sandbox):
@@ -88,9 +100,10 @@ class BubblewrapSandbox(Sandbox):
             source.flush()
             source.seek(0)
             fd = source.fileno()
-            return await confinement.run_confined(
+            execution = await confinement.run_confined(
                 self.command(limits, fd), limits=limits, env={"PATH": confinement.PROGRAM_PATH}, uid=uid, pass_fds=[fd]
             )
+        return with_signal(execution)
 
     def _check(self) -> None:
         """Run one program under bwrap; on failure, switch to the fallback sandbox with a loud warning."""
