@@ -4,44 +4,9 @@ HumanEval 164/164 (as a completion and as a chat answer), MBPP 500/500 on test a
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-
-from evalscope import TaskConfig, run_task
-from evalscope.models import CustomModel
-
-
-class ReplayModel(CustomModel):
-    """Answers each prompt with ``answer(origin_input)``."""
-
-    def __init__(self, answer, **kwargs):
-        super().__init__(**kwargs)
-        self.answer = answer
-
-    def predict(self, prompts, **kwargs):
-        """One chat.completion per prompt."""
-        return [
-            {
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": self.answer(item)}}],
-                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-            }
-            for item in kwargs["origin_inputs"]
-        ]
-
-
-def run(tmp_path: Path, dataset: str, answer, dataset_args: dict | None = None) -> dict:
-    config = TaskConfig(
-        model=ReplayModel(answer),
-        model_id="replay",
-        datasets=[dataset],
-        dataset_args={dataset: {"timeout": 30, **(dataset_args or {})}},
-        eval_type="custom",
-        work_dir=str(tmp_path),
-        no_timestamp=True,
-        eval_batch_size=32,
-    )
-    return run_task(config)[dataset]
+from code_runs import replay_run
 
 
 def subset_counts(report: dict) -> dict[str, tuple[float, int]]:
@@ -56,7 +21,7 @@ def subset_counts(report: dict) -> dict[str, tuple[float, int]]:
     ],
 )
 def test_humaneval_canonical_solutions_score_164_of_164(tmp_path, shape):
-    report = run(tmp_path, "humaneval", lambda item: shape(item["raw"]))
+    report = replay_run(tmp_path, "humaneval", lambda item: shape(item["raw"]))
     assert (report["score"], report["metrics"][0]["num"], report["scoring_errors"]) == (1.0, 164, 0)
     scoring = report["provenance"]["scoring"]
     assert scoring["sandbox"]["sandbox"] in ("bwrap", "process")
@@ -67,7 +32,7 @@ def test_humaneval_canonical_solutions_score_164_of_164(tmp_path, shape):
 
 def test_mbpp_reference_code_scores_500_on_test_and_974_over_all_splits(tmp_path):
     splits = ["test", "train", "validation", "prompt"]
-    report = run(tmp_path, "mbpp", lambda item: item["raw"]["code"], {"subset_list": splits})
+    report = replay_run(tmp_path, "mbpp", lambda item: item["raw"]["code"], {"subset_list": splits})
     assert subset_counts(report) == {
         "test": (1.0, 500),
         "train": (1.0, 374),

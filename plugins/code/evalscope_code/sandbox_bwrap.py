@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from typing import Any
 
 from evalscope.sandboxes import Execution, Limits, Sandbox
@@ -61,6 +62,7 @@ class BubblewrapSandbox(Sandbox):
         self._fallback: ProcessSandbox | None = None
         self._fallback_reason: str | None = None
         self._checked = False
+        self._check_lock = threading.Lock()
 
     def command(self, limits: Limits, program_fd: int) -> list[str]:
         """The ``bwrap`` command line that runs the program read from ``program_fd``."""
@@ -106,13 +108,16 @@ class BubblewrapSandbox(Sandbox):
         return with_signal(execution)
 
     def _check(self) -> None:
-        """Run one program under bwrap; on failure, switch to the fallback sandbox with a loud warning."""
-        self._checked = True
-        reason = self.unavailable_reason()
-        if reason is not None:
-            self._fallback = ProcessSandbox()
-            self._fallback_reason = reason
-            logger.warning(FALLBACK_WARNING.format(reason=reason, weaker=self._fallback.weaker_than_bwrap()))
+        """Run one program under bwrap (once); on failure, switch to the fallback sandbox with a loud warning."""
+        with self._check_lock:
+            if self._checked:
+                return
+            reason = self.unavailable_reason()
+            if reason is not None:
+                self._fallback = ProcessSandbox()
+                self._fallback_reason = reason
+                logger.warning(FALLBACK_WARNING.format(reason=reason, weaker=self._fallback.weaker_than_bwrap()))
+            self._checked = True
 
     def unavailable_reason(self) -> str | None:
         """Why bwrap cannot run programs here, or None when a test program ran in it."""

@@ -1,0 +1,87 @@
+"""Sandboxes are components like models and scorers: a third-party package registers one and a benchmark option
+selects it; the built-in bwrap falls back to the process sandbox, loudly, where it cannot run; each report
+records the protections in force."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import pytest
+from code_runs import replay_run
+from evalscope_code.humaneval import HumanEval
+from plugin_site import make_plugin_site
+
+from evalscope.errors import ConfigError
+from evalscope.plugins import get_plugins
+
+
+def canonical(item: dict) -> str:
+    return item["raw"]["canonical_solution"]
+
+
+@pytest.fixture
+def trusting_sandbox(tmp_path_factory, monkeypatch):
+    """The test plugin ``evalscope-trusting-sandbox`` made visible to this process."""
+    for entry in make_plugin_site(tmp_path_factory.mktemp("site"), ("evalscope-trusting-sandbox",)):
+        monkeypatch.syspath_prepend(entry)
+    importlib.invalidate_caches()
+    get_plugins(reload=True)
+    plugin = importlib.import_module("evalscope_trusting_sandbox")
+    plugin.STATS.update(running=0, most_at_once=0, runs=0)
+    yield plugin
+    sys.modules.pop("evalscope_trusting_sandbox", None)
+    monkeypatch.undo()
+    get_plugins(reload=True)
+
+
+def test_a_third_party_sandbox_runs_the_programs_at_most_workers_at_once(tmp_path, trusting_sandbox):
+    report = replay_run(tmp_path, "humaneval", canonical, {"sandbox": "trusting", "workers": 3}, limit=12)
+    assert (report["score"], report["metrics"][0]["num"]) == (1.0, 12)
+    assert trusting_sandbox.STATS["runs"] == 12
+    assert 1 <= trusting_sandbox.STATS["most_at_once"] <= 3
+    scoring = report["provenance"]["scoring"]
+    assert scoring["sandbox"] == {"sandbox": "trusting", "protections": []}
+    assert scoring["workers"] == 3
+
+
+def test_the_pool_is_as_large_as_the_machine_has_cores_by_default():
+    assert HumanEval().executor.workers == os.cpu_count()
+
+
+def test_an_unknown_sandbox_is_a_one_line_error_naming_the_registered_ones():
+    with pytest.raises(ConfigError) as caught:
+        HumanEval({"sandbox": "dokcer"})
+    message = str(caught.value)
+    assert "unknown sandbox 'dokcer'" in message and "bwrap, process" in message and "\n" not in message
+
+
+def test_where_bwrap_cannot_run_programs_run_in_the_process_sandbox_after_a_loud_warning(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVALSCOPE_BWRAP", str(tmp_path / "no-bwrap-here"))
+    report = replay_run(tmp_path / "run", "humaneval", canonical, limit=3)
+    assert report["score"] == 1.0
+    sandbox = report["provenance"]["scoring"]["sandbox"]
+    assert (sandbox["sandbox"], sandbox["fallback_from"]) == ("process", "bwrap")
+    assert "no-bwrap-here is not an executable file" in sandbox["fallback_reason"]
+    assert sandbox["namespaces"] == [] and "sees the host's files and network" in sandbox["not_contained"]
+    [log] = (tmp_path / "run" / "logs").glob("*.log")
+    warning = next(line for line in log.read_text(encoding="utf-8").splitlines() if "bubblewrap cannot run" in line)
+    assert "WEAKER 'process' sandbox" in warning and "apt-get install bubblewrap" in warning
+
+
+def test_bwrap_records_its_protections_in_the_report(tmp_path):
+    if HumanEval().executor.sandbox.unavailable_reason() is not None:
+        pytest.skip("bubblewrap cannot run here")
+    report = replay_run(tmp_path, "humaneval", canonical, limit=2)
+    sandbox = report["provenance"]["scoring"]["sandbox"]
+    assert sandbox["sandbox"] == "bwrap" and "fallback_from" not in sandbox
+    assert "network (own loopback only)" in sandbox["namespaces"]
+    assert sandbox["own_unprivileged_uid"] == (os.geteuid() == 0)
+
+
+def test_plugins_show_describes_a_sandbox(run_cli):
+    result = run_cli("plugins", "show", "bwrap")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("sandbox bwrap (plugin code, evalscope-code ")
+    assert "Bubblewrap: a container per program" in result.stdout
