@@ -85,3 +85,19 @@ def test_plugins_show_describes_a_sandbox(run_cli):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("sandbox bwrap (plugin code, evalscope-code ")
     assert "Bubblewrap: a container per program" in result.stdout
+
+
+def test_the_code_plugin_registers_its_benchmarks_scorer_and_sandboxes():
+    from evalscope.testing import check_plugin_registers
+
+    plugins = check_plugin_registers(
+        "code", models=[], benchmarks=["humaneval", "mbpp"], scorers=["code_execution"], sandboxes=["bwrap", "process"]
+    )
+    assert plugins.sandboxes.get("bwrap").plugin == "code"
+
+
+def test_the_kit_names_a_sandbox_a_plugin_fails_to_register():
+    from evalscope.testing import check_plugin_registers
+
+    with pytest.raises(AssertionError, match="missing 'docker'"):
+        check_plugin_registers("code", sandboxes=["bwrap", "process", "docker"])
