@@ -12,13 +12,13 @@ from evalscope_code.scorer import CodeExecutionScorer
 
 from evalscope.testing import check_benchmark
 
-HAS_CLOSE_ELEMENTS = '''def has_close_elements(numbers, threshold):
+HAS_CLOSE_ELEMENTS = """def has_close_elements(numbers, threshold):
     for i, a in enumerate(numbers):
         for b in numbers[i + 1 :]:
             if abs(a - b) < threshold:
                 return True
     return False
-'''
+"""
 WRONG = "def has_close_elements(numbers, threshold):\n    return False\n"
 
 
@@ -121,3 +121,15 @@ def test_mbpp_without_a_block_runs_the_whole_answer(scorer):
 def test_the_benchmarks_pass_the_contract_kit():
     check_benchmark(HumanEval, options={"timeout": 20}, limit=3)
     check_benchmark(MBPP, options={"timeout": 20}, limit=3)
+
+
+def test_mbpp_evaluates_the_test_split_unless_told_otherwise():
+    assert MBPP().subset_list() == ["test"]
+    assert [len(MBPP().load(split)) for split in ("test", "train", "validation", "prompt")] == [500, 374, 90, 10]
+
+
+def test_the_sanitized_subset_is_an_error_that_says_it_is_not_bundled():
+    from evalscope.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="the 'sanitized' subset of MBPP is not bundled"):
+        MBPP({"subset_list": ["sanitized"]})

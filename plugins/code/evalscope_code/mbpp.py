@@ -28,6 +28,10 @@ SANITIZED_MISSING = (
 class MBPPOptions(CodeOptions):
     """The ``--dataset-args`` of ``mbpp``; ``subset_list`` picks splits (default: test)."""
 
+    subset_list: list[str] | None = Field(
+        None, description="The splits to evaluate: test (the default), train, validation, prompt"
+    )
+
     prompt_template: str = Field(
         DEFAULT_PROMPT_TEMPLATE,
         description="The prompt; {text} is the problem statement, {tests} its asserts, one per line",
