@@ -94,9 +94,9 @@ def test_show_an_unknown_name_is_one_line_listing_each_kinds_names(run_cli):
     assert line.startswith(
         "evalscope: error: no benchmark, model, scorer or sandbox is named 'gsm9k' (did you mean 'gsm8k'?);"
     )
-    assert "benchmarks: general_mcq, general_qa, gsm8k, quiz;" in line
+    assert "benchmarks: general_mcq, general_qa, gsm8k, humaneval, mbpp, quiz;" in line
     assert "models: dummy, echo-answer, llama_cpp, openai_api;" in line  # as README installs them
-    assert "; scorers: exact_match, " in line and ", gsm8k, includes; sandboxes: " in line
+    assert "; scorers: code_execution, exact_match, " in line and ", gsm8k, includes; sandboxes: " in line
     assert line.endswith("; sandboxes: bwrap, process")  # as README installs them
 
 
@@ -216,7 +216,8 @@ def test_an_unknown_benchmark_says_how_to_list_them_and_how_to_use_own_data(run_
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(
-        "evalscope: error: unknown benchmark 'my_questions'; known benchmarks: general_mcq, general_qa, gsm8k, quiz"
+        "evalscope: error: unknown benchmark 'my_questions'; "
+        "known benchmarks: general_mcq, general_qa, gsm8k, humaneval, mbpp, quiz"
     )
     assert "`evalscope plugins`" in line
     assert "general_mcq or general_qa" in line
