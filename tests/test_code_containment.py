@@ -22,9 +22,13 @@ from pathlib import Path
 import pytest
 from evalscope_code.confinement import UID_BASE, UIDS_PER_PROCESS
 from evalscope_code.humaneval import HumanEval
+from evalscope_code.sandbox_bwrap import BubblewrapSandbox
 from openai_server import FakeOpenAIServer
 
 SECRET = "sk-containment-test-0123456789abcdef"
+ESCAPED = "escaped-evalscope-code"
+# The host's shared folders a program might write to, besides the test's own.
+ELSEWHERE = ("/tmp", "/var/tmp", "/dev/shm", os.path.expanduser("~root"))
 LIMITS = {"timeout": 5, "cpu_time": 3, "memory_mb": 256, "processes": 16}
 
 
@@ -43,9 +47,9 @@ def hostile_programs(escape_dir: Path, port: int, elsewhere: tuple[str, ...] = (
         "write outside its folder": (
             "import os, sys\n"
             f"for folder in {folders!r}:\n"
-            "    try:\n        open(os.path.join(folder, 'escaped-evalscope-code'), 'w').write('x')\n"
+            f"    try:\n        open(os.path.join(folder, {ESCAPED!r}), 'w').write('x')\n"
             "    except OSError:\n        pass\n"
-            f"if not os.path.exists({str(escape_dir / 'escaped-evalscope-code')!r}):\n    sys.exit(1)\n"
+            f"if not os.path.exists({str(escape_dir / ESCAPED)!r}):\n    sys.exit(1)\n"
         ),
         "read the environment for keys": (
             "import os, sys\nseen = ' '.join(f'{k}={v}' for k, v in os.environ.items())\n"
@@ -177,8 +181,10 @@ def assert_contained(tmp_path: Path, hostile: dict, right: dict, listener: Liste
     assert len(right) == 3 and all(review["score"] == 1.0 for review in right.values()), right
     assert listener.accepted == 0
     assert list(escape_dir.iterdir()) == []
-    for folder in ("/tmp", "/var/tmp", "/dev/shm", os.path.expanduser("~root")):
-        assert not Path(folder, "escaped-evalscope-code").exists()
+    escaped = [Path(folder, ESCAPED) for folder in ELSEWHERE if Path(folder, ESCAPED).exists()]
+    for path in escaped:
+        path.unlink()  # a failing test leaves no litter either
+    assert escaped == []
     assert live_processes_of(uids) == []
     for path in (tmp_path / "out").rglob("*"):
         if path.is_file():
@@ -186,12 +192,12 @@ def assert_contained(tmp_path: Path, hostile: dict, right: dict, listener: Liste
 
 
 def test_hostile_programs_fail_within_the_limits_in_bubblewrap_and_leave_no_trace(tmp_path):
-    if subprocess.run(["sh", "-c", "command -v bwrap"], capture_output=True).returncode != 0:
-        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap)")
+    reason = BubblewrapSandbox().unavailable_reason()
+    if reason is not None:
+        pytest.skip(f"bubblewrap cannot run here ({reason}); apt-get install bubblewrap")
     names = list(hostile_programs(tmp_path, 0))
     # The host's shared folders too: bwrap shows the program only its own tmpfs ones.
-    elsewhere = ("/tmp", "/var/tmp", "/dev/shm", os.path.expanduser("~root"))
-    hostile, right, listener, escape_dir, uids = run_hostile(tmp_path, "bwrap", names, 0o777, elsewhere)
+    hostile, right, listener, escape_dir, uids = run_hostile(tmp_path, "bwrap", names, 0o777, ELSEWHERE)
     assert set(hostile) == set(names)
     assert hostile["loop forever"]["explanation"].startswith(("timed out", "killed by SIGXCPU"))
     assert "MemoryError" in hostile["allocate without end"]["explanation"]
