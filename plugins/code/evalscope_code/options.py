@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from evalscope.benchmarks.options import BenchmarkOptions
+from evalscope.sandboxes import Limits
 
 DEFAULT_SANDBOX = "bwrap"
 
@@ -27,10 +28,8 @@ class CodeOptions(BenchmarkOptions):
         None, ge=1, le=1024, description="Programs run at once (default: the number of CPU cores)"
     )
 
-    def limits(self):
+    def limits(self) -> Limits:
         """These options as the sandbox's ``Limits``."""
-        from evalscope.sandboxes import Limits
-
         return Limits(
             wall_time_s=self.timeout,
             cpu_time_s=self.cpu_time,
