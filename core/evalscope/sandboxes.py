@@ -23,7 +23,7 @@ class Limits:
     ``output_kb`` how much of each of stdout and stderr is kept (the start and the end).
     """
 
-    wall_time_s: float = 10.0
+    wall_time_s: float = 30.0
     cpu_time_s: int = 10
     memory_mb: int = 1024
     file_size_mb: int = 16
