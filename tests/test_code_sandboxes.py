@@ -101,3 +101,34 @@ def test_the_kit_names_a_sandbox_a_plugin_fails_to_register():
 
     with pytest.raises(AssertionError, match="missing 'docker'"):
         check_plugin_registers("code", sandboxes=["bwrap", "process", "docker"])
+
+
+def test_programs_run_with_an_interpreter_their_user_can_reach():
+    from pathlib import Path
+
+    from evalscope_code.confinement import program_python, reachable_by_others
+
+    base = Path(sys._base_executable).resolve()  # this Python without its virtual environment
+    python = program_python(own_uid=True)
+    assert reachable_by_others(python)
+    assert python == base if reachable_by_others(base) else python.parent in (Path("/usr/bin"), Path("/usr/local/bin"))
+    assert program_python(own_uid=False) == base
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs programs as users of their own")
+def test_the_process_sandbox_works_when_the_temporary_folder_is_private(tmp_path, monkeypatch):
+    """A folder under a 0700 parent cannot be entered by the program's user: its folder goes under /tmp instead."""
+    import asyncio
+    import tempfile
+
+    from evalscope_code.sandbox_process import ProcessSandbox
+
+    from evalscope.sandboxes import Limits
+
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    execution = asyncio.run(ProcessSandbox().run("import os; print(os.getcwd())", Limits(wall_time_s=30)))
+    assert execution.exit_code == 0, execution.stderr
+    assert execution.stdout.startswith("/tmp/evalscope-code-")
+    assert not os.path.exists(execution.stdout.strip())
