@@ -31,6 +31,7 @@ UIDS_PER_PROCESS = 256
 # Time the output readers get after the program ended (a leftover process may hold a pipe open).
 DRAIN_GRACE_S = 2.0
 EXIT_POLL_S = 0.01
+PR_SET_PDEATHSIG = 1
 # How long the sweep after a program waits for the processes it killed to be gone.
 SWEEP_S = 5.0
 
@@ -96,7 +97,10 @@ def limit_setter(limits: Limits, process_budget: int) -> Callable[[], None]:
         resource.RLIMIT_NOFILE: 256,
     }
 
+    die_with_parent = _parent_death_signal()
+
     def set_limits() -> None:
+        die_with_parent()
         for which, value in values.items():
             ceiling = value if which != resource.RLIMIT_CPU else cpu_hard
             _, hard = resource.getrlimit(which)
@@ -105,6 +109,19 @@ def limit_setter(limits: Limits, process_budget: int) -> Callable[[], None]:
             resource.setrlimit(which, (value, ceiling))
 
     return set_limits
+
+
+def _parent_death_signal() -> Callable[[], None]:
+    """A call that makes the calling process get SIGKILL when the thread that started it ends (evalscope killed):
+    ``prctl(PR_SET_PDEATHSIG)``, looked up before the fork. Changing the user id clears it, so the child calls it
+    after; bwrap's ``--die-with-parent`` does the same for the program inside."""
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return lambda: None
+    return lambda: prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def process_budget(limits: Limits, own_uid: bool) -> int:
