@@ -132,3 +132,18 @@ def test_the_process_sandbox_works_when_the_temporary_folder_is_private(tmp_path
     assert execution.exit_code == 0, execution.stderr
     assert execution.stdout.startswith("/tmp/evalscope-code-")
     assert not os.path.exists(execution.stdout.strip())
+
+
+def test_a_resume_scores_again_only_when_the_sandbox_or_a_limit_changed(tmp_path, caplog):
+    first = tmp_path / "first"  # a resume with other dataset_args writes a new folder beside it
+
+    def resume(dataset_args: dict) -> str:
+        caplog.clear()
+        replay_run(first, "humaneval", canonical, dataset_args, limit=3, use_cache=str(first))
+        return next(record.message for record in caplog.records if " reviews, re-scoring " in record.message)
+
+    replay_run(first, "humaneval", canonical, {"workers": 1}, limit=3)
+    kept = resume({"workers": 2})
+    assert kept == "kept 3 reviews, re-scoring 0 (scoring errors) and 0 (scorer changed)"
+    rescored = resume({"workers": 2, "timeout": 20})
+    assert rescored == "kept 0 reviews, re-scoring 0 (scoring errors) and 3 (scorer changed)"
