@@ -1,4 +1,4 @@
-"""README's "Your own data" commands run as written on the example files shipped in ``examples/``."""
+"""README's "Your own data" commands (also in docs/own-data.md) run as written on the files in ``examples/``."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 MARKER = "<!-- test: own data -->"
 
 
-def readme_commands() -> list[str]:
-    """The commands of the fenced blocks marked ``<!-- test: own data -->`` in README.md."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def readme_commands(page: str = "README.md") -> list[str]:
+    """The commands of the fenced blocks marked ``<!-- test: own data -->`` in a page (README.md by default)."""
+    text = (ROOT / page).read_text(encoding="utf-8")
     blocks = re.findall(re.escape(MARKER) + r"\n```bash\n(.*?)```", text, flags=re.DOTALL)
     return [command for block in blocks for command in block.replace("\\\n", " ").splitlines() if command.strip()]
 
@@ -31,6 +31,10 @@ COMMANDS = readme_commands()
 
 def test_the_readme_shows_one_command_per_benchmark():
     assert [re.search(r"--datasets (\S+)", command).group(1) for command in COMMANDS] == ["general_mcq", "general_qa"]
+
+
+def test_the_own_data_page_shows_the_readme_commands():
+    assert readme_commands("docs/own-data.md") == COMMANDS
 
 
 @pytest.fixture

@@ -53,3 +53,19 @@ def test_the_gsm8k_scorer_grades_answers(gsm8k_plugins):
             ("The answer is 71.", "72", 0.0),
         ],
     )
+
+
+def test_the_ifeval_plugin_registers_its_benchmark_and_a_scorer_that_grades_answers():
+    pytest.importorskip("evalscope_ifeval")
+    from evalscope.benchmarks.base import Sample
+
+    plugins = check_plugin_registers("ifeval", models=[], benchmarks=["ifeval"], scorers=["ifeval"])
+    row = {"key": 1, "prompt": "p", "instruction_id_list": ["punctuation:no_comma", "startend:quotation"]}
+    sample = Sample(id="1", input="p", target="", raw={**row, "kwargs": [{}, {}]})
+    check_scorer(
+        plugins.scorers.get("ifeval").factory,
+        cases=[('"No commas at all."', sample, 1.0), ('"Commas, here."', sample, 0.0), ("No quotes.", sample, 0.0)],
+    )
+    # IFEval has no gold answers, so check_benchmark (which grades them) does not apply; the ids must still be unique
+    samples = plugins.benchmarks.get("ifeval").factory(options={}, seed=42).load("main")
+    assert len({sample.id for sample in samples}) == len(samples) == 541

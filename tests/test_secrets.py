@@ -155,3 +155,38 @@ def test_a_secret_is_scrubbed_from_error_text_however_it_is_quoted():
         assert "ключ" not in redact(text), text
     start_run_secrets()  # a new run
     assert redact(ODD_KEY) == ODD_KEY
+
+
+SCORER_KEY = "sk-scorer-LEAK-7d41c9e2"
+
+
+def test_a_scorer_that_quotes_the_runs_key_from_its_thread_leaves_it_in_no_file(tmp_path, capfd, counting_benchmark):
+    """Sync scoring runs on a worker thread: its errors and log lines are scrubbed like the run's own."""
+    from evalscope.plugins import get_plugins
+    from evalscope.scorers.base import Score, Scorer
+    from evalscope.utils.logger import get_logger
+
+    class KeyQuotingScorer(Scorer):
+        """Logs the key on every sample and raises with it on sample 1."""
+
+        def score(self, completion, sample):
+            get_logger().warning(f"scoring with key {SCORER_KEY}")
+            if sample.id == "1":
+                raise RuntimeError(f"grader refused key {SCORER_KEY}")
+            return Score(value=1.0, prediction=completion, gold=sample.target)
+
+    name = counting_benchmark(3, "keyed")
+    get_plugins().benchmarks.get(name).factory.scorer = "key_quoting"
+    plugins = get_plugins()
+    plugins.scorers.add("key_quoting", KeyQuotingScorer, plugins.scorers.get("exact_match").plugin)
+    echo = Leaky(config={"api_key": SCORER_KEY, "endpoint": "http://127.0.0.1:9/v1", "answer": "2"})
+    reports = run_task(
+        model=echo, model_id="keyed", datasets=[name], ignore_errors=True, work_dir=str(tmp_path), no_timestamp=True
+    )
+    captured = capfd.readouterr()
+    assert reports[name]["scoring_errors"] == 1
+    reviews = read_jsonl(tmp_path / "reviews" / "keyed" / f"{name}_main.jsonl")
+    [error] = [review["scoring_error"] for review in reviews if review.get("scoring_error")]
+    assert error.endswith("RuntimeError: grader refused key ***")
+    assert "scoring with key ***" in (tmp_path / "logs" / "eval_log.log").read_text()
+    assert_nowhere(SCORER_KEY, captured.out + captured.err, tmp_path)

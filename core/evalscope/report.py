@@ -10,21 +10,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalscope.scorers.metrics import ScoreTally
+from evalscope.scorers.base import metric_value
+from evalscope.scorers.metrics import ScoreTally, WeightedTally
 
 USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
 
 class MetricTallies:
-    """Running aggregates of each named metric of the scored reviews (their ``metrics``), in first-seen order."""
+    """Running aggregates of each named metric of the scored reviews (their ``metrics``), in first-seen order.
+
+    A metric given as a ``weighted`` entry (``{"value": v, "weight": w}``, see ``Score.metrics``) is
+    averaged as sum(w * v) / sum(w); a plain number counts with weight 1.
+    """
 
     def __init__(self) -> None:
-        self.tallies: dict[str, ScoreTally] = {}
+        self.tallies: dict[str, WeightedTally] = {}
 
-    def add(self, metrics: dict[str, float] | None) -> None:
+    def add(self, metrics: dict[str, Any] | None) -> None:
         """Count one review's ``metrics`` (None or missing in reviews without them)."""
-        for name, value in (metrics or {}).items():
-            self.tallies.setdefault(name, ScoreTally()).add(value)
+        for name, entry in (metrics or {}).items():
+            value = metric_value(entry)
+            if value is not None:
+                weight = entry["weight"] if isinstance(entry, dict) else None
+                self.tallies.setdefault(name, WeightedTally()).add(value, weight)
 
     def result(self) -> dict[str, dict[str, Any]]:
         """``{"metric_scores": {name: mean with interval}}``, or {} when no review had metrics."""

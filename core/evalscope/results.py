@@ -172,11 +172,14 @@ def scored(subset: Subset, metric: str | None = None) -> dict[str, float]:
     of each scored sample that has it (see ``Score.metrics``)."""
     if metric is None:
         return {item["sample_id"]: item["score"] for item in subset.samples if item["score"] is not None}
-    return {
-        item["sample_id"]: item["metrics"][metric]
+    from evalscope.scorers.base import metric_value
+
+    values = {
+        item["sample_id"]: metric_value(item["metrics"].get(metric))
         for item in subset.samples
-        if item["metrics"] is not None and isinstance(item["metrics"].get(metric), int | float)
+        if item["metrics"] is not None
     }
+    return {sample_id: value for sample_id, value in values.items() if value is not None}
 
 
 def metric_names(subset: Subset) -> list[str]:

@@ -18,6 +18,7 @@ the scoring thread writes that review's line as it was and adds it to the aggreg
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import itertools
 import os
 from collections.abc import Awaitable, Callable, Iterator
@@ -300,7 +301,9 @@ class Scheduler:
         self._submit(self._record_one, subset, review, record)
 
     def _submit(self, function: Callable, *args: Any) -> Future:
-        return self._scorer.submit(self._guarded, function, *args)
+        # The scoring thread runs in a copy of the run's context, so its errors and log lines are scrubbed of
+        # the run's secrets (evalscope.utils.secrets keeps them in a context variable).
+        return self._scorer.submit(contextvars.copy_context().run, self._guarded, function, *args)
 
     def _guarded(self, function: Callable, *args: Any) -> None:
         if self._scoring_failure is not None:

@@ -15,6 +15,9 @@ class Score:
 
     ``metrics`` optionally names more measures of the same answer (``{"exact_match": 1.0, "f1": 1.0}``),
     each a number in [0, 1]; the review keeps them and the report averages each one beside the score.
+    A measure may carry a weight (``weighted(0.75, 4)``, kept as ``{"value": 0.75, "weight": 4}``): the
+    report's mean of that metric is then sum(weight * value) / sum(weight) over the samples (a share
+    of items counted over the whole set, e.g. instructions followed out of all instructions).
     """
 
     value: float
@@ -54,9 +57,40 @@ def unit_number(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float) and 0 <= value <= 1
 
 
+def weighted(value: float, weight: float) -> dict[str, float]:
+    """A named metric's entry that counts ``weight`` times in the report's mean: ``{"value": ..., "weight": ...}``.
+
+    ``value`` is a number in [0, 1], ``weight`` a number above 0 (e.g. the instructions a prompt has).
+    """
+    return {"value": value, "weight": weight}
+
+
+def metric_value(entry: Any) -> float | None:
+    """The number of a named metric's entry (a number, or a ``weighted`` mapping), None when it has none."""
+    if isinstance(entry, dict):
+        entry = entry.get("value")
+    return entry if unit_number(entry) else None
+
+
+def metric_weight(entry: Any) -> float:
+    """The weight of a named metric's entry: its ``weight`` when it is a ``weighted`` mapping, else 1."""
+    return entry["weight"] if isinstance(entry, dict) else 1.0
+
+
+def _weighted_problem(entry: dict) -> str | None:
+    if set(entry) != {"value", "weight"}:
+        return f"has keys {sorted(entry)}, expected value and weight"
+    if not unit_number(entry["value"]):
+        return f"has value {entry['value']!r}, expected a number in [0, 1]"
+    weight = entry["weight"]
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < weight < float("inf"):
+        return f"has weight {weight!r}, expected a number above 0"
+    return None
+
+
 def metrics_problem(metrics: Any) -> str | None:
     """What is wrong with a ``Score``'s ``metrics`` (``metric 'f1' is 1.5, ...``), or None when it is
-    None or maps non-empty names to numbers in [0, 1]."""
+    None or maps non-empty names to numbers in [0, 1] or to ``weighted`` entries."""
     if metrics is None:
         return None
     if not isinstance(metrics, dict):
@@ -64,6 +98,10 @@ def metrics_problem(metrics: Any) -> str | None:
     for name, value in metrics.items():
         if not isinstance(name, str) or not name:
             return f"metric name {name!r} is not a non-empty string"
-        if not unit_number(value):
+        if isinstance(value, dict):
+            problem = _weighted_problem(value)
+            if problem:
+                return f"metric {name!r} {problem}"
+        elif not unit_number(value):
             return f"metric {name!r} is {value!r}, expected a number in [0, 1]"
     return None

@@ -47,6 +47,47 @@ class ScoreTally:
         return {"score": mean, "stderr": stderr, "ci_low": low, "ci_high": high, "num": n}
 
 
+class WeightedTally:
+    """Running aggregates of values that each count with a weight: the mean is sum(w * v) / sum(w).
+
+    While every value came with the default weight 1 the result is exactly ``ScoreTally``'s. Once a
+    weight is given, the mean is the ratio of sums, its standard error the ratio estimator's
+    (sqrt(n / (n - 1) * sum(w² (v - mean)²)) / sum(w)), its interval the normal one clipped to [0, 1],
+    and the result adds ``weight``, the summed weights.
+    """
+
+    def __init__(self) -> None:
+        self.plain = ScoreTally()
+        self.weighted = False
+        self.weights = 0.0
+        self.products = 0.0
+        self.squared_weights = 0.0
+        self.squared_products = 0.0
+        self.weighted_squares = 0.0
+
+    def add(self, value: float, weight: float | None = None) -> None:
+        """Count one value with its ``weight`` (None: the default weight 1)."""
+        self.plain.add(value)
+        self.weighted = self.weighted or weight is not None
+        weight = 1.0 if weight is None else weight
+        self.weights += weight
+        self.products += weight * value
+        self.squared_weights += weight * weight
+        self.squared_products += weight * weight * value
+        self.weighted_squares += weight * weight * value * value
+
+    def result(self) -> dict[str, float | int | None]:
+        """The (weighted) mean with its standard error and 95% confidence interval."""
+        if not self.weighted:
+            return self.plain.result()
+        n = self.plain.n
+        mean = self.products / self.weights
+        spread = self.weighted_squares - 2 * mean * self.squared_products + mean * mean * self.squared_weights
+        stderr = math.sqrt(max(spread, 0.0) * n / (n - 1)) / self.weights if n > 1 else 0.0
+        low, high = max(0.0, mean - Z_95 * stderr), min(1.0, mean + Z_95 * stderr)
+        return {"score": mean, "stderr": stderr, "ci_low": low, "ci_high": high, "num": n, "weight": self.weights}
+
+
 def mean_with_ci(values: Iterable[float]) -> dict[str, float | int | None]:
     """The mean of ``values`` with its standard error and a 95% confidence interval.
 

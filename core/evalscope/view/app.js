@@ -223,7 +223,7 @@
         ["finish reason", cell.finish_reason || ""], ["truncated", cell.truncated ? "yes" : "no"],
         ["tokens", cell.usage ? ["prompt_tokens", "completion_tokens", "total_tokens"].map((k) => k.split("_")[0] + " " + (cell.usage[k] === undefined ? "?" : cell.usage[k])).join(", ") : "unknown"],
         ["finished at", cell.time ? new Date(cell.time * 1000).toISOString() : ""]];
-      if (cell.metrics) facts.splice(2, 0, ["metrics", Object.entries(cell.metrics).map(([k, v]) => k + " " + fmt(v)).join(", ")]);
+      if (cell.metrics) facts.splice(2, 0, ["metrics", Object.entries(cell.metrics).map(([k, v]) => k + " " + (v !== null && typeof v === "object" ? fmt(v.value) + " (weight " + v.weight + ")" : fmt(v))).join(", ")]);
       if (cell.error) facts.unshift(["error", String(cell.error)]);
       if (cell.scoring_error) facts.unshift(["scoring error", String(cell.scoring_error)]);
       parts.push(table(["", ""], facts, "facts"));

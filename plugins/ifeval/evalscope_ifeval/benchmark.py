@@ -1,0 +1,120 @@
+"""The IFEval benchmark: 541 prompts, each with one to three verifiable instructions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from evalscope.benchmarks.base import Benchmark, BenchmarkOptions, Sample
+from evalscope.errors import DataError
+from evalscope_ifeval.instructions import prompt_instructions
+
+DATA_DIR = Path(__file__).parent / "data"
+BUNDLED_FILE = DATA_DIR / "input_data.jsonl"
+HUB_FILE_NAME = "ifeval_input_data.jsonl"  # google/IFEval's layout: the file at the folder's root
+
+
+class IFEvalOptions(BenchmarkOptions):
+    """The ``--dataset-args`` of ``ifeval``; unknown keys are rejected with the closest valid name."""
+
+    local_path: str | None = Field(
+        None,
+        description=f"A folder in google/IFEval's layout ({HUB_FILE_NAME} at its root) or a JSONL file of "
+        "key, prompt, instruction_id_list, kwargs rows (default: the bundled copy)",
+    )
+
+    @field_validator("local_path")
+    @classmethod
+    def _check_local_path(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        path = Path(value).expanduser()
+        if path.is_dir():
+            if not (path / HUB_FILE_NAME).is_file():
+                raise ValueError(f"the folder has no {HUB_FILE_NAME} (google/IFEval's layout)")
+        elif not path.is_file():
+            raise ValueError(f"no such file or folder (give a folder with {HUB_FILE_NAME}, or a JSONL file)")
+        return value
+
+    @field_validator("subset_list")
+    @classmethod
+    def _check_subsets(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and (not value or any(subset != "main" for subset in value)):
+            raise ValueError("ifeval has one subset: 'main'")
+        return value
+
+
+class IFEval(Benchmark):
+    """IFEval (Zhou et al., 2023): prompts with verifiable instructions, scored by rule, strictly and loosely.
+
+    Each prompt is sent as it is, in one user turn. Sample ids are the rows' ``key``. The rows'
+    instructions are checked when loading, so a malformed row stops the run before any request.
+    """
+
+    name = "ifeval"
+    scorer = "ifeval"
+    subsets = ["main"]
+    Options = IFEvalOptions
+    # Greedy, as the paper's runs; room for the longest asked-for answers (several hundred words).
+    generation_config = {"do_sample": False, "max_new_tokens": 2048}
+
+    def data_file(self) -> Path:
+        """The JSONL file read: the ``local_path`` file, ``ifeval_input_data.jsonl`` in that folder, or the
+        bundled copy."""
+        if self.options.local_path is None:
+            return BUNDLED_FILE
+        path = Path(self.options.local_path).expanduser()
+        return path / HUB_FILE_NAME if path.is_dir() else path
+
+    def load(self, subset: str) -> list[Sample]:
+        """Every prompt, in file order; ``Sample.raw`` is the row (nulls in ``kwargs`` kept as read)."""
+        samples = []
+        seen: set[str] = set()
+        for number, row in read_rows(self.data_file()):
+            where = f"{self.data_file()}:{number}"
+            for field in ("key", "prompt", "instruction_id_list", "kwargs"):
+                if field not in row:
+                    raise DataError(f"{where}: the row has no {field!r}")
+            if not isinstance(row["prompt"], str) or not row["prompt"].strip():
+                raise DataError(f"{where}: prompt is {row['prompt']!r}, expected text")
+            try:
+                prompt_instructions(row["key"], row["instruction_id_list"], row["kwargs"])
+            except DataError as exc:
+                raise DataError(f"{where}: {exc}") from None
+            sample_id = str(row["key"])
+            if sample_id in seen:
+                raise DataError(f"{where}: key {row['key']!r} appears twice")
+            seen.add(sample_id)
+            samples.append(Sample(id=sample_id, input=row["prompt"], target="", raw=row))
+        return samples
+
+    def build_prompt(self, sample: Sample) -> dict:
+        """One user turn: the prompt as written."""
+        return self.chat_prompt(sample.input)
+
+
+def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The rows of the JSONL file ``path`` with their line numbers (blank lines skipped)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"ifeval: cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    rows = []
+    for number, line in enumerate(text.split("\n"), start=1):  # not splitlines: U+2028 may sit in a string
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(row, dict):
+            raise DataError(f"{path}:{number}: a row is a JSON object, this is a {type(row).__name__}")
+        rows.append((number, row))
+    if not rows:
+        raise DataError(f"{path}: no rows")
+    return rows
