@@ -27,7 +27,7 @@ class CodeOptions(BenchmarkOptions):
     file_size_mb: int = Field(16, ge=1, le=4096, description="Largest file a program may write, in MiB")
     processes: int = Field(32, ge=2, le=4096, description="Processes a program may run at once")
     workers: int | None = Field(
-        None, ge=1, le=1024, description="Programs run at once (default: the number of CPU cores)"
+        None, ge=1, le=256, description="Programs run at once (default: the number of CPU cores)"
     )
 
     def limits(self) -> Limits:
