@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from evalscope_code.confinement import UID_BASE, UIDS_PER_PROCESS
+from evalscope_code.confinement import UIDS_PER_PROCESS, claimed_ids, free_id_block
 from evalscope_code.humaneval import HumanEval
 from evalscope_code.sandbox_bwrap import BubblewrapSandbox
 from openai_server import FakeOpenAIServer
@@ -158,10 +158,8 @@ def run_hostile(
                 text=True,
                 preexec_fn=outer_limits,
             )
-            uids = range(
-                UID_BASE + (process.pid % 100_000) * UIDS_PER_PROCESS,
-                UID_BASE + (process.pid % 100_000 + 1) * UIDS_PER_PROCESS,
-            )
+            base = free_id_block(claimed_ids(), process.pid)  # the user ids its programs run as
+            uids = range(base, base + UIDS_PER_PROCESS)
             stdout, stderr = process.communicate(timeout=300)
         assert process.returncode == 0, stderr
         lines = (work / "reviews" / "m" / "humaneval_main.jsonl").read_text(encoding="utf-8").splitlines()

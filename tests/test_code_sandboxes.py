@@ -147,3 +147,15 @@ def test_a_resume_scores_again_only_when_the_sandbox_or_a_limit_changed(tmp_path
     assert kept == "kept 3 reviews, re-scoring 0 (scoring errors) and 0 (scorer changed)"
     rescored = resume({"workers": 2, "timeout": 20})
     assert rescored == "kept 0 reviews, re-scoring 0 (scoring errors) and 3 (scorer changed)"
+
+
+def test_programs_never_run_under_an_id_the_system_gives_out():
+    """Accounts, groups and the subordinate ranges of rootless containers are avoided: the sweep after a program
+    kills every process of its id."""
+    from evalscope_code.confinement import UIDS_PER_PROCESS, free_id_block
+
+    natural = free_id_block([], pid=4242)
+    container = range(natural - 1000, natural + 70_000)  # a subordinate range over the natural block
+    moved = free_id_block([container, range(natural + 70_300, natural + 70_301)], pid=4242)
+    assert moved >= container.stop and not moved <= natural + 70_300 < moved + UIDS_PER_PROCESS
+    assert free_id_block([], pid=4243) == natural + UIDS_PER_PROCESS  # another evalscope process, another block

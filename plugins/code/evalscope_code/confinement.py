@@ -42,13 +42,19 @@ def running_as_root() -> bool:
 
 
 class UidSlots:
-    """Unprivileged user ids for concurrent programs: each program takes one no other running program has."""
+    """Unprivileged user ids for concurrent programs: each program takes one no other running program has.
+
+    The block of ``UIDS_PER_PROCESS`` ids is chosen from this process's id, away from the ids the system
+    gives out (``/etc/passwd``, ``/etc/group``, the subordinate ranges of ``/etc/subuid`` and ``/etc/subgid``
+    that rootless containers use), and an id is skipped while any process runs under it: the sweep after a
+    program kills every process of its id, which must be the program's alone.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._busy: set[int] = set()
         self._next = 0
-        self._base = UID_BASE + (os.getpid() % 100_000) * UIDS_PER_PROCESS
+        self._base: int | None = None
 
     @contextlib.contextmanager
     def take(self):
@@ -58,10 +64,16 @@ class UidSlots:
         its new parent has not reaped yet (a zombie) still counts against its user's process limit.
         """
         with self._lock:
-            slot = self._next
-            while slot % UIDS_PER_PROCESS in self._busy and slot < self._next + UIDS_PER_PROCESS:
-                slot += 1
-            slot %= UIDS_PER_PROCESS
+            if self._base is None:
+                self._base = free_id_block(claimed_ids(), os.getpid())
+            for step in range(UIDS_PER_PROCESS):
+                slot = (self._next + step) % UIDS_PER_PROCESS
+                if slot not in self._busy and not any_process_of(self._base + slot):
+                    break
+            else:
+                from evalscope.errors import ConfigError
+
+                raise ConfigError(f"all {UIDS_PER_PROCESS} user ids for programs are in use; lower the workers")
             self._next = slot + 1
             self._busy.add(slot)
         try:
@@ -69,6 +81,45 @@ class UidSlots:
         finally:
             with self._lock:
                 self._busy.discard(slot)
+
+
+def claimed_ids() -> list[range]:
+    """The user and group ids the system gives out: those of accounts and groups, and the subordinate ranges."""
+    claimed = []
+    for path, id_field in (("/etc/passwd", 2), ("/etc/group", 2)):
+        with contextlib.suppress(OSError):
+            for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
+                fields = line.split(":")
+                if len(fields) > id_field and fields[id_field].isdigit():
+                    claimed.append(range(int(fields[id_field]), int(fields[id_field]) + 1))
+    for path in ("/etc/subuid", "/etc/subgid"):
+        with contextlib.suppress(OSError):
+            for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
+                fields = line.split(":")
+                if len(fields) == 3 and fields[1].isdigit() and fields[2].isdigit():
+                    claimed.append(range(int(fields[1]), int(fields[1]) + int(fields[2])))
+    return claimed
+
+
+def free_id_block(claimed: list[range], pid: int) -> int:
+    """The first id of a block of ``UIDS_PER_PROCESS`` ids that overlaps none of ``claimed``, starting from a
+    place chosen by the process id ``pid`` (so concurrent evalscope processes use different blocks)."""
+    blocks = (2**31 - UID_BASE) // UIDS_PER_PROCESS
+    start = pid % 100_000
+    for step in range(blocks):
+        base = UID_BASE + (start + step) % blocks * UIDS_PER_PROCESS
+        if not any(base < taken.stop and taken.start < base + UIDS_PER_PROCESS for taken in claimed):
+            return base
+    raise RuntimeError("no free block of user ids")  # pragma: no cover - 2**31 ids all claimed
+
+
+def any_process_of(uid: int) -> bool:
+    """Whether some process runs as ``uid`` (zombies included)."""
+    for entry in os.scandir("/proc"):
+        with contextlib.suppress(OSError):
+            if entry.name.isdigit() and entry.stat().st_uid == uid:
+                return True
+    return False
 
 
 UIDS = UidSlots()
