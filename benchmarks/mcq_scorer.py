@@ -13,7 +13,7 @@ import argparse
 import statistics
 import time
 
-from evalscope_general.mcq_scorer import extract_choice
+from evalscope.scorers.mcq_scorer import extract_choice
 
 OPTIONS = {"A": "Sydney", "B": "Canberra", "C": "Melbourne", "D": "Perth"}
 ANSWERS = {

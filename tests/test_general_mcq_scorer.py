@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from evalscope_general.mcq_scorer import GeneralMCQScorer, extract_choice
 
 from evalscope.benchmarks import Sample
+from evalscope.scorers.mcq_scorer import GeneralMCQScorer, extract_choice
 from evalscope.testing import check_scorer
 
 OPTIONS = {"A": "Paris", "B": "London", "C": "Berlin", "D": "Madrid"}

@@ -55,7 +55,7 @@ def test_plugin_import_and_bundled_run_stay_light():
         "plugins = get_plugins()\n"
         "assert 'datasets' not in sys.modules and 'evalscope_gsm8k.benchmark' not in sys.modules\n"
         "bench = plugins.benchmarks.get('gsm8k').factory(options={}, seed=42)\n"
-        "samples = bench.load('main')\n"
+        "samples = list(bench.load('main'))\n"
         "bench.build_prompt(samples[0])\n"
         "print(len(samples), 'datasets' in sys.modules)\n"
     )
@@ -109,7 +109,7 @@ def test_huggingface_hub_offline_fails_with_a_clear_error(tmp_path):
         "from evalscope.errors import DataError\n"
         "bench = get_plugins().benchmarks.get('gsm8k').factory(options={'dataset_hub': 'huggingface'}, seed=1)\n"
         "try:\n"
-        "    bench.load('main')\n"
+        "    list(bench.load('main'))\n"
         "except DataError as exc:\n"
         "    print(exc)\n"
     )
@@ -131,7 +131,7 @@ def test_huggingface_hub_offline_fails_with_a_clear_error(tmp_path):
 
 
 def test_bundled_test_split_loads_with_stable_ids_and_gold_numbers():
-    samples = make_benchmark().load("main")
+    samples = list(make_benchmark().load("main"))
     assert len(samples) == 1319
     assert [sample.id for sample in samples] == [str(index) for index in range(1319)]
     first = samples[0]
@@ -142,14 +142,14 @@ def test_bundled_test_split_loads_with_stable_ids_and_gold_numbers():
     targets = {sample.target for sample in samples}
     assert "-3" in targets and "1450000" in targets  # signs kept, thousands separators removed
     assert not any("," in target for target in targets)
-    again = make_benchmark({"few_shot_num": 0}).load("main")
+    again = list(make_benchmark({"few_shot_num": 0}).load("main"))
     assert [(s.id, s.input, s.target) for s in again] == [(s.id, s.input, s.target) for s in samples]
 
 
 def test_local_path_file_is_the_test_split(tmp_path):
     path = write_rows(tmp_path / "mine.jsonl", ROWS)
     bench = make_benchmark({"local_path": str(path), "few_shot_num": 1})
-    samples = bench.load("main")
+    samples = list(bench.load("main"))
     assert [(s.id, s.target) for s in samples] == [("0", "5"), ("1", "1000"), ("2", "-3")]
     # no train split next to a single file: exemplars come from the bundled train split
     assert bench.few_shot_examples() == train_rows(1)
@@ -159,7 +159,7 @@ def test_local_path_folder_uses_its_own_train_split(tmp_path):
     write_rows(tmp_path / "test.jsonl", ROWS[:2])
     write_rows(tmp_path / "train.jsonl", [ROWS[2], ROWS[0]])
     bench = make_benchmark({"local_path": str(tmp_path), "few_shot_num": 2})
-    assert [s.target for s in bench.load("main")] == ["5", "1000"]
+    assert [s.target for s in list(bench.load("main"))] == ["5", "1000"]
     prompt = bench.format_prompt("Q?")
     assert "Question: A drop of 13 from 10 gives?\nAnswer: 10-13=-3\nThe answer is -3.\n\n" in prompt
     assert "Answer: 2+3=5\nThe answer is 5.\n\nQuestion: Q?\nAnswer:" in prompt
@@ -174,7 +174,7 @@ def test_local_path_folder_without_train_split_uses_the_bundled_one(tmp_path):
 def test_blank_lines_are_skipped(tmp_path):
     path = tmp_path / "mine.jsonl"
     path.write_text(json.dumps(ROWS[0]) + "\n\n" + json.dumps(ROWS[1]) + "\n\n", encoding="utf-8")
-    assert [s.id for s in make_benchmark({"local_path": str(path)}).load("main")] == ["0", "1"]
+    assert [s.id for s in list(make_benchmark({"local_path": str(path)}).load("main"))] == ["0", "1"]
 
 
 @pytest.mark.parametrize(
@@ -195,7 +195,7 @@ def test_broken_data_line_fails_with_file_and_line(tmp_path, bad_line, message):
     path.write_text(json.dumps(ROWS[0]) + "\n" + json.dumps(ROWS[1]) + "\n" + bad_line + "\n", encoding="utf-8")
     bench = make_benchmark({"local_path": str(path)})
     with pytest.raises(DataError) as caught:
-        bench.load("main")
+        list(bench.load("main"))
     assert str(caught.value) == f"{path}:3: {message}"
 
 
@@ -204,18 +204,18 @@ def test_broken_train_split_fails_with_file_and_line(tmp_path):
     (tmp_path / "train.jsonl").write_text(json.dumps(ROWS[0]) + "\n{oops\n", encoding="utf-8")
     bench = make_benchmark({"local_path": str(tmp_path), "few_shot_num": 2})
     with pytest.raises(DataError, match=r"train\.jsonl:2: not valid JSON"):
-        bench.build_prompt(bench.load("main")[0])
+        bench.build_prompt(list(bench.load("main"))[0])
 
 
 def test_empty_and_undecodable_files_are_data_errors(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n", encoding="utf-8")
     with pytest.raises(DataError, match="empty.jsonl: no rows"):
-        make_benchmark({"local_path": str(empty)}).load("main")
+        list(make_benchmark({"local_path": str(empty)}).load("main"))
     binary = tmp_path / "binary.jsonl"
     binary.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(DataError, match="binary.jsonl: not UTF-8 text"):
-        make_benchmark({"local_path": str(binary)}).load("main")
+        list(make_benchmark({"local_path": str(binary)}).load("main"))
 
 
 def test_few_shot_larger_than_the_train_split_is_a_data_error(tmp_path):
@@ -231,7 +231,7 @@ def test_few_shot_larger_than_the_train_split_is_a_data_error(tmp_path):
 
 def test_default_prompt_is_four_fixed_chain_of_thought_exemplars_then_the_question():
     bench = make_benchmark()
-    sample = bench.load("main")[0]
+    sample = list(bench.load("main"))[0]
     prompt = bench.build_prompt(sample)
     text = prompt["messages"][0]["content"]
     assert prompt["messages"] == [{"role": "user", "content": text}]
@@ -280,7 +280,7 @@ def test_few_shot_random_is_reproducible_with_the_seed():
 
 def test_system_prompt_becomes_a_system_message():
     bench = make_benchmark({"system_prompt": "You are a careful math tutor.", "few_shot_num": 0})
-    prompt = bench.build_prompt(bench.load("main")[1])
+    prompt = bench.build_prompt(list(bench.load("main"))[1])
     assert prompt["system_prompt"] == "You are a careful math tutor."
     assert [message["role"] for message in prompt["messages"]] == ["system", "user"]
     assert prompt["messages"][0]["content"] == "You are a careful math tutor."

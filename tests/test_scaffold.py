@@ -27,11 +27,12 @@ EXPECTED_FILES = {
         "tests/test_benchmark.py",
     ],
     "scorer": ["evalscope_acme_echo/__init__.py", "evalscope_acme_echo/scorer.py", "tests/test_scorer.py"],
+    "hub-benchmark": ["evalscope_acme_echo/__init__.py", "evalscope_acme_echo/benchmark.py", "tests/test_benchmark.py"],
 }
 COMMON_FILES = [".gitignore", "README.md", "pyproject.toml"]
 
 
-@pytest.mark.parametrize("kind", ["model", "benchmark", "scorer"])
+@pytest.mark.parametrize("kind", ["model", "benchmark", "hub-benchmark", "scorer"])
 def test_each_kind_writes_a_complete_package(tmp_path, kind):
     target = tmp_path / "acme-echo"
     written = generate("acme-echo", kind, target)
@@ -152,7 +153,7 @@ def test_render_fills_placeholders_and_names_an_unknown_one():
 
 def test_every_template_is_used_and_filled(tmp_path):
     used = set()
-    for kind in ("model", "benchmark", "scorer"):
+    for kind in ("model", "benchmark", "hub-benchmark", "scorer"):
         generate("acme-x", kind, tmp_path / kind)  # fails on an unknown placeholder
         used |= {path for folder in ("common", kind) for path in (TEMPLATES / folder).rglob("*.tmpl")}
     assert used == set(TEMPLATES.rglob("*.tmpl"))
@@ -193,12 +194,25 @@ def test_the_generated_benchmark_and_scorer_honour_the_contract(generated):
     check_scorer(package.build_scorer, cases=[("Answer: Paris", "Paris", 1.0), ("Answer: Lyon", "Paris", 0.0)])
 
 
+def test_the_generated_hub_benchmark_reads_a_local_copy_and_honours_the_contract(generated, tmp_path):
+    package = generated("acme-gen-hub", "hub-benchmark")
+    copy = tmp_path / "copy" / "default"
+    copy.mkdir(parents=True)
+    rows = [{"id": "a", "question": "1 + 1?", "choices": ["1", "2", "3", "4"], "answer": 1}]
+    for split in ("test", "dev"):
+        (copy / f"{split}.jsonl").write_text(json.dumps(rows[0]) + "\n", encoding="utf-8")
+    samples = check_benchmark(package.build_benchmark, {"local_path": str(copy.parent), "few_shot_num": 1})
+    assert [(sample.id, sample.target, sample.options) for sample in samples["default"]] == [
+        ("a", "B", {"A": "1", "B": "2", "C": "3", "D": "4"})
+    ]
+
+
 def test_the_generated_scorer_honours_the_contract(generated):
     package = generated("acme-gen-num", "scorer")
     check_scorer(package.build_scorer, cases=[("about 1,000.5 in all", "1000.5", 1.0), ("7", "8", 0.0)])
 
 
-@pytest.mark.parametrize("kind", ["model", "benchmark", "scorer"])
+@pytest.mark.parametrize("kind", ["model", "benchmark", "hub-benchmark", "scorer"])
 @pytest.mark.parametrize("name", ["acme-echo", "evalscope-a-rather-long-plugin-name-for-line-lengths"])
 def test_the_generated_package_is_lint_clean_under_its_own_config(tmp_path, kind, name):
     import subprocess

@@ -84,6 +84,11 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         help='JSON: {"gsm8k": {"few_shot_num": 0}} (default: none; `evalscope plugins show NAME` lists them)',
     )
     add(
+        "--dataset-dir",
+        default=s,
+        help="local copies of hub datasets, one folder per hub id: DIR/cais/mmlu/ (default: the hub)",
+    )
+    add(
         "--limit",
         type=parse_limit,
         default=s,
@@ -170,10 +175,12 @@ def add_plugins_arguments(parser: argparse.ArgumentParser) -> None:
     for sub in (list_parser, show_parser):
         sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     new_parser = actions.add_parser(
-        "new", help="write a new plugin package: NAME --kind model|benchmark|scorer --path DIR"
+        "new", help="write a new plugin package: NAME --kind model|benchmark|hub-benchmark|scorer --path DIR"
     )
     new_parser.add_argument("name", help="the name the component is registered under, e.g. acme-echo")
-    new_parser.add_argument("--kind", choices=("model", "benchmark", "scorer"), default="model", help="default: model")
+    new_parser.add_argument(
+        "--kind", choices=("model", "benchmark", "hub-benchmark", "scorer"), default="model", help="default: model"
+    )
     new_parser.add_argument("--path", help="the folder to create (default: ./NAME); must be new or empty")
 
 

@@ -39,6 +39,9 @@ class TaskConfig(BaseModel):
     model_args: dict[str, Any] = Field(default_factory=dict, description="Extra config for the model factory")
     datasets: list[str] = Field(default_factory=list, description="Benchmarks to run")
     dataset_args: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Options per benchmark")
+    dataset_dir: str | None = Field(
+        None, description="Local copies of hub datasets, one folder per hub id (DIR/cais/mmlu/), for offline runs"
+    )
     limit: int | float | None = Field(None, description="Samples per subset: a count, or a fraction in (0, 1)")
     eval_batch_size: int = Field(1, ge=1, description="Prompts per predict call / API requests in flight")
     generation_config: dict[str, Any] = Field(default_factory=dict, description="Inference settings")

@@ -6,7 +6,7 @@ Every review carries a ``scorer_key``: a digest, made as prediction cache keys a
   and the benchmark's ``scoring_config()`` (the options that change how answers are scored, for
   ``general_qa`` its metric and its judge's model and rubric, never a secret);
 - what it graded: the prediction's ``cache_key`` and completion, and the sample's ``input``,
-  ``target`` and ``raw`` row.
+  ``target`` and ``raw`` row (and its ``options`` as asked, when it has them).
 
 On resume, the review of a reused prediction is kept as written, byte for byte, when its
 ``scorer_key`` is the one the run computes now and it has no ``scoring_error``; otherwise the sample
@@ -54,6 +54,8 @@ class ScorerKeys:
             "completion": completion(record),
             "sample": {"input": sample.input, "target": sample.target, "raw": sample.raw},
         }
+        if sample.options is not None:  # options as asked (a shuffled order is part of what was graded)
+            graded["sample"]["options"] = sample.options
         return self._keys.key(graded)
 
 

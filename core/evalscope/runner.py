@@ -8,10 +8,12 @@ what produced it, so a killed run resumes where it stopped.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 import os
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -158,6 +160,8 @@ class Runner:
         for name in config.datasets:
             registration = plugins.benchmarks.get(name)
             benchmark = registration.factory(options=config.dataset_args.get(name, {}), seed=config.seed)
+            if config.dataset_dir and callable(getattr(benchmark, "use_dataset_dir", None)):
+                benchmark.use_dataset_dir(config.dataset_dir)
             scorer_registration = plugins.scorers.get(benchmark.scorer)
             plugin = next(info for info in plugins.infos if info.name == scorer_registration.plugin)
             identity = scorer_identity(benchmark.scorer, plugin.distribution, plugin.version, benchmark)
@@ -279,10 +283,10 @@ class Runner:
         reviews: dict[str, EarlierReviews] = {}  # by reviews file, while its subset is open
         review_counts = ReviewCounts()
 
-        def open_subset(dataset: DatasetRun, subset: str, position: int) -> tuple[list[Sample], SubsetRun]:
+        def open_subset(dataset: DatasetRun, subset: str, position: int) -> tuple[Iterable[Sample], SubsetRun]:
             started.setdefault(dataset.name, time.time())
-            samples = unique_samples(dataset.job.benchmark.load(subset), dataset.name, subset)
-            samples = apply_limit(samples, self.config.limit)
+            loaded = unique_samples(dataset.job.benchmark.load(subset), dataset.name, subset)
+            samples = apply_limit(loaded, self.config.limit)
             store = PredictionStore(run_dir.predictions_path(self.model_id, dataset.name, subset), resume=resume)
             if source:
                 source.pop().close()
@@ -297,7 +301,7 @@ class Runner:
             if self.config.use_cache:
                 old_reviews = (cache_from or run_dir).reviews_path(self.model_id, dataset.name, subset)
                 reviews[str(reviews_path)] = EarlierReviews(old_reviews, review_counts, in_place=cache_from is None)
-            return samples, SubsetRun(dataset, subset, position, store, reviews_path, remaining=len(samples))
+            return samples, SubsetRun(dataset, subset, position, store, reviews_path)
 
         def cached(subset: SubsetRun, sample: Sample, prompt: dict) -> tuple[str | None, dict | None]:
             found = previous.get(sample.id)
@@ -435,8 +439,20 @@ def model_identity(config: TaskConfig, model_id: str, model: Any) -> dict[str, A
     return identity
 
 
-def unique_samples(samples: list[Sample], benchmark: str, subset: str) -> list[Sample]:
-    """``samples``, after checking that no two share an id (one id is one prediction and one review)."""
+def unique_samples(samples: Iterable[Sample], benchmark: str, subset: str) -> Iterable[Sample]:
+    """``samples``, each id checked against the ids before it (one id is one prediction and one review).
+
+    A list is checked whole at once, so a repeated id stops the run before any request; samples that
+    are yielded lazily are checked as they come, before the model is asked about the repeated one.
+    """
+    if isinstance(samples, list):
+        for _ in _checked_ids(samples, benchmark, subset):
+            pass
+        return samples
+    return _checked_ids(samples, benchmark, subset)
+
+
+def _checked_ids(samples: Iterable[Sample], benchmark: str, subset: str) -> Iterator[Sample]:
     seen: set[str] = set()
     for sample in samples:
         if sample.id in seen:
@@ -445,7 +461,7 @@ def unique_samples(samples: list[Sample], benchmark: str, subset: str) -> list[S
                 "sample ids must be unique"
             )
         seen.add(sample.id)
-    return samples
+        yield sample
 
 
 def log_stop_reason(handler: logging.Handler, exc: BaseException, ctrl_c_pressed: bool, run_dir: RunDir) -> None:
@@ -497,13 +513,15 @@ def options_dict(options: Any) -> dict[str, Any]:
     return dict(getattr(options, "__dict__", {}))
 
 
-def apply_limit(samples: list[Sample], limit: int | float | None) -> list[Sample]:
-    """The first ``limit`` samples (a count, or a fraction of them rounded up)."""
+def apply_limit(samples: Iterable[Sample], limit: int | float | None) -> Iterable[Sample]:
+    """The first ``limit`` samples (a count, read lazily; or a fraction of them rounded up, which needs the
+    subset's size, so the samples are read first)."""
     if limit is None:
         return samples
     if isinstance(limit, float) and limit < 1:
+        samples = list(samples)
         return samples[: math.ceil(len(samples) * limit)]
-    return samples[: int(limit)]
+    return itertools.islice(samples, int(limit))
 
 
 def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]:

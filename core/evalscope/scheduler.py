@@ -21,7 +21,7 @@ import asyncio
 import contextvars
 import itertools
 import os
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,14 +75,19 @@ class DatasetRun:
 
 @dataclass
 class SubsetRun:
-    """One subset of a dataset: its prediction store, reviews file and running aggregates."""
+    """One subset of a dataset: its prediction store, reviews file and running aggregates.
+
+    ``remaining`` is how many of its samples are fed but not yet scored, and ``counted`` whether all
+    are fed; both change in the scoring thread only, which finishes the subset when both say so.
+    """
 
     dataset: DatasetRun
     name: str
     position: int
     store: PredictionStore
     reviews_path: Path
-    remaining: int
+    remaining: int = 0
+    counted: bool = False
     tally: SubsetTally = field(default_factory=SubsetTally)
     reviews: Any = None
 
@@ -114,7 +119,8 @@ class Scheduler:
     """Runs every sample of ``datasets`` through ``driver`` and the scorer; see the module docstring.
 
     The caller supplies what is specific to its run: ``open_subset(dataset, subset, position)``
-    returns ``(samples, SubsetRun)``; ``cached(subset_run, sample, prompt)`` returns
+    returns ``(samples, SubsetRun)``, ``samples`` an iterable read one sample at a time;
+    ``cached(subset_run, sample, prompt)`` returns
     ``(key, record)`` (``record`` when a stored prediction can be reused, ``key`` None when it was
     not computed); ``earlier_review(subset_run, sample, record)`` returns the ``(review, line)`` kept
     for a cached ``record``, or None to score it; ``make_record(sample, prompt, key, generation)``
@@ -129,7 +135,7 @@ class Scheduler:
         self,
         driver: ModelDriver,
         datasets: list[DatasetRun],
-        open_subset: Callable[[DatasetRun, str, int], tuple[list[Sample], SubsetRun]],
+        open_subset: Callable[[DatasetRun, str, int], tuple[Iterable[Sample], SubsetRun]],
         cached: Callable[[SubsetRun, Sample, dict], tuple[str | None, dict | None]],
         make_record: Callable[[Sample, dict, str | None, Generation, DatasetRun], dict],
         score: Callable[[DatasetRun, Sample, dict], dict],
@@ -205,21 +211,20 @@ class Scheduler:
             for position, name in enumerate(dataset.subsets):
                 samples, subset = self.open_subset(dataset, name, position)
                 self._open.append(subset)
-                self._progress.total += len(samples)
                 self._progress.set_description_str(f"{dataset.name}/{name}", refresh=False)
                 self._progress.refresh()
-                if not samples:
-                    self._submit(self._finish_subset, subset)
-                from_cache = 0
+                count = from_cache = 0
                 for sample in samples:
+                    count += 1
+                    self._progress.total += 1
                     prompt = dataset.job.benchmark.build_prompt(sample)
                     key, record = self.cached(subset, sample, prompt)
                     from_cache += record is not None
                     review = self.earlier_review(subset, sample, record) if record is not None else None
                     yield WorkItem(subset, sample, prompt, key, record, review)
+                self._submit(self._subset_fed, subset, count)
                 logger.info(
-                    f"{dataset.name}/{name}: {len(samples)} samples, {from_cache} from cache, "
-                    f"{len(samples) - from_cache} to predict"
+                    f"{dataset.name}/{name}: {count} samples, {from_cache} from cache, {count - from_cache} to predict"
                 )
         self.fed()
 
@@ -339,6 +344,13 @@ class Scheduler:
         if record.get("response") is not None:
             subset.dataset.usage.add(record["response"])
         subset.remaining -= 1
+        if subset.counted and subset.remaining == 0:
+            self._finish_subset(subset)
+
+    def _subset_fed(self, subset: SubsetRun, count: int) -> None:
+        """All ``count`` samples of ``subset`` are fed: finish it now if they are all scored already."""
+        subset.remaining += count
+        subset.counted = True
         if subset.remaining == 0:
             self._finish_subset(subset)
 

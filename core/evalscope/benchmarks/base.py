@@ -9,12 +9,18 @@ from typing import Any, ClassVar
 
 @dataclass
 class Sample:
-    """One evaluation item. ``id`` is stable (the same row always has the same id)."""
+    """One evaluation item. ``id`` is stable (the same row always has the same id).
+
+    ``options`` are a multiple-choice question's options as asked (``{letter: text}``), which the
+    ``multiple_choice`` scorer chooses among; ``subset`` is the subset the sample was loaded from.
+    """
 
     id: str
     input: str
     target: str
     raw: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, str] | None = None
+    subset: str | None = None
 
 
 class Benchmark(ABC):

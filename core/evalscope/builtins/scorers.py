@@ -1,4 +1,4 @@
-"""Built-in generic scorers: ``exact_match`` and ``includes``."""
+"""Built-in generic scorers: ``exact_match``, ``includes`` and ``multiple_choice`` (the letter an answer chooses)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,19 @@ class Includes(Scorer):
         return Score(float(sample.target in completion), completion, sample.target)
 
 
+def multiple_choice_scorer() -> Scorer:
+    """The letter a free-text answer chooses among the sample's options, compared with the gold letter.
+
+    Builds ``evalscope.scorers.mcq_scorer.GeneralMCQScorer`` (imported only when a run asks for it).
+    """
+    from evalscope.scorers.mcq_scorer import GeneralMCQScorer
+
+    return GeneralMCQScorer()
+
+
 @hookimpl
 def register_scorers(register):
     """Register the generic scorers."""
     register("exact_match", ExactMatch)
     register("includes", Includes)
+    register("multiple_choice", multiple_choice_scorer)

@@ -1,11 +1,11 @@
 """``evalscope plugins new``: write a complete, pip-installable plugin package.
 
-The package registers one component (a model, a benchmark with its scorer, or a
-scorer) under the name given, through an entry point in the group ``evalscope``; it
-has a ``test`` extra, a README and tests that use ``evalscope.testing``. The files come
-from ``templates/common`` and ``templates/<kind>``: ``{{ variable }}`` placeholders are
-filled in, ``__module__`` in a path becomes the module name, ``gitignore`` becomes
-``.gitignore`` and the ``.tmpl`` suffix is dropped.
+The package registers one component (a model, a benchmark with its scorer, a benchmark declared
+from hub data with ``evalscope.benchmarks.declarative``, or a scorer) under the name given,
+through an entry point in the group ``evalscope``; it has a ``test`` extra, a README and tests
+that use ``evalscope.testing``. The files come from ``templates/common`` and ``templates/<kind>``:
+``{{ variable }}`` placeholders are filled in, ``__module__`` in a path becomes the module name,
+``gitignore`` becomes ``.gitignore`` and the ``.tmpl`` suffix is dropped.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from evalscope.errors import ConfigError
 
-KINDS = ("model", "benchmark", "scorer")
+KINDS = ("model", "benchmark", "hub-benchmark", "scorer")
 TEMPLATES = Path(__file__).parent / "templates"
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 MAX_NAME_LENGTH = 64
@@ -78,7 +78,7 @@ def generate(name: str, kind: str = "model", path: str | Path | None = None) -> 
     if kind not in KINDS:
         raise ConfigError(f"plugin kind {kind!r} is invalid; choose one of: {', '.join(KINDS)}")
     names = plugin_names(name)
-    registered_kinds = ("benchmark", "scorer") if kind == "benchmark" else (kind,)
+    registered_kinds = {"benchmark": ("benchmark", "scorer"), "hub-benchmark": ("benchmark",)}.get(kind, (kind,))
     for registered_kind in registered_kinds:
         if name in builtin_names(registered_kind):
             raise ConfigError(f"plugin name {name!r} is taken: evalscope has a built-in {registered_kind} of that name")

@@ -437,8 +437,12 @@ def _load_samples(benchmark: Any, subset: str, label: str) -> list:
     from evalscope.benchmarks.base import Sample
 
     samples = _call(label, f"load({subset!r})", benchmark.load, subset)
+    if isinstance(samples, Iterator):  # a benchmark that streams its samples
+        samples = _call(label, f"reading the samples of load({subset!r})", list, samples)
     if not isinstance(samples, list):
-        raise AssertionError(f"{label}: load({subset!r}) returned {type(samples).__name__}; return a list of Sample")
+        raise AssertionError(
+            f"{label}: load({subset!r}) returned {type(samples).__name__}; return a list of Sample, or yield them"
+        )
     if not samples:
         raise AssertionError(f"{label}: subset {subset!r} has no samples")
     seen: dict[str, int] = {}

@@ -31,7 +31,7 @@ general_mcq_benchmark.Options = "evalscope_general.mcq:GeneralMCQOptions"  # for
 
 def general_mcq_scorer() -> Any:
     """Build the ``general_mcq`` scorer (the chosen letter, read from free text)."""
-    from evalscope_general.mcq_scorer import GeneralMCQScorer
+    from evalscope.scorers.mcq_scorer import GeneralMCQScorer
 
     return GeneralMCQScorer()
 

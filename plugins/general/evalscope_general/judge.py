@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from evalscope.errors import ModelError
-from evalscope_general.thinking import after_thinking
+from evalscope.scorers.thinking import after_thinking
 
 JUDGE_KEY_ENV = "EVALSCOPE_JUDGE_API_KEY"
 GRADES = {"CORRECT": 1.0, "INCORRECT": 0.0}

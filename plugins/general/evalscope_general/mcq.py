@@ -17,7 +17,7 @@ from pydantic import Field, field_validator
 
 from evalscope.benchmarks.base import Benchmark, BenchmarkOptions, Sample
 from evalscope.errors import ConfigError, DataError
-from evalscope_general.choices import format_choices, option_columns, options_problem, question_options
+from evalscope.scorers.choices import format_choices, option_columns, options_problem, question_options
 from evalscope_general.rows import (
     DATA_SUFFIXES,
     check_unique_ids,

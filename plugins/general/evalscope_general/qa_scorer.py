@@ -3,7 +3,7 @@ or by an LLM judge.
 
 The three metric scorers differ only in which metric is the score; each review records all three in
 its ``metrics`` (so the report averages each one) and in its explanation. A closed ``<think>`` block
-is left out of the answer (see ``evalscope_general.thinking``).
+is left out of the answer (see ``evalscope.scorers.thinking``).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 from evalscope.benchmarks.base import Sample
 from evalscope.scorers.base import Score, Scorer
+from evalscope.scorers.thinking import after_thinking
 from evalscope_general.judge import GRADES, Judge, JudgeError, Verdict
 from evalscope_general.qa_metrics import METRICS
-from evalscope_general.thinking import after_thinking
 
 
 class GeneralQAScorer(Scorer):

@@ -7,11 +7,12 @@ Files are read as UTF-8, with or without a byte order mark, with LF or CRLF line
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from evalscope.benchmarks.fields import text_field
+from evalscope.benchmarks.hub_files import numbered_jsonl_rows
 from evalscope.errors import ConfigError, DataError
 
 DATA_SUFFIXES = (".csv", ".jsonl")
@@ -19,7 +20,7 @@ DATA_SUFFIXES = (".csv", ".jsonl")
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """``(line, row)`` for every row of a ``.csv`` or ``.jsonl`` file; blank JSONL lines are skipped."""
-    reader = _csv_rows if path.suffix.lower() == ".csv" else _jsonl_rows
+    reader = _csv_rows if path.suffix.lower() == ".csv" else numbered_jsonl_rows
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
@@ -57,31 +58,6 @@ def _csv_rows(path: Path, handle) -> Iterator[tuple[int, dict[str, Any]]]:
             yield start, dict(zip(header, cells))
     except csv.Error as exc:
         raise DataError(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
-
-
-def _jsonl_rows(path: Path, handle) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, line in enumerate(handle, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(row, dict):
-            raise DataError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
-        yield number, row
-
-
-def text_field(row: dict[str, Any], key: str) -> str | None:
-    """The text of ``row[key]``: a string as it is, a number written out, None when absent or empty."""
-    value = row.get(key)
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, str) and value.strip():
-        return value
-    return None
 
 
 def row_id(row: dict[str, Any], index: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,15 @@ from pydantic import Field, field_validator
 from evalscope.benchmarks.base import Benchmark, BenchmarkOptions, Sample
 from evalscope.errors import ConfigError, DataError
 from evalscope.utils.logger import get_logger
-from evalscope_gsm8k.data import DATA_DIR, clean_solution, gold_answer, hub_rows, local_split_path, read_jsonl
+from evalscope_gsm8k.data import (
+    DATA_DIR,
+    clean_solution,
+    gold_answer,
+    hub_rows,
+    iter_jsonl,
+    local_split_path,
+    read_jsonl,
+)
 
 logger = get_logger()
 
@@ -111,13 +120,12 @@ class GSM8K(Benchmark):
             )
         self._few_shot_text: str | None = None
 
-    def load(self, subset: str) -> list[Sample]:
-        """The test split, in file order; ``Sample.id`` is the row index, ``target`` the gold number."""
-        rows = self._rows("test")
-        return [
-            Sample(id=str(index), input=row["question"], target=gold_answer(row["answer"]), raw=row)
-            for index, row in enumerate(rows)
-        ]
+    def load(self, subset: str) -> Iterator[Sample]:
+        """The test split, in file order, read one row at a time; ``Sample.id`` is the row index, ``target``
+        the gold number."""
+        rows = hub_rows("test") if self.options.dataset_hub == "huggingface" else iter_jsonl(self._path("test"))
+        for index, row in enumerate(rows):
+            yield Sample(id=str(index), input=row["question"], target=gold_answer(row["answer"]), raw=row)
 
     def build_prompt(self, sample: Sample) -> dict:
         """One user turn holding the instruction, the exemplars and the question."""
@@ -163,8 +171,11 @@ class GSM8K(Benchmark):
     def _rows(self, split: str, limit: int | None = None) -> list[dict[str, Any]]:
         if self.options.dataset_hub == "huggingface":
             return hub_rows(split, limit)
+        return read_jsonl(self._path(split), limit)
+
+    def _path(self, split: str) -> Path:
         path = local_split_path(self.options.local_path, split)
         if path is None:
             path = DATA_DIR / f"{split}.jsonl"
             logger.info(f"gsm8k: local_path has no {split} split; using the bundled {split}.jsonl")
-        return read_jsonl(path, limit)
+        return path

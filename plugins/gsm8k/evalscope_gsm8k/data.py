@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -56,16 +57,19 @@ def clean_solution(answer: str) -> str:
 
 def read_jsonl(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
     """The rows of a GSM8K JSONL file (the first ``limit`` of them), each checked; blank lines are skipped."""
-    rows: list[dict[str, Any]] = []
+    return list(islice(iter_jsonl(path), limit))
+
+
+def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """The rows of a GSM8K JSONL file one at a time, each checked as it is read; blank lines are skipped."""
     try:
         handle = path.open(encoding="utf-8")
     except OSError as exc:
         raise DataError(f"gsm8k: cannot read {path}: {exc.strerror or exc}") from None
+    count = 0
     with handle:
         try:
             for number, line in enumerate(handle, start=1):
-                if limit is not None and len(rows) >= limit:
-                    break
                 if not line.strip():
                     continue
                 try:
@@ -75,12 +79,12 @@ def read_jsonl(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
                 problem = row_problem(row)
                 if problem:
                     raise DataError(f"{path}:{number}: {problem}")
-                rows.append(row)
+                count += 1
+                yield row
         except UnicodeDecodeError as exc:
             raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if not rows:
+    if not count:
         raise DataError(f"{path}: no rows")
-    return rows
 
 
 def local_split_path(local_path: str | None, split: str) -> Path | None:

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 from evalscope.benchmarks.base import Sample
 from evalscope.scorers.base import Score, Scorer
-from evalscope_general.choices import LETTERS, question_options
-from evalscope_general.thinking import after_thinking
+from evalscope.scorers.choices import LETTERS, question_options
+from evalscope.scorers.thinking import after_thinking
 
 _CONTINUATION = re.compile(r"\n[ \t>#*_]*(?:Question|Q|问题|User|Human)[ \t]*(?:\d+[ \t]*)?[:：]")
 _LETTER_END = r"(?![A-Za-z0-9])"
@@ -153,15 +153,15 @@ def _option_with_text(text: str, options: dict[str, str]) -> str | None:
 class GeneralMCQScorer(Scorer):
     """1.0 when the letter chosen in the answer is the sample's gold letter.
 
-    The options come from the sample's row (columns ``A``, ``B``, ...); a row without them allows
-    the letters A to J.
+    The options are the sample's ``options``, else its row's columns ``A``, ``B``, ...; a sample
+    without either allows the letters A to J.
     """
 
     metric = "AverageAccuracy"
 
     def score(self, completion: str, sample: Sample) -> Score:
         """Extract the chosen letter and compare it with ``sample.target``."""
-        options = question_options(sample.raw) or dict.fromkeys(LETTERS, "")
+        options = sample.options or question_options(sample.raw) or dict.fromkeys(LETTERS, "")
         choice = extract_choice(completion, options)
         gold = sample.target.strip().upper()
         right = choice.letter is not None and choice.letter == gold and choice.letter in options

@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from evalscope_general.rows import text_field
+from evalscope.benchmarks.fields import text_field
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 10
