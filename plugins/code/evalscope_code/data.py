@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import gzip
-import json
 from pathlib import Path
 from typing import Any
 
+from evalscope.benchmarks.hub_files import numbered_jsonl_rows
 from evalscope.errors import DataError
 
 DATA_DIR = Path(__file__).with_name("data")
@@ -20,14 +20,8 @@ def read_rows(path: Path, fields: tuple[str, ...]) -> list[dict[str, Any]]:
     rows = []
     try:
         with opener(path, "rt", encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataError(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-                missing = [name for name in fields if not isinstance(row, dict) or name not in row]
+            for number, row in numbered_jsonl_rows(path, handle):
+                missing = [name for name in fields if name not in row]
                 if missing:
                     raise DataError(f"{path}:{number}: the row has no {missing[0]!r}")
                 rows.append(row)
