@@ -27,7 +27,7 @@ from evalscope.plugins import Plugins, get_plugins
 from evalscope.provenance import provenance, software
 from evalscope.records import completion, current_shape, prediction_record
 from evalscope.report import SubsetTally, build_report, summary_table, truncation_warning
-from evalscope.resume import RunFolder, evaluated, open_run_folder, with_saved_config
+from evalscope.resume import RunFolder, evaluated, open_run_folder, remove_if_unused, with_saved_config
 from evalscope.review_reuse import (
     SCORER_KEY,
     EarlierReviews,
@@ -97,6 +97,7 @@ class Runner:
         self.run_dir = folder.run_dir
         self._write_config(folder.config_path)
         handler = add_file_handler(str(folder.run_dir.log_path))
+        failure: BaseException | None = None
         try:
             driver.open_run(folder.run_dir.root)
             return self._evaluate(jobs, driver, folder)
@@ -109,10 +110,13 @@ class Runner:
             raise stopped from exc
         except BaseException as exc:
             log_stop_reason(handler, exc, self.ctrl_c.requested, folder.run_dir)
+            failure = exc
             raise
         finally:
             logger.removeHandler(handler)
             handler.close()
+            if isinstance(failure, EvalscopeError):  # stopped before its first answer: no run to list
+                remove_if_unused(folder)
 
     def _evaluate(self, jobs: list[BenchmarkJob], driver: ModelDriver, folder: RunFolder) -> dict[str, dict[str, Any]]:
         run_dir = folder.run_dir
