@@ -300,7 +300,7 @@ class OpenAIAPIModel(AsyncModel):
     def __init__(self, config: dict | None = None, **kwargs: Any) -> None:
         raw = dict(config or {})
         raw.update(kwargs)
-        options = parse_model(OpenAIAPIOptions, raw, "openai_api model")
+        options = parse_model(OpenAIAPIOptions, raw, "openai_api model", flag=("model_args",))
         check_extra_body(options.extra_body, "model_args")
         api_key = options.api_key.get_secret_value() if options.api_key is not None else None
         secret_headers = {name for name in options.headers if is_secret_name(name)}
