@@ -22,6 +22,7 @@ from evalscope.config import API_EVAL_TYPES, TaskConfig
 from evalscope.errors import APIStoppedError, ConfigError, DataError, EvalscopeError, ModelError, SampleErrors, one_line
 from evalscope.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
 from evalscope.models.driver import Generation, ModelDriver, finish_reason
+from evalscope.models.transport import answer_settings
 from evalscope.outputs import CacheKeys, PredictionStore, RunDir, canonical, write_json
 from evalscope.plugins import Plugins, get_plugins
 from evalscope.provenance import provenance, software
@@ -433,7 +434,7 @@ def model_identity(config: TaskConfig, model_id: str, model: Any) -> dict[str, A
             plugin=config.model_plugin,
             model=config.model if isinstance(config.model, str) else None,
             api_mode=config.api_mode if config.eval_type in API_EVAL_TYPES else None,
-            model_args=canonical(redact_mapping(config.model_args), "model_args"),
+            model_args=canonical(redact_mapping(answer_settings(config.model_args, model)), "model_args"),
         )
     return identity
 
