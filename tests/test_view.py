@@ -68,9 +68,13 @@ def test_the_csp_allows_exactly_the_pages_own_script_and_style(tmp_path):
 def test_view_writes_the_file_where_documented_and_prints_its_path(tmp_path, monkeypatch, capsys):
     a = write_run(tmp_path / "a", [{"id": "1", "question": "q", "completion": "c", "score": 1.0}])
     b = write_run(tmp_path / "b", [{"id": "1", "question": "q", "completion": "c", "score": 0.0}])
-    assert main(["view", str(a)]) == 0
-    assert capsys.readouterr().out == f"{a / 'view.html'}\n" and (a / "view.html").is_file()
+    run_files = sorted(a.rglob("*"))
     monkeypatch.chdir(tmp_path)
+    assert main(["view", str(a)]) == 0
+    assert capsys.readouterr().out == "evalscope-view-a.html\n" and (tmp_path / "evalscope-view-a.html").is_file()
+    assert sorted(a.rglob("*")) == run_files  # the run folder holds what the run wrote, nothing else
+    assert main(["view", f"{a}/"]) == 0  # a trailing slash names the same run
+    assert capsys.readouterr().out == "evalscope-view-a.html\n"
     assert main(["view", str(a), str(b)]) == 0
     assert capsys.readouterr().out == "evalscope-view.html\n" and (tmp_path / "evalscope-view.html").is_file()
     assert main(["view", str(a), "-o", str(tmp_path / "x.html")]) == 0

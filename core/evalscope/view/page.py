@@ -100,8 +100,7 @@ def embedded_json(data: Any) -> str:
 
 
 def write_view(run_dirs: list[str], output: str | None) -> str:
-    """Write the page for ``run_dirs`` and return its path (default: ``RUN_DIR/view.html`` for one run,
-    ``./evalscope-view.html`` for several)."""
+    """Write the page for ``run_dirs`` and return its path (default: see ``default_output``)."""
     from evalscope.errors import ConfigError
     from evalscope.results import load_run
 
@@ -117,8 +116,12 @@ def write_view(run_dirs: list[str], output: str | None) -> str:
 
 
 def default_output(run_dirs: list[str]) -> str:
-    """``RUN_DIR/view.html`` for one run, ``evalscope-view.html`` (in the current folder) for several."""
-    return os.path.join(run_dirs[0], "view.html") if len(run_dirs) == 1 else "evalscope-view.html"
+    """In the current folder, never in a run folder (a run folder holds what the run wrote, nothing
+    else): ``evalscope-view-<run folder name>.html`` for one run, ``evalscope-view.html`` for several."""
+    if len(run_dirs) == 1:
+        name = os.path.basename(os.path.normpath(os.path.abspath(run_dirs[0])))
+        return f"evalscope-view-{name}.html"
+    return "evalscope-view.html"
 
 
 def _run_summary(run: Run) -> dict[str, Any]:
