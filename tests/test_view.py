@@ -91,3 +91,22 @@ def test_view_errors_are_one_line(tmp_path, capsys):
     target = tmp_path / "no" / "x.html"
     assert main(["view", str(a), "-o", str(target)]) == 1
     assert capsys.readouterr().err == f"evalscope: error: cannot write {str(target)!r}: No such file or directory\n"
+
+
+def test_the_question_column_holds_each_samples_own_question(tmp_path):
+    exemplars = "".join(f"Question: What is {n} times 3?\nAnswer: {3 * n}\n\n" for n in range(1, 6))
+    own = {"a": "What is 12 times 7?", "b": "What is 15 times 2?", "c": "What does 13 squared come to?"}
+    samples = [
+        {"id": sample_id, "question": f"{exemplars}Question: {question}\nAnswer:", "completion": "x", "score": 0.0}
+        for sample_id, question in own.items()
+    ]
+    (group,) = page_data([load_run(write_run(tmp_path / "lean", samples))])["groups"]
+    assert {sample["id"]: sample["question"] for sample in group["samples"]} == own
+
+
+def test_questions_that_end_alike_keep_their_ending():
+    from evalscope.view.questions import own_questions
+
+    prompts = {str(i): f"Solve this.\nWhat is {i} mod 7?\nPut the answer in a box." for i in (12, 15, 30)}
+    assert own_questions(prompts) == {str(i): f"What is {i} mod 7?" for i in (12, 15, 30)}
+    assert own_questions({"only": "  Question: What is 2 mod 7?\n"}) == {"only": "Question: What is 2 mod 7?"}

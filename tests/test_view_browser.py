@@ -232,3 +232,27 @@ def test_named_metrics_are_shown_per_subset_and_per_sample(tmp_path, open_page):
     page.click("table.samples tbody tr[data-id=s1]")
     assert "exact_match 0.0000, f1 0.5000" in page.inner_text("#detail")
     assert not open_page.seen["problems"]
+
+
+def test_a_long_answer_and_a_few_shot_prompt_keep_the_samples_table_on_the_page(tmp_path, open_page):
+    exemplars = "".join(f"Question: What is {n} times 3?\nAnswer: {3 * n}\n\n" for n in range(1, 6))
+    digits = "7" * 1000
+    samples = [
+        {"id": "s0", "question": f"{exemplars}Question: What is 12 times 7?\nAnswer:", "completion": digits,
+         "prediction": digits, "score": 0.0},
+        {"id": "s1", "question": f"{exemplars}Question: What is 15 times 2?\nAnswer:", "completion": "30",
+         "prediction": "30", "score": 1.0},
+    ]  # fmt: skip
+    run = write_run(tmp_path / "run", samples)
+    assert main(["view", str(run), "-o", str(tmp_path / "run.html")]) == 0
+    page = open_page(tmp_path / "run.html")
+    questions = page.locator("table.samples tbody td.question").all_inner_texts()
+    assert questions == ["What is 12 times 7?", "What is 15 times 2?"]
+    width = page.evaluate("window.innerWidth")
+    table = page.locator("table.samples").bounding_box()
+    assert table["x"] + table["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.click("table.samples tbody tr[data-id=s0]")
+    assert digits in page.inner_text("#detail")  # the detail shows the whole answer, wrapped
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert not open_page.seen["problems"]
