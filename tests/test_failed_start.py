@@ -53,3 +53,16 @@ def test_a_resumed_run_that_fails_its_model_check_keeps_its_folder(counting, tmp
     with FakeOpenAIServer(models=["other"]) as server, pytest.raises(ModelError, match="model 'x' is not served"):
         run_task(TaskConfig(use_cache=str(out), api_url=server.base_url))
     assert before <= files_under(out)
+
+
+def test_a_folder_holding_what_an_engine_wrote_is_kept(tmp_path):
+    from evalscope.outputs import RunDir
+    from evalscope.resume import RunFolder, remove_if_unused
+
+    run_dir = RunDir.create(str(tmp_path / "run"), no_timestamp=True)
+    (run_dir.root / "logs" / "engine-0.log").touch()  # named in the error the user reads
+    assert not remove_if_unused(RunFolder(run_dir, run_dir.config_path, created=True))
+    (run_dir.root / "logs" / "engine-0.log").unlink()
+    run_dir.predictions_path("m", "counting", "main").touch()  # opened, nothing written
+    assert remove_if_unused(RunFolder(run_dir, run_dir.config_path, created=True))
+    assert not run_dir.root.exists()

@@ -189,8 +189,10 @@ def remove_if_unused(folder: RunFolder) -> bool:
         return False
     ours = {folder.config_path, _evaluated_path(folder.run_dir), folder.run_dir.log_path}
     files = [path for path in root.rglob("*") if not path.is_dir()]
-    if any(path not in ours and path.stat().st_size for path in files):
-        return False
+    for path in files:
+        opened = path.parent.parent in (root / "predictions", root / "reviews") and not path.stat().st_size
+        if path not in ours and not opened:  # an engine's log, say: what it says is kept
+            return False
     for path in files:
         path.unlink()
     for path in sorted((path for path in root.rglob("*") if path.is_dir()), key=lambda path: -len(path.parts)):
