@@ -110,7 +110,7 @@ def test_a_formula_after_an_answer_phrase_is_not_a_letter(answer):
     [
         ("The closest answer is $C$.", "C"),
         ("The final answer is $\\boxed{D}$", "D"),
-        ("Answer: B = C3H8", None),
+        ("Answer: B = C2H6", None),  # B is C3H8: this B is a symbol
     ],
 )
 def test_a_letter_in_math_mode_is_a_letter_only_when_it_stands_alone(answer, letter):
@@ -120,3 +120,10 @@ def test_a_letter_in_math_mode_is_a_letter_only_when_it_stands_alone(answer, let
 def test_a_declared_answer_on_its_own_line_may_be_followed_by_a_word_on_another_option():
     answer = "The correct answer is:\n\n(C) Vienna\n\n(A) is wrong: Lisbon is the capital of Portugal."
     assert extract_choice(answer, CITIES).letter == "C"
+
+
+def test_a_letter_equal_to_its_own_options_text_is_declared():
+    options = {"A": "3", "B": "7", "C": "1", "D": "12"}
+    assert extract_choice("The answer is D = 12.", options).letter == "D"
+    assert extract_choice("The answer is D = 12 m/s, since v = d/t.", options).letter == "D"
+    assert extract_choice("The answer is C = 12.", options).letter is None  # C is 1, not 12: a symbol

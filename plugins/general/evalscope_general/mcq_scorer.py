@@ -19,8 +19,9 @@ first rule that finds anything decides:
 Only capital letters count, except a small letter that ends an answer phrase's line (``Answer: b``,
 ``The answer is (c).``). A letter after an answer phrase is the letter even when some option's text
 is that letter (``Answer: C``, ``The answer is (E).``); it is not a declaration when it starts an
-expression (``P = ...``, ``$C_{2}H_{6}$``), when the phrase walks through the options (``consider each
-choice:``), or when it opens a list of the options on the lines below (``(A) means ...`` then ``(B) ...``).
+expression (``P = ...``, ``$C_{2}H_{6}$``; but ``D = 12`` where option D is ``12`` names D), when
+the phrase walks through the options (``consider each choice:``), or when it opens a list of the
+options on the lines below (``(A) means ...`` then ``(B) ...``).
 Within rules 1-3, two different letters mean the answer is ambiguous (wrong); rules 1 and 2 are
 declarations, so a letter outside the options there (``Answer: E`` with options A-D) is wrong, while
 the other rules skip letters that are not this question's options (``**I** think`` is not a choice).
@@ -57,6 +58,7 @@ _OPTION_WORD = re.compile(r"(?<![A-Za-z])(?:[Oo]ption|[Cc]hoice)[ \t]+\(?([A-Z])
 _LONE_LETTER = re.compile(r"^[ \t>#*_]*\(?([A-Z])[).]?[ \t*_]*$", re.MULTILINE)
 # What follows a symbol in a formula or an equation: ``P = ...``, ``C_{2}``, ``C^{14}``, ``x \cdot y``.
 _IN_EXPRESSION = re.compile(r"[ \t]*(?:[=_^<>+≈≤≥±×÷]|\\(?:cdot|times|approx|neq?|leq?|geq?|pm|div)(?![A-Za-z]))")
+_EQUALS_TEXT = re.compile(r"[ \t]*=[ \t]*([^\n]{0,300})")
 # A phrase that walks through the options rather than naming one: "consider each (answer) choice:".
 _WALK_THROUGH = re.compile(r"(?<![A-Za-z])(?i:each|every)\s+(?:[A-Za-z]+\s+)?$")
 # A non-empty line opening with a letter, as an item of a list of options does: "(B) ...", "B. ...".
@@ -137,7 +139,7 @@ def _answer_phrase_letters(text: str, options: dict[str, str]) -> list[str]:
             continue  # a word, not a letter: "Answer: It is B", "The answer is Berlin"
         if letter not in options and after[:1] == " " and after[1:2].isalpha():
             continue  # "Answer: I think B" reads "I" as a word
-        if _IN_EXPRESSION.match(text, match.end(1)):
+        if _IN_EXPRESSION.match(text, match.end(1)) and not _restates_option(text, match.end(1), letter, options):
             continue  # a symbol: "the price of a put option is: P = ...", "the answer is $C_{2}H_{6}$"
         if "\n" in text[phrase.end() : match.start(1)] and _opens_a_list(text, match.end(1), letter):
             continue  # "Answer:" then "(A) means ...", "(B) means ...": the options listed, none chosen
@@ -150,6 +152,14 @@ def _names_a_letter(line: str, normalized: str, options: dict[str, str]) -> bool
     than an option's text: a letter in brackets (``(E)``), or only one of the option letters (``C``, even
     where an option's text is ``C``)."""
     return bool(_BRACKETED_LETTER.match(line)) or (len(normalized) == 1 and normalized.upper() in options)
+
+
+def _restates_option(text: str, letter_end: int, letter: str, options: dict[str, str]) -> bool:
+    """Whether the letter is followed by ``= <its option's text>`` (``The answer is D = 12`` where D is 12)."""
+    equals = _EQUALS_TEXT.match(text, letter_end)
+    wanted = _normalize(options.get(letter, ""))
+    said = _normalize(equals.group(1)) if equals else ""
+    return bool(wanted) and (said == wanted or said.startswith(wanted + " "))
 
 
 def _opens_a_list(text: str, letter_end: int, letter: str) -> bool:
