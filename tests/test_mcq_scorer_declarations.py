@@ -127,3 +127,18 @@ def test_a_letter_equal_to_its_own_options_text_is_declared():
     assert extract_choice("The answer is D = 12.", options).letter == "D"
     assert extract_choice("The answer is D = 12 m/s, since v = d/t.", options).letter == "D"
     assert extract_choice("The answer is C = 12.", options).letter is None  # C is 1, not 12: a symbol
+
+
+def test_an_option_letter_leading_text_is_that_letter_whatever_the_text_reads_like():
+    options = {"A": "x - 1", "B": "a^(x-1)", "C": "2a", "D": "a"}  # without punctuation A: x - 1 reads as B
+    assert extract_choice("The correct answer is A: x - 1", options).letter == "A"
+    assert extract_choice("The answer is B. a^(x-1)", options).letter == "B"
+    assert extract_choice("The answer is a^(x-1).", options).letter == "B"
+
+
+def test_an_options_text_that_starts_with_a_bracketed_letter_or_initial_is_read_as_text():
+    options = {"A": "(i) only", "B": "(i) and (iii) only", "C": "B. F. Skinner", "D": "(a) 1/8, (b) 1/4"}
+    assert extract_choice("The answer is (i) and (iii) only", options).letter == "B"
+    assert extract_choice("The answer is B. F. Skinner", options).letter == "C"
+    assert extract_choice("The answer is (a) 1/8, (b) 1/4", options).letter == "D"
+    assert extract_choice("The answer is (B) (i) and (iii) only", options).letter == "B"

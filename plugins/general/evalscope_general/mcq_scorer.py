@@ -64,6 +64,7 @@ _WALK_THROUGH = re.compile(r"(?<![A-Za-z])(?i:each|every)\s+(?:[A-Za-z]+\s+)?$")
 # A non-empty line opening with a letter, as an item of a list of options does: "(B) ...", "B. ...".
 _NEXT_LIST_ITEM = re.compile(r"\n(?:[ \t]*\n)*[ \t>#*_-]*[(\[]?([A-Za-z])[)\].:][ \t]")
 _BRACKETED_LETTER = re.compile(r"[\s`$]*[(\[][A-Za-z][)\]]")
+_LETTER_LED = re.compile(r"[\s`$]*\(?([A-Z])[).:](?:\s|$)")  # "B) ...", "(B) ...", "B. ...", "B: ..."
 _ENDS_LINE = re.compile(r"[ \t).*_\]]*(?:\n|$)")
 _PUNCTUATION = re.compile(r"[\s" + re.escape(string.punctuation) + r"“”‘’。，：！？]+")
 
@@ -148,10 +149,17 @@ def _answer_phrase_letters(text: str, options: dict[str, str]) -> list[str]:
 
 
 def _names_a_letter(line: str, normalized: str, options: dict[str, str]) -> bool:
-    """Whether the rest of an answer phrase's line (``normalized`` by ``_normalize``) is a letter rather
-    than an option's text: a letter in brackets (``(E)``), or only one of the option letters (``C``, even
-    where an option's text is ``C``)."""
-    return bool(_BRACKETED_LETTER.match(line)) or (len(normalized) == 1 and normalized.upper() in options)
+    """Whether the rest of an answer phrase's line (``normalized`` by ``_normalize``) names a letter even
+    if it reads like some option's text: a lone letter in brackets (``(E)``), a lone option letter
+    (``C``, even where an option's text is ``C``), or an option letter followed by its own text
+    (``A: p - 1``, whatever another option's text reads like without its punctuation). Text that only
+    starts with a bracketed letter (``(i) and (iii) only``) is text."""
+    if len(normalized) == 1:
+        return normalized.upper() in options or _BRACKETED_LETTER.match(line) is not None
+    led = _LETTER_LED.match(line)
+    if led is None or led.group(1) not in options:
+        return False
+    return _normalize(line[led.end() :]) == _normalize(options[led.group(1)])
 
 
 def _restates_option(text: str, letter_end: int, letter: str, options: dict[str, str]) -> bool:
