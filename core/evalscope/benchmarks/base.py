@@ -46,7 +46,8 @@ class Benchmark(ABC):
 
         self.seed = seed
         options_class = self.Options or BenchmarkOptions
-        self.options = parse_model(options_class, options, f"dataset-args of {self.name or type(self).__name__}")
+        name = self.name or type(self).__name__
+        self.options = parse_model(options_class, options, f"dataset-args of {name}", flag=("dataset_args", name))
 
     def subset_list(self) -> list[str]:
         """The subsets to evaluate: ``subset_list`` from the options, else all."""

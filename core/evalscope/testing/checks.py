@@ -147,7 +147,10 @@ def check_model(
     instance = _build_model(model, config, label)
     declared = _declared_options(model, label)
     if declared is not None:
-        model_config = {"model_id": "check-model", **(config or {})}
+        if instance is model:  # given built: its Options must accept the config it was built with
+            model_config = dict(getattr(instance, "config", None) or {})
+        else:
+            model_config = {"model_id": "check-model", **(config or {})}
         from pydantic import ValidationError
 
         from evalscope.utils.validation import describe_validation_error
