@@ -168,3 +168,32 @@ def test_a_duplicate_id_from_the_cli_is_one_line(run_cli, tmp_path):
     assert result.stderr.strip().splitlines()[-1] == (
         "evalscope: error: benchmark 'quiz' yields the sample id '0' twice in subset 'main'; sample ids must be unique"
     )
+
+
+@pytest.fixture
+def counting(counting_benchmark):
+    return counting_benchmark(4)
+
+
+def test_options_that_only_change_how_answers_are_fetched_keep_the_cache_key(counting, tmp_path):
+    from openai_server import FakeOpenAIServer
+
+    out = tmp_path / "run"
+    with FakeOpenAIServer(models=["m"]) as server:
+
+        def run(**model_args):
+            before = server.stats.requests
+            run_task(
+                model="m", api_url=server.base_url, datasets=[counting], work_dir=str(out), no_timestamp=True,
+                use_cache=str(out) if out.exists() else None, model_args=model_args,
+            )  # fmt: skip
+            return server.stats.requests - before
+
+        assert run() == 4
+        transport = {
+            "check_model": False, "timeout_retries": 3, "endpoint_cooldown": 5.0, "timeout": 30.0, "retries": 1,
+            "retry_backoff": 0.1, "retry_max_backoff": 2.0, "stream_usage": False,
+        }  # fmt: skip
+        assert run(**transport) == 0
+        assert list(out.glob("configs/task_config.resume-*.yaml"))  # the same evaluation: resumed in place
+        assert run(**transport, extra_body={"top_k": 5}) == 4  # this one changes the answers

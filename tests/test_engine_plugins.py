@@ -253,3 +253,32 @@ def test_a_missing_engine_is_one_line_saying_how_to_install_it(tmp_path, run_cli
 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [f"evalscope: error: {message}"]
+
+
+def test_plugins_show_lists_the_engine_models_options(engines, run_cli):
+    shown = run_cli("plugins", "show", "vllm", "--json", env=engines)
+    assert shown.returncode == 0, shown.stderr
+    [model] = json.loads(shown.stdout)
+    options = {option["name"]: option for option in model["options"]}
+    assert options["startup_timeout"]["default"] == 600.0 and options["replicas"]["default"] == 1
+    assert options["gpus_per_replica"]["default"] is None and options["model"]["required"]
+    assert {"timeout", "retries", "stream", "check_model", "endpoint_cooldown"} <= set(options)
+    assert not {"api_url", "api_key"} & set(options)  # the engine sets them itself
+    assert "startup_timeout" in run_cli("plugins", "show", "vllm", env=engines).stdout
+
+
+def test_a_resume_with_other_transport_options_reuses_the_engines_answers(engines, run_cli, tmp_path):
+    out = tmp_path / "out"
+    common = ("--model-plugin", "vllm", "--model", "m", "--datasets", "quiz", "--work-dir", str(out))
+    first = run_cli(*common, "--no-timestamp", "--model-args", '{"enforce_eager": true}', env=engines)
+    assert first.returncode == 0, first.stderr
+    predictions = out / "predictions" / "m" / "quiz_main.jsonl"
+    answered = predictions.read_bytes()
+    again = run_cli(
+        *common, "--use-cache", str(out),
+        "--model-args", '{"enforce_eager": true, "startup_timeout": 60, "check_model": false, "retries": 2}',
+        env=engines,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert (out / "configs" / "task_config.resume-1.yaml").is_file()  # the same evaluation: resumed in place
+    assert predictions.read_bytes() == answered  # no question asked again

@@ -139,5 +139,5 @@ def test_cli_reports_a_misspelt_option_in_one_line(tmp_path, run_cli):
     )
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "evalscope: error: dataset-args of gsm8k: unknown option 'few_shot_nmu'; did you mean 'few_shot_num'?"
+        "evalscope: error: --dataset-args gsm8k: unknown option 'few_shot_nmu'; did you mean 'few_shot_num'?"
     )

@@ -23,13 +23,14 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def assert_nowhere(secret: str, streams: str, folder: Path) -> None:
+def assert_nowhere(secret: str, streams: str, folder: Path, run_folder_kept: bool = True) -> None:
     """``secret`` is in no stream and no file under ``folder``, neither plain nor escaped in any way.
 
-    Its first and last 8 characters survive quoting and escaping, so neither may appear.
+    Its first and last 8 characters survive quoting and escaping, so neither may appear. A run stopped
+    before its first answer (``run_folder_kept=False``) leaves no file at all.
     """
     files = [path for path in folder.rglob("*") if path.is_file()]
-    assert any(path.name == "eval_log.log" for path in files)
+    assert any(path.name == "eval_log.log" for path in files) if run_folder_kept else files == []
     for part in (secret, secret[:8], secret[-8:]):
         assert part not in streams
         for path in files:
@@ -46,7 +47,7 @@ def test_a_key_with_quotes_backslashes_and_unicode_is_in_no_file_log_or_stream(r
     assert right.returncode == 0, right.stderr
     assert wrong.returncode == 1 and "the API rejected the key (HTTP 401" in wrong.stderr  # its body quotes the key
     assert_nowhere(ODD_KEY, right.stdout + right.stderr, tmp_path / "right")
-    assert_nowhere(wrong_key, wrong.stdout + wrong.stderr, tmp_path / "wrong")
+    assert_nowhere(wrong_key, wrong.stdout + wrong.stderr, tmp_path / "wrong", run_folder_kept=False)
 
 
 @pytest.mark.parametrize("key", ["EMPTY", "mountain"])

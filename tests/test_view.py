@@ -68,9 +68,13 @@ def test_the_csp_allows_exactly_the_pages_own_script_and_style(tmp_path):
 def test_view_writes_the_file_where_documented_and_prints_its_path(tmp_path, monkeypatch, capsys):
     a = write_run(tmp_path / "a", [{"id": "1", "question": "q", "completion": "c", "score": 1.0}])
     b = write_run(tmp_path / "b", [{"id": "1", "question": "q", "completion": "c", "score": 0.0}])
-    assert main(["view", str(a)]) == 0
-    assert capsys.readouterr().out == f"{a / 'view.html'}\n" and (a / "view.html").is_file()
+    run_files = sorted(a.rglob("*"))
     monkeypatch.chdir(tmp_path)
+    assert main(["view", str(a)]) == 0
+    assert capsys.readouterr().out == "evalscope-view-a.html\n" and (tmp_path / "evalscope-view-a.html").is_file()
+    assert sorted(a.rglob("*")) == run_files  # the run folder holds what the run wrote, nothing else
+    assert main(["view", f"{a}/"]) == 0  # a trailing slash names the same run
+    assert capsys.readouterr().out == "evalscope-view-a.html\n"
     assert main(["view", str(a), str(b)]) == 0
     assert capsys.readouterr().out == "evalscope-view.html\n" and (tmp_path / "evalscope-view.html").is_file()
     assert main(["view", str(a), "-o", str(tmp_path / "x.html")]) == 0
@@ -87,3 +91,22 @@ def test_view_errors_are_one_line(tmp_path, capsys):
     target = tmp_path / "no" / "x.html"
     assert main(["view", str(a), "-o", str(target)]) == 1
     assert capsys.readouterr().err == f"evalscope: error: cannot write {str(target)!r}: No such file or directory\n"
+
+
+def test_the_question_column_holds_each_samples_own_question(tmp_path):
+    exemplars = "".join(f"Question: What is {n} times 3?\nAnswer: {3 * n}\n\n" for n in range(1, 6))
+    own = {"a": "What is 12 times 7?", "b": "What is 15 times 2?", "c": "What does 13 squared come to?"}
+    samples = [
+        {"id": sample_id, "question": f"{exemplars}Question: {question}\nAnswer:", "completion": "x", "score": 0.0}
+        for sample_id, question in own.items()
+    ]
+    (group,) = page_data([load_run(write_run(tmp_path / "lean", samples))])["groups"]
+    assert {sample["id"]: sample["question"] for sample in group["samples"]} == own
+
+
+def test_questions_that_end_alike_keep_their_ending():
+    from evalscope.view.questions import own_questions
+
+    prompts = {str(i): f"Solve this.\nWhat is {i} mod 7?\nPut the answer in a box." for i in (12, 15, 30)}
+    assert own_questions(prompts) == {str(i): f"What is {i} mod 7?" for i in (12, 15, 30)}
+    assert own_questions({"only": "  Question: What is 2 mod 7?\n"}) == {"only": "Question: What is 2 mod 7?"}

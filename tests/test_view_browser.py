@@ -153,8 +153,8 @@ def test_filters_counts_and_flips_match_the_jsonl_files(tmp_path, open_page):
 
 def test_search_sort_paging_and_detail(tmp_path, open_page):
     a, b = _two_runs(tmp_path)
-    assert main(["view", str(a)]) == 0
-    page = open_page(a / "view.html")
+    assert main(["view", str(a), "-o", str(tmp_path / "a.html")]) == 0
+    page = open_page(tmp_path / "a.html")
     assert page.inner_text("#pager").strip().startswith("previous") and "page 1 of 3" in page.inner_text("#pager")
     page.click("#next")
     assert "page 2 of 3" in page.inner_text("#pager")
@@ -202,8 +202,8 @@ def test_view_of_the_readme_first_run(tmp_path, open_page):
     printed = subprocess.run(
         [*evalscope, "view", f"outputs/{run_dir.name}"], cwd=tmp_path, capture_output=True, text=True
     )
-    assert printed.stdout == f"outputs/{run_dir.name}/view.html\n"
-    page = open_page(run_dir / "view.html")
+    assert printed.stdout == f"evalscope-view-{run_dir.name}.html\n"
+    page = open_page(tmp_path / f"evalscope-view-{run_dir.name}.html")
     assert _count(page) == "5 of 5 samples"
     page.click("#filters button[data-filter=wrong]")
     assert _count(page) == "5 of 5 samples"  # the dummy model answers no question right
@@ -224,11 +224,35 @@ def test_named_metrics_are_shown_per_subset_and_per_sample(tmp_path, open_page):
         },
     ]
     run = write_run(tmp_path / "run", samples)  # no report file: the page builds it from the reviews
-    assert main(["view", str(run)]) == 0
-    page = open_page(run / "view.html")
+    assert main(["view", str(run), "-o", str(tmp_path / "run.html")]) == 0
+    page = open_page(tmp_path / "run.html")
     header = page.locator("#subset-tables thead th").all_inner_texts()
     assert header[-2:] == ["exact_match", "f1"]
     assert page.locator("#subset-tables tbody td").all_inner_texts()[-2:] == ["0.5000", "0.7500"]
     page.click("table.samples tbody tr[data-id=s1]")
     assert "exact_match 0.0000, f1 0.5000" in page.inner_text("#detail")
+    assert not open_page.seen["problems"]
+
+
+def test_a_long_answer_and_a_few_shot_prompt_keep_the_samples_table_on_the_page(tmp_path, open_page):
+    exemplars = "".join(f"Question: What is {n} times 3?\nAnswer: {3 * n}\n\n" for n in range(1, 6))
+    digits = "7" * 1000
+    samples = [
+        {"id": "s0", "question": f"{exemplars}Question: What is 12 times 7?\nAnswer:", "completion": digits,
+         "prediction": digits, "score": 0.0},
+        {"id": "s1", "question": f"{exemplars}Question: What is 15 times 2?\nAnswer:", "completion": "30",
+         "prediction": "30", "score": 1.0},
+    ]  # fmt: skip
+    run = write_run(tmp_path / "run", samples)
+    assert main(["view", str(run), "-o", str(tmp_path / "run.html")]) == 0
+    page = open_page(tmp_path / "run.html")
+    questions = page.locator("table.samples tbody td.question").all_inner_texts()
+    assert questions == ["What is 12 times 7?", "What is 15 times 2?"]
+    width = page.evaluate("window.innerWidth")
+    table = page.locator("table.samples").bounding_box()
+    assert table["x"] + table["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.click("table.samples tbody tr[data-id=s0]")
+    assert digits in page.inner_text("#detail")  # the detail shows the whole answer, wrapped
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert not open_page.seen["problems"]

@@ -248,7 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     view_parser = commands.add_parser("view", help="write one self-contained HTML file to browse runs")
     view_parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="one or more run folders")
-    view_parser.add_argument("-o", "--output", help="the HTML file (default: RUN_DIR/view.html, ./evalscope-view.html)")
+    view_parser.add_argument(
+        "-o",
+        "--output",
+        help="the HTML file (default: ./evalscope-view-RUN.html, ./evalscope-view.html for several runs)",
+    )
     view_parser.add_argument("--open", action="store_true", help="open the file in the default browser")
     OneLineParser.known_words = _known_words(parser)
     return parser

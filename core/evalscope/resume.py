@@ -151,14 +151,16 @@ class RunFolder:
     config_path: Path
     cache_from: RunDir | None = None  # another folder whose predictions are reused (a resume that changed things)
     notice: str | None = None  # what the user is told about the choice of folder
+    created: bool = False  # the folder did not exist before this run
 
 
 def open_run_folder(config: TaskConfig, evaluation: dict[str, Any]) -> RunFolder:
     """Create (or reopen, for a resume of the same evaluation) the folder a run writes to."""
     if not config.use_cache:
+        existed = config.no_timestamp and Path(config.work_dir).exists()
         run_dir = RunDir.create(config.work_dir, config.no_timestamp)
         _write_evaluated(run_dir, evaluation)
-        return RunFolder(run_dir, run_dir.config_path)
+        return RunFolder(run_dir, run_dir.config_path, created=not existed)
     old = RunDir(existing_run_folder(config.use_cache))
     before = _read_evaluated(old)
     changes = changed_fields(before, evaluation) if before is not None else None
@@ -175,7 +177,28 @@ def open_run_folder(config: TaskConfig, evaluation: dict[str, Any]) -> RunFolder
         f"{why}, so it writes a new run folder {new.root}, reusing the matching predictions; "
         f"{old.root} is left as it was"
     )
-    return RunFolder(new, new.config_path, cache_from=old, notice=notice)
+    return RunFolder(new, new.config_path, cache_from=old, notice=notice, created=True)
+
+
+def remove_if_unused(folder: RunFolder) -> bool:
+    """Remove a folder this run created when the run stopped before writing any prediction (the start-up
+    model check failed, say): it holds only the run's config and log, and is no run to list. Returns
+    whether it was removed; a folder that existed before the run, or holds anything else, is kept."""
+    root = folder.run_dir.root
+    if not folder.created or not root.is_dir():
+        return False
+    ours = {folder.config_path, _evaluated_path(folder.run_dir), folder.run_dir.log_path}
+    files = [path for path in root.rglob("*") if not path.is_dir()]
+    for path in files:
+        opened = path.parent.parent in (root / "predictions", root / "reviews") and not path.stat().st_size
+        if path not in ours and not opened:  # an engine's log, say: what it says is kept
+            return False
+    for path in files:
+        path.unlink()
+    for path in sorted((path for path in root.rglob("*") if path.is_dir()), key=lambda path: -len(path.parts)):
+        path.rmdir()
+    root.rmdir()
+    return True
 
 
 def _evaluated_path(run_dir: RunDir) -> Path:

@@ -34,12 +34,13 @@ from evalscope.errors import (
 )
 from evalscope.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
 from evalscope.models.driver import Generation, ModelDriver, finish_reason
+from evalscope.models.transport import answer_settings
 from evalscope.outputs import CacheKeys, PredictionStore, RunDir, canonical, write_json
 from evalscope.plugins import Plugins, load_plugins
 from evalscope.provenance import provenance, software
 from evalscope.records import completion, current_shape, prediction_record
 from evalscope.report import SubsetTally, build_report, summary_table, truncation_warning
-from evalscope.resume import RunFolder, evaluated, open_run_folder, with_saved_config
+from evalscope.resume import RunFolder, evaluated, open_run_folder, remove_if_unused, with_saved_config
 from evalscope.review_reuse import (
     SCORER_KEY,
     EarlierReviews,
@@ -125,6 +126,7 @@ class Runner:
         self.run_dir = folder.run_dir
         self._write_config(folder.config_path)
         handler = add_file_handler(str(folder.run_dir.log_path))
+        failure: BaseException | None = None
         try:
             driver.open_run(folder.run_dir.root)
             return self._evaluate(jobs, driver, folder)
@@ -137,10 +139,13 @@ class Runner:
             raise stopped from exc
         except BaseException as exc:
             log_stop_reason(handler, exc, self.ctrl_c.requested, folder.run_dir)
+            failure = exc
             raise
         finally:
             logger.removeHandler(handler)
             handler.close()
+            if isinstance(failure, EvalscopeError):  # stopped before its first answer: no run to list
+                remove_if_unused(folder)
 
     def _evaluate(self, jobs: list[BenchmarkJob], driver: ModelDriver, folder: RunFolder) -> dict[str, dict[str, Any]]:
         run_dir = folder.run_dir
@@ -416,6 +421,7 @@ class Runner:
             resumed_from=self.config.use_cache,
             subsets=subsets,
             endpoints=driver.endpoint_answers(job.name),
+            scoring=job.benchmark.scoring_provenance(),
         )
         write_json(run_dir.report_path(self.model_id, job.name), report)
         dataset.report = report
@@ -458,7 +464,7 @@ def model_identity(config: TaskConfig, model_id: str, model: Any) -> dict[str, A
             plugin=config.model_plugin,
             model=config.model if isinstance(config.model, str) else None,
             api_mode=config.api_mode if config.eval_type in API_EVAL_TYPES else None,
-            model_args=canonical(redact_mapping(config.model_args), "model_args"),
+            model_args=canonical(redact_mapping(answer_settings(config.model_args, model)), "model_args"),
         )
     return identity
 

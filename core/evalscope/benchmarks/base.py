@@ -46,7 +46,8 @@ class Benchmark(ABC):
 
         self.seed = seed
         options_class = self.Options or BenchmarkOptions
-        self.options = parse_model(options_class, options, f"dataset-args of {self.name or type(self).__name__}")
+        name = self.name or type(self).__name__
+        self.options = parse_model(options_class, options, f"dataset-args of {name}", flag=("dataset_args", name))
 
     def subset_list(self) -> list[str]:
         """The subsets to evaluate: ``subset_list`` from the options, else all."""
@@ -79,6 +80,11 @@ class Benchmark(ABC):
         options = self.options
         values = options.model_dump(mode="json") if hasattr(options, "model_dump") else dict(vars(options))
         return redact_mapping({k: v for k, v in values.items() if k not in ("subset_list", "system_prompt")})
+
+    def scoring_provenance(self) -> dict[str, Any] | None:
+        """What the scoring of this benchmark's answers ran on, recorded as ``provenance.scoring`` in each report
+        (plain JSON data; a code benchmark names its sandbox and the protections in force). Default: None."""
+        return None
 
     def chat_prompt(self, query: str) -> dict:
         """A prompt item for one user turn ``query``, with the configured system prompt."""

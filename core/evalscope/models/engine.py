@@ -279,6 +279,7 @@ class EngineModel(AsyncModel):
     replica with the fewest in flight, and each replica's share is logged when the run ends.
     """
 
+    Options = "evalscope.models.engine_options:EngineOptions"  # what `evalscope plugins show` lists
     engine_name = "engine"
     uses_api_model = True  # the runner passes the API model's flags (--timeout, --retries, --stream, ...)
     managed_settings: tuple[str, ...] = ()  # engine settings the model sets itself (port, key, ...)

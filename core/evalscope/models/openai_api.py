@@ -40,6 +40,7 @@ from evalscope.models.base import AsyncModel
 from evalscope.models.driver import REASONING_FIELDS, response_problem
 from evalscope.models.endpoints import DEFAULT_COOLDOWN, Endpoint, Endpoints
 from evalscope.models.generation import setting_name
+from evalscope.models.transport import transport_field
 from evalscope.utils.logger import add_secret, get_logger, redact
 from evalscope.utils.secrets import is_secret_name, redact_url, url_secrets
 from evalscope.utils.validation import parse_model
@@ -67,7 +68,11 @@ MAX_WARNINGS = 5
 
 
 class OpenAIAPIOptions(BaseModel):
-    """The settings of ``OpenAIAPIModel`` (the runner fills the first ones; the rest come from ``--model-args``)."""
+    """The settings of ``OpenAIAPIModel`` (the runner fills the first ones; the rest come from ``--model-args``).
+
+    Those declared with ``transport_field`` (timeouts, retries, the start-up check, the pool) do not change answers
+    and stay out of the cache key.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -81,18 +86,22 @@ class OpenAIAPIOptions(BaseModel):
         "--api-key, EVALSCOPE_API_KEY or OPENAI_API_KEY", description="Where the key comes from, named if it is refused"
     )
     api_mode: str = Field("chat", description="chat or completion (from --api-mode)")
-    timeout: float = Field(1200.0, gt=0, description="Seconds of silence before an attempt is given up")
-    retries: int = Field(5, ge=0, description="Retries of a failed request")
-    timeout_retries: int = Field(1, ge=0, description="Retries of an attempt that timed out (within `retries`)")
+    timeout: float = transport_field(1200.0, gt=0, description="Seconds of silence before an attempt is given up")
+    retries: int = transport_field(5, ge=0, description="Retries of a failed request")
+    timeout_retries: int = transport_field(
+        1, ge=0, description="Retries of an attempt that timed out (within `retries`)"
+    )
     stream: bool = Field(False, description="Stream responses")
-    stream_usage: bool = Field(True, description="Ask a streaming server for usage (stream_options)")
-    check_model: bool = Field(True, description="Check at start that GET {base}/models lists the model")
-    concurrency: int = Field(1, ge=1, description="Connection pool size (the runner sets --eval-batch-size)")
-    retry_backoff: float = Field(1.0, ge=0, description="Base of the exponential backoff, in seconds")
-    retry_max_backoff: float = Field(60.0, ge=0, description="Longest wait between attempts, Retry-After included")
+    stream_usage: bool = transport_field(True, description="Ask a streaming server for usage (stream_options)")
+    check_model: bool = transport_field(True, description="Check at start that GET {base}/models lists the model")
+    concurrency: int = transport_field(1, ge=1, description="Connection pool size (the runner sets --eval-batch-size)")
+    retry_backoff: float = transport_field(1.0, ge=0, description="Base of the exponential backoff, in seconds")
+    retry_max_backoff: float = transport_field(
+        60.0, ge=0, description="Longest wait between attempts, Retry-After included"
+    )
     headers: dict[str, str] = Field(default_factory=dict, repr=False, description="Extra HTTP headers of every request")
     extra_body: dict[str, Any] = Field(default_factory=dict, description="Merged into every request body")
-    endpoint_cooldown: float = Field(
+    endpoint_cooldown: float = transport_field(
         DEFAULT_COOLDOWN, gt=0, description="Seconds an endpoint that stopped answering stays out of the rotation"
     )
 
@@ -300,10 +309,12 @@ class OpenAIAPIModel(AsyncModel):
     ``retry_status`` says what is being retried (for the progress bar), or is None.
     """
 
+    Options = OpenAIAPIOptions
+
     def __init__(self, config: dict | None = None, **kwargs: Any) -> None:
         raw = dict(config or {})
         raw.update(kwargs)
-        options = parse_model(OpenAIAPIOptions, raw, "openai_api model")
+        options = parse_model(OpenAIAPIOptions, raw, "openai_api model", flag=("model_args",))
         check_extra_body(options.extra_body, "model_args")
         api_key = options.api_key.get_secret_value() if options.api_key is not None else None
         secret_headers = {name for name in options.headers if is_secret_name(name)}

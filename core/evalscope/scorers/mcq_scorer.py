@@ -17,10 +17,14 @@ first rule that finds anything decides:
 7. a lone letter: a line holding only ``B``, ``(B)``, ``B.`` or ``B)``.
 
 Only capital letters count, except a small letter that ends an answer phrase's line (``Answer: b``,
-``The answer is (c).``). Within rules 1-3, two different letters mean the answer is ambiguous
-(wrong); rules 1 and 2 are declarations, so a letter outside the options there (``Answer: E`` with
-options A-D) is wrong, while the other rules skip letters that are not this question's options
-(``**I** think`` is not a choice).
+``The answer is (c).``). A letter after an answer phrase is the letter even when some option's text
+is that letter (``Answer: C``, ``The answer is (E).``); it is not a declaration when it starts an
+expression (``P = ...``, ``$C_{2}H_{6}$``; but ``D = 12`` where option D is ``12`` names D), when
+the phrase walks through the options (``consider each choice:``), or when it opens a list of the
+options on the lines below (``(A) means ...`` then ``(B) ...``).
+Within rules 1-3, two different letters mean the answer is ambiguous (wrong); rules 1 and 2 are
+declarations, so a letter outside the options there (``Answer: E`` with options A-D) is wrong, while
+the other rules skip letters that are not this question's options (``**I** think`` is not a choice).
 """
 
 from __future__ import annotations
@@ -47,11 +51,20 @@ _ANSWER_PHRASE = re.compile(
 _PHRASE_LETTER = re.compile(_GAP + r"([A-Za-z])(?P<after>[^\n]{0,2})")
 # The rest of an answer phrase's line, up to 300 characters (an option's text given as the answer).
 _PHRASE_LINE = re.compile(r"[ \t*_:：]*([^\n]{0,300})")
-_BOXED = re.compile(r"\\boxed\s*\{\s*(?:\\text(?:bf)?\s*\{\s*)?\(?([A-Z])\)?" + _LETTER_END)
+_BOXED = re.compile(r"\\boxed\s*\{\s*(?:\\text(?:bf)?\s*\{\s*)?\(?([A-Z])\)?" + _LETTER_END + r"(?![_^]|[ \t]*=)")
 _BOLD = re.compile(r"\*\*[ \t]*\(?([A-Z])(?:\)|\.|:)?(?:[ \t]+[^*\n]*)?\*\*")
 _OPTION_LINE = re.compile(r"^[ \t>#*_-]*\(?([A-Z])[).][ \t]+\S", re.MULTILINE)
 _OPTION_WORD = re.compile(r"(?<![A-Za-z])(?:[Oo]ption|[Cc]hoice)[ \t]+\(?([A-Z])\)?" + _LETTER_END)
 _LONE_LETTER = re.compile(r"^[ \t>#*_]*\(?([A-Z])[).]?[ \t*_]*$", re.MULTILINE)
+# What follows a symbol in a formula or an equation: ``P = ...``, ``C_{2}``, ``C^{14}``, ``x \cdot y``.
+_IN_EXPRESSION = re.compile(r"[ \t]*(?:[=_^<>+≈≤≥±×÷]|\\(?:cdot|times|approx|neq?|leq?|geq?|pm|div)(?![A-Za-z]))")
+_EQUALS_TEXT = re.compile(r"[ \t]*=[ \t]*([^\n]{0,300})")
+# A phrase that walks through the options rather than naming one: "consider each (answer) choice:".
+_WALK_THROUGH = re.compile(r"(?<![A-Za-z])(?i:each|every)\s+(?:[A-Za-z]+\s+)?$")
+# A non-empty line opening with a letter, as an item of a list of options does: "(B) ...", "B. ...".
+_NEXT_LIST_ITEM = re.compile(r"\n(?:[ \t]*\n)*[ \t>#*_-]*[(\[]?([A-Za-z])[)\].:][ \t]")
+_BRACKETED_LETTER = re.compile(r"[\s`$]*[(\[][A-Za-z][)\]]")
+_LETTER_LED = re.compile(r"[\s`$]*\(?([A-Z])[).:](?:\s|$)")  # "B) ...", "(B) ...", "B. ...", "B: ..."
 _ENDS_LINE = re.compile(r"[ \t).*_\]]*(?:\n|$)")
 _PUNCTUATION = re.compile(r"[\s" + re.escape(string.punctuation) + r"“”‘’。，：！？]+")
 
@@ -107,7 +120,11 @@ def _answer_phrase_letters(text: str, options: dict[str, str]) -> list[str]:
     """The letter after each answer phrase; an option's text after the phrase counts as its letter."""
     letters = []
     for phrase in _ANSWER_PHRASE.finditer(text):
-        quoted = _option_with_text(_PHRASE_LINE.match(text, phrase.end()).group(1), options)
+        if _WALK_THROUGH.search(text, max(0, phrase.start() - 30), phrase.start()):
+            continue  # "Now, consider each choice:" introduces the options, it does not pick one
+        line = _PHRASE_LINE.match(text, phrase.end()).group(1)
+        wanted = _normalize(line)
+        quoted = None if _names_a_letter(line, wanted, options) else _option_named(wanted, options)
         if quoted:
             letters.append(quoted)
             continue
@@ -123,8 +140,42 @@ def _answer_phrase_letters(text: str, options: dict[str, str]) -> list[str]:
             continue  # a word, not a letter: "Answer: It is B", "The answer is Berlin"
         if letter not in options and after[:1] == " " and after[1:2].isalpha():
             continue  # "Answer: I think B" reads "I" as a word
+        if _IN_EXPRESSION.match(text, match.end(1)) and not _restates_option(text, match.end(1), letter, options):
+            continue  # a symbol: "the price of a put option is: P = ...", "the answer is $C_{2}H_{6}$"
+        if "\n" in text[phrase.end() : match.start(1)] and _opens_a_list(text, match.end(1), letter):
+            continue  # "Answer:" then "(A) means ...", "(B) means ...": the options listed, none chosen
         letters.append(letter)
     return letters
+
+
+def _names_a_letter(line: str, normalized: str, options: dict[str, str]) -> bool:
+    """Whether the rest of an answer phrase's line (``normalized`` by ``_normalize``) names a letter even
+    if it reads like some option's text: a lone letter in brackets (``(E)``), a lone option letter
+    (``C``, even where an option's text is ``C``), or an option letter followed by its own text
+    (``A: p - 1``, whatever another option's text reads like without its punctuation). Text that only
+    starts with a bracketed letter (``(i) and (iii) only``) is text."""
+    if len(normalized) == 1:
+        return normalized.upper() in options or _BRACKETED_LETTER.match(line) is not None
+    led = _LETTER_LED.match(line)
+    if led is None or led.group(1) not in options:
+        return False
+    return _normalize(line[led.end() :]) == _normalize(options[led.group(1)])
+
+
+def _restates_option(text: str, letter_end: int, letter: str, options: dict[str, str]) -> bool:
+    """Whether the letter is followed by ``= <its option's text>`` (``The answer is D = 12`` where D is 12)."""
+    equals = _EQUALS_TEXT.match(text, letter_end)
+    wanted = _normalize(options.get(letter, ""))
+    said = _normalize(equals.group(1)) if equals else ""
+    return bool(wanted) and (said == wanted or said.startswith(wanted + " "))
+
+
+def _opens_a_list(text: str, letter_end: int, letter: str) -> bool:
+    """Whether the line holding the letter ending at ``letter_end`` is followed by a line that starts
+    with the next letter (``(A) ...`` then ``(B) ...``: a list going through the options in order)."""
+    line_end = text.find("\n", letter_end)
+    item = _NEXT_LIST_ITEM.match(text, line_end) if line_end >= 0 else None
+    return item is not None and ord(item.group(1).upper()) == ord(letter) + 1
 
 
 def _decide(rule: str, letters: list[str], options: dict[str, str]) -> Choice:
@@ -143,7 +194,11 @@ def _normalize(text: str) -> str:
 
 def _option_with_text(text: str, options: dict[str, str]) -> str | None:
     """The one option whose whole text ``text`` is (ignoring case, punctuation and markdown), else None."""
-    wanted = _normalize(text)
+    return _option_named(_normalize(text), options)
+
+
+def _option_named(wanted: str, options: dict[str, str]) -> str | None:
+    """The one option whose normalized text is ``wanted``, else None."""
     if not wanted:
         return None
     matches = [letter for letter, option in options.items() if _normalize(option) == wanted]

@@ -4,6 +4,7 @@
 (function () {
   const DATA = JSON.parse(document.getElementById("data").textContent);
   const PAGE_SIZE = 50;
+  const ANSWER_CHARS = 80; // an answer longer than this is cut in the table (the detail shows all of it)
   const SVG = "http://www.w3.org/2000/svg";
   const state = { group: 0, filter: "all", on: 0, search: "", sort: "id", page: 0, selected: null };
 
@@ -176,14 +177,13 @@
     const header = ["Sample", "Question"];
     for (const c of group ? group.columns : []) header.push(c.label + ": answer", c.label + ": score");
     const body = shown.map((sample) => {
-      const first = sample.cells.find((c) => c) || {};
-      const prompt = messages(sample, first);
-      const content = prompt.length ? prompt[prompt.length - 1].content : "";
-      const question = first.question || (Array.isArray(content) ? content[1] : text(content)).slice(-200);
+      const users = (sample.messages || []).filter((m) => m.role === "user");
+      const question = sample.question !== undefined ? sample.question : users.length ? text(users[users.length - 1].content).trim() : "";
       const cells = [el("td", { text: sample.id }), el("td", { cls: "question", text: question })];
       for (const c of sample.cells) {
         const s = status(c);
-        cells.push(el("td", { text: c ? (s === "error" ? "error" : String(c.prediction === null || c.prediction === undefined ? "" : c.prediction)) : "" }));
+        const answer = c ? (s === "error" ? "error" : String(c.prediction === null || c.prediction === undefined ? "" : c.prediction)) : "";
+        cells.push(el("td", { cls: "answer", text: answer.length > ANSWER_CHARS ? answer.slice(0, ANSWER_CHARS) + "…" : answer }));
         cells.push(el("td", { cls: "status " + s.replace(" ", "-"), text: c && c.score !== null && c.score !== undefined ? String(c.score) : s }));
       }
       const tr = el("tr", { "data-id": sample.id, tabindex: "0" }, cells);

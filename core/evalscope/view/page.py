@@ -18,6 +18,7 @@ from typing import Any
 
 from evalscope.compare import compare_runs
 from evalscope.results import Run, run_reports
+from evalscope.view.questions import last_user_text, own_questions
 
 PREFIX_MIN = 200  # shorter common prompt prefixes are not worth factoring out
 
@@ -27,9 +28,11 @@ def page_data(runs: list[Run]) -> dict[str, Any]:
 
     ``runs``: each run's ``name``, ``path``, ``reports`` and ``unscored`` subsets. ``groups``: one
     per dataset and subset, with ``columns`` (each run and model that has it) and ``samples``, one
-    per sample id: ``id``, ``messages`` (the prompt) and ``cells`` (that sample in each column, or
-    None: the fields of ``evalscope.results.sample`` that are not None or False, with ``messages``
-    only where a run's prompt differs). Message contents may be ``[prefix index, rest]``: the
+    per sample id: ``id``, ``messages`` (the prompt), ``question`` (the sample's own question: the
+    review's, else its prompt without what all prompts of the group share, see
+    ``evalscope.view.questions``; left out when it is the last user message) and ``cells`` (that
+    sample in each column, or None: the fields of ``evalscope.results.sample`` that are not None or
+    False, with ``messages`` only where a run's prompt differs). Message contents may be ``[prefix index, rest]``: the
     group's common prompt prefix is stored once in ``prefixes``. ``compare``: the first run against each other run (see
     ``evalscope.compare``), with ``a`` and ``b`` the run indexes.
     """
@@ -50,6 +53,7 @@ def page_data(runs: list[Run]) -> dict[str, Any]:
             prefix_id = len(prefixes)
             prefixes.append(prefix)
         order: dict[str, dict[str, Any]] = {}
+        prompts: dict[str, str] = {}
         for column, item in enumerate(subsets):
             for sample in item.samples:
                 entry = order.setdefault(
@@ -58,9 +62,17 @@ def page_data(runs: list[Run]) -> dict[str, Any]:
                 cell = _cell(sample, prefix, prefix_id)
                 if "messages" not in entry:
                     entry["messages"] = cell["messages"]
+                    prompts[sample["sample_id"]] = last_user_text(sample["messages"])
+                if not entry.get("question"):
+                    entry["question"] = sample.get("question")
                 if cell["messages"] == entry["messages"]:  # the prompt is stored once per sample
                     del cell["messages"]
                 entry["cells"][column] = cell
+        questions = own_questions(prompts)
+        for entry in order.values():
+            question = entry.pop("question") or questions[entry["id"]]
+            if question != prompts[entry["id"]].strip():  # else the page reads it from the prompt
+                entry["question"] = question
         group["samples"] = list(order.values())
     compare = []
     for b in range(1, len(runs)):
@@ -100,8 +112,7 @@ def embedded_json(data: Any) -> str:
 
 
 def write_view(run_dirs: list[str], output: str | None) -> str:
-    """Write the page for ``run_dirs`` and return its path (default: ``RUN_DIR/view.html`` for one run,
-    ``./evalscope-view.html`` for several)."""
+    """Write the page for ``run_dirs`` and return its path (default: see ``default_output``)."""
     from evalscope.errors import ConfigError
     from evalscope.results import load_run
 
@@ -117,8 +128,12 @@ def write_view(run_dirs: list[str], output: str | None) -> str:
 
 
 def default_output(run_dirs: list[str]) -> str:
-    """``RUN_DIR/view.html`` for one run, ``evalscope-view.html`` (in the current folder) for several."""
-    return os.path.join(run_dirs[0], "view.html") if len(run_dirs) == 1 else "evalscope-view.html"
+    """In the current folder, never in a run folder (a run folder holds what the run wrote, nothing
+    else): ``evalscope-view-<run folder name>.html`` for one run, ``evalscope-view.html`` for several."""
+    if len(run_dirs) == 1:
+        name = os.path.basename(os.path.normpath(os.path.abspath(run_dirs[0])))
+        return f"evalscope-view-{name}.html"
+    return "evalscope-view.html"
 
 
 def _run_summary(run: Run) -> dict[str, Any]:
