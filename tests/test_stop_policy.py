@@ -278,3 +278,26 @@ def test_the_last_line_of_the_command_names_the_judge_and_the_refused_key(run_cl
     )
     assert last.endswith(f"resume with --use-cache {tmp_path / 'out'}")
     assert WRONG_KEY not in result.stderr + result.stdout
+
+
+def test_a_scorer_on_the_scoring_thread_that_raises_config_error_stops_the_run(
+    counting_benchmark, run_plugins, tmp_path
+):
+    from evalscope.scorers.base import Scorer
+
+    class Refused(Scorer):
+        """A grader whose service refuses its settings."""
+
+        def score(self, completion, sample):
+            raise ConfigError("the grading service at http://127.0.0.1:9 refused the token (HTTP 403)")
+
+    name = counting_benchmark(20)
+    run_plugins.benchmarks.get(name).factory.scorer = "refused"
+    run_plugins.scorers.add("refused", Refused, run_plugins.scorers.get("exact_match").plugin)
+    with FakeOpenAIServer() as server:
+        with pytest.raises(ScorerStopped) as stopped:
+            threshold_run(server, tmp_path, run_plugins, (), ignore_errors=True)
+        assert server.stats.requests < 20  # stopped before the last question
+    assert str(stopped.value).startswith(
+        "scorer 'refused' stopped the run: ConfigError: the grading service at http://127.0.0.1:9 refused the token"
+    )
