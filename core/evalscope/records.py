@@ -17,7 +17,9 @@ added::
      "explanation": "…", "truncated": false, "error": null, "scoring_error": null,
      "scorer_key": "…"}
 
-(``metrics`` before ``scorer_key`` when the scorer names metrics.) ``scorer_key`` says what
+(``metrics`` before ``scorer_key`` when the scorer names metrics.) Under ``--repeats K`` (K > 1) a
+sample has K prediction lines and K review lines, each with ``"repeat": k`` after ``sample_id``
+(see ``evalscope.repeats``). ``scorer_key`` says what
 produced the review, so a resume can keep it (see ``evalscope.review_reuse``).
 
 Lines of the earlier shape (``prompt`` with ``data``, a ``completion`` beside the response;
@@ -33,10 +35,14 @@ from typing import Any
 from evalscope.models.driver import Generation, response_text
 
 
-def prediction_record(model_id: str, sample_id: str, prompt: dict, key: str, generation: Generation) -> dict:
-    """The line stored for one prediction: the prompt once (``stored_prompt``) and the raw response."""
+def prediction_record(
+    model_id: str, sample_id: str, prompt: dict, key: str, generation: Generation, repeat: int | None = None
+) -> dict:
+    """The line stored for one prediction: the prompt once (``stored_prompt``) and the raw response; with
+    ``repeat`` (the answer's index under ``--repeats``), ``repeat`` after ``sample_id``."""
     return {
         "sample_id": sample_id,
+        **({} if repeat is None else {"repeat": repeat}),
         "cache_key": key,
         "model_id": model_id,
         "prompt": stored_prompt(prompt),
