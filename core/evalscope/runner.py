@@ -304,7 +304,9 @@ class Runner:
                 reviews[str(reviews_path)] = EarlierReviews(old_reviews, review_counts, in_place=cache_from is None)
             return samples, SubsetRun(dataset, subset, position, store, reviews_path)
 
-        def cached(subset: SubsetRun, sample: Sample, prompt: dict, repeat: int | None) -> tuple[str | None, dict | None]:
+        def cached(
+            subset: SubsetRun, sample: Sample, prompt: dict, repeat: int | None
+        ) -> tuple[str | None, dict | None]:
             found = previous.get(sample.id if repeat is None else (sample.id, repeat))
             if found is None and cache_from is not None and repeat in (None, 0):  # --repeats changed: answer 0 is kept
                 found = previous.get((sample.id, 0) if repeat is None else sample.id)
@@ -325,7 +327,12 @@ class Runner:
             return earlier.take(answer_id(record), subset.dataset.job.scorer_keys.key(sample, record))
 
         def make_record(
-            sample: Sample, prompt: dict, key: str | None, generation: Generation, dataset: DatasetRun, repeat: int | None
+            sample: Sample,
+            prompt: dict,
+            key: str | None,
+            generation: Generation,
+            dataset: DatasetRun,
+            repeat: int | None,
         ):
             key = key or keys[dataset.name].key(prompt, repeat)
             return prediction_record(self.model_id, sample.id, prompt, key, generation, repeat)

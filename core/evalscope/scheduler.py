@@ -250,7 +250,9 @@ class Scheduler:
                 yield sample, build_prompt(sample), None
             return
         iterator = iter(samples)
-        while chunk := [(sample, build_prompt(sample)) for sample in itertools.islice(iterator, self.driver.batch_size)]:
+        while chunk := [
+            (sample, build_prompt(sample)) for sample in itertools.islice(iterator, self.driver.batch_size)
+        ]:
             for repeat in range(self.repeats):
                 for sample, prompt in chunk:
                     yield sample, prompt, repeat
