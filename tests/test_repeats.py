@@ -64,8 +64,8 @@ def test_four_repeats_store_four_answers_per_sample_and_report_mean_and_unbiased
     report = run_counting(tmp_path, name, repeats=4)
 
     assert sorted(RightSometimes.asked) == sorted((str(i), 42 + k) for i in range(4) for k in range(4))
-    predictions = read_jsonl(tmp_path / "predictions" / "sometimes" / f"{name}_default.jsonl")
-    reviews = read_jsonl(tmp_path / "reviews" / "sometimes" / f"{name}_default.jsonl")
+    predictions = read_jsonl(tmp_path / "predictions" / "sometimes" / f"{name}_main.jsonl")
+    reviews = read_jsonl(tmp_path / "reviews" / "sometimes" / f"{name}_main.jsonl")
     for lines in (predictions, reviews):
         assert sorted((line["sample_id"], line["repeat"]) for line in lines) == [
             (str(i), k) for i in range(4) for k in range(4)
@@ -103,7 +103,7 @@ def test_one_repeat_writes_the_lines_it_always_wrote(counting_benchmark, tmp_pat
 
     assert "metric_scores" not in report["metrics"][0]
     for kind in ("predictions", "reviews"):
-        lines = {folder: read_jsonl(folder / kind / "sometimes" / f"{name}_default.jsonl") for folder in (default, one)}
+        lines = {folder: read_jsonl(folder / kind / "sometimes" / f"{name}_main.jsonl") for folder in (default, one)}
         assert all("repeat" not in line for line in lines[one])
         for line in (*lines[default], *lines[one]):
             line.pop("time", None)
@@ -115,6 +115,7 @@ def test_one_repeat_writes_the_lines_it_always_wrote(counting_benchmark, tmp_pat
 def test_raising_the_repeats_keeps_the_first_answers_in_a_new_folder(counting_benchmark, tmp_path):
     name = counting_benchmark(4)
     run_counting(tmp_path, name)
+    RightSometimes.asked = []
     report = run_task(TaskConfig(use_cache=str(tmp_path), model=RightSometimes(), repeats=4))[name]
 
     assert sorted(RightSometimes.asked) == sorted((str(i), 42 + k) for i in range(4) for k in range(1, 4))
