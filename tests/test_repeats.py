@@ -17,6 +17,7 @@ from quiz_api import NO_KEYS, QUIZ, QUIZ_MODEL, quiz_api_args
 
 from evalscope import TaskConfig, run_task
 from evalscope.models.base import CustomModel
+from evalscope.records import read_samples
 from evalscope.repeats import pass_at_k
 
 RIGHT = {"0": 0, "1": 1, "2": 2, "3": 4}  # how many of its 4 answers are right, by sample id
@@ -87,6 +88,30 @@ def test_four_repeats_store_four_answers_per_sample_and_report_mean_and_unbiased
     saved = json.loads((tmp_path / "reports" / "sometimes" / f"{name}.json").read_text())
     assert saved["metrics"][0]["subsets"][0]["num"] == 4
     assert saved["metrics"][0]["subsets"][0]["metric_scores"]["pass@2"]["score"] == pytest.approx(expected["pass@2"])
+
+
+def test_a_finished_run_with_repeats_resumes_without_asking_and_keeps_its_reviews(counting_benchmark, tmp_path):
+    name = counting_benchmark(4)
+    run_counting(tmp_path, name, repeats=4)
+    reviews = tmp_path / "reviews" / "sometimes" / f"{name}_main.jsonl"
+    before = reviews.read_bytes()
+
+    RightSometimes.asked = []
+    report = run_task(TaskConfig(use_cache=str(tmp_path), model=RightSometimes()))[name]
+    assert RightSometimes.asked == []
+    assert reviews.read_bytes() == before
+    assert report["metrics"][0]["metric_scores"]["pass@2"]["score"] == pytest.approx((0.5 + 5 / 6 + 1) / 4)
+    answers = read_samples(tmp_path, name, "main")
+    assert len(answers) == 16
+    for answer in answers:  # each review is joined to its own answer's prediction
+        assert (answer["completion"] == answer["gold"]) == (answer["score"] == 1.0)
+        assert answer["response"] is not None
+
+
+def test_repeats_below_one_is_a_one_line_error(run_cli, tmp_path):
+    result = run_cli("--model-plugin", "dummy", "--datasets", "gsm8k", "--repeats", "0", "--work-dir", str(tmp_path))
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == ["evalscope: error: --repeats must be at least 1 (got 0)"]
 
 
 def test_pass_at_k_is_the_unbiased_estimator():

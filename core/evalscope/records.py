@@ -109,10 +109,12 @@ def read_samples(run_dir: str | Path, dataset: str, subset: str, model_id: str |
 
     Every item has the review's fields, plus ``prompt`` (as the benchmark built it, see
     ``full_prompt``), ``response`` and ``completion`` from the sample's last prediction line, in the
-    order of the reviews file. ``model_id`` may be left out when the folder holds one model. The
-    whole subset is read into memory: this is for tests and small runs.
+    order of the reviews file (under ``--repeats``, one item per answer, joined by sample id and
+    ``repeat``). ``model_id`` may be left out when the folder holds one model. The whole subset is
+    read into memory: this is for tests and small runs.
     """
     from evalscope.outputs import decode_line, safe_name
+    from evalscope.repeats import answer_id
 
     root = Path(run_dir)
     if model_id is None:
@@ -123,16 +125,16 @@ def read_samples(run_dir: str | Path, dataset: str, subset: str, model_id: str |
     else:
         folder = safe_name(model_id)
     name = f"{safe_name(dataset)}_{safe_name(subset)}.jsonl"
-    predictions: dict[str, dict] = {}
+    predictions: dict[str | tuple[str, int], dict] = {}
     with (root / "predictions" / folder / name).open("rb") as handle:
         for line in handle:
             record = decode_line(line)
-            predictions[str(record["sample_id"])] = record
+            predictions[answer_id(record)] = record
     samples = []
     with (root / "reviews" / folder / name).open("rb") as handle:
         for line in handle:
             review = decode_line(line)
-            record = predictions.get(str(review["sample_id"]), {})
+            record = predictions.get(answer_id(review), {})
             prompt = record.get("prompt")
             samples.append(
                 {
