@@ -28,9 +28,12 @@ class RightSometimes(CustomModel):
     asked as (sample id, seed)."""
 
     asked: list[tuple[str, int]] = []
+    failing_seed: int | None = None  # raise on every prompt asked with this seed
 
     def predict(self, prompts, **kwargs):
         seed = kwargs["infer_cfg"]["seed"]
+        if seed == RightSometimes.failing_seed:
+            raise RuntimeError("out of memory")
         answers = []
         for item in kwargs["origin_inputs"]:
             RightSometimes.asked.append((item["index"], seed))
@@ -112,6 +115,30 @@ def test_repeats_below_one_is_a_one_line_error(run_cli, tmp_path):
     result = run_cli("--model-plugin", "dummy", "--datasets", "gsm8k", "--repeats", "0", "--work-dir", str(tmp_path))
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == ["evalscope: error: --repeats must be at least 1 (got 0)"]
+
+
+def test_a_sample_with_a_failed_answer_is_an_error_and_the_resume_asks_only_for_that_answer(
+    counting_benchmark, tmp_path
+):
+    name = counting_benchmark(4)
+    RightSometimes.asked = []
+    config = dict(model_id="sometimes", datasets=[name], work_dir=str(tmp_path), no_timestamp=True, repeats=4)
+    RightSometimes.failing_seed = 43  # answer 1
+    try:
+        failed = run_task(TaskConfig(model=RightSometimes(), eval_batch_size=3, ignore_errors=True, **config))[name]
+    finally:
+        RightSometimes.failing_seed = None
+    assert failed["errors"] == 4 and failed["metrics"][0]["num"] == 0 and failed["score"] is None
+    reviews = read_jsonl(tmp_path / "reviews" / "sometimes" / f"{name}_main.jsonl")
+    assert sorted((review["sample_id"], review["repeat"]) for review in reviews if review["error"]) == [
+        (str(i), 1) for i in range(4)
+    ]
+
+    RightSometimes.asked = []
+    report = run_task(TaskConfig(use_cache=str(tmp_path), model=RightSometimes()))[name]
+    assert sorted(RightSometimes.asked) == [(str(i), 43) for i in range(4)]
+    assert report["errors"] == 0 and report["metrics"][0]["num"] == 4
+    assert report["score"] == pytest.approx(0.4375)
 
 
 def test_pass_at_k_is_the_unbiased_estimator():
