@@ -8,12 +8,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from openai_server import FakeOpenAIServer
 from quiz_api import NO_KEYS, QUIZ, QUIZ_MODEL, quiz_api_args
+from run_folders import wait_for_lines
 
 from evalscope import TaskConfig, run_task
 from evalscope.models.base import CustomModel
@@ -183,15 +183,6 @@ def start_quiz_run(server: FakeOpenAIServer, out: Path) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def wait_for_lines(path: Path, count: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and len(path.read_text().splitlines()) >= count:
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"{path} did not reach {count} lines")
 
 
 def asked_pairs(bodies: list[dict]) -> list[tuple[str, int]]:
