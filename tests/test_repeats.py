@@ -141,6 +141,28 @@ def test_a_sample_with_a_failed_answer_is_an_error_and_the_resume_asks_only_for_
     assert report["score"] == pytest.approx(0.4375)
 
 
+class FirstAnswerRight(CustomModel):
+    """Boxes the AIME answer with seed 42 (answer 0), and 0 (never an AIME 2024 answer) with any other seed."""
+
+    def predict(self, prompts, **kwargs):
+        right = kwargs["infer_cfg"]["seed"] == 42
+        return [
+            {"choices": [{"index": 0, "message": {"role": "assistant", "content": f"\\boxed{{{text}}}"}}]}
+            for text in (item["raw"]["answer"] if right else "0" for item in kwargs["origin_inputs"])
+        ]
+
+
+def test_aime_with_repeats_averages_the_scorers_own_metric_over_the_answers(tmp_path):
+    config = TaskConfig(
+        model=FirstAnswerRight(), datasets=["aime24"], limit=3, repeats=2, work_dir=str(tmp_path), no_timestamp=True
+    )
+    report = run_task(config)["aime24"]
+    metric = report["metrics"][0]
+    assert metric["num"] == 3 and report["score"] == 0.5
+    scores = {name: entry["score"] for name, entry in metric["metric_scores"].items()}
+    assert scores == {"mean@2": 0.5, "pass@1": 0.5, "pass@2": 1.0, "reference": 0.5}
+
+
 def test_pass_at_k_is_the_unbiased_estimator():
     assert pass_at_k(4, 1, 2) == pytest.approx(0.5)  # "right within the first 2" would say 0 or 1
     assert pass_at_k(5, 2, 3) == pytest.approx(1 - 1 / 10)
