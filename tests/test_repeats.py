@@ -18,7 +18,8 @@ from run_folders import wait_for_lines
 from evalscope import TaskConfig, run_task
 from evalscope.models.base import CustomModel
 from evalscope.records import read_samples
-from evalscope.repeats import pass_at_k
+from evalscope.outputs import cache_key
+from evalscope.repeats import AnswerKeys, pass_at_k
 
 RIGHT = {"0": 0, "1": 1, "2": 2, "3": 4}  # how many of its 4 answers are right, by sample id
 
@@ -161,6 +162,14 @@ def test_aime_with_repeats_averages_the_scorers_own_metric_over_the_answers(tmp_
     assert metric["num"] == 3 and report["score"] == 0.5
     scores = {name: entry["score"] for name, entry in metric["metric_scores"].items()}
     assert scores == {"mean@2": 0.5, "pass@1": 0.5, "pass@2": 1.0, "reference": 0.5}
+
+
+def test_every_answer_has_its_own_cache_key_and_answer_0_keeps_the_key_without_repeats():
+    prompt, model = {"messages": [{"role": "user", "content": "2 + 2?"}]}, {"model_id": "m"}
+    for config in ({"seed": 42, "temperature": 0.6}, {"seed": None}):  # a seed set to null still tells answers apart
+        keys = AnswerKeys(model, config)
+        assert keys.key(prompt) == keys.key(prompt, 0) == cache_key(model, prompt, config)
+        assert len({keys.key(prompt, k) for k in range(4)}) == 4
 
 
 def test_pass_at_k_is_the_unbiased_estimator():

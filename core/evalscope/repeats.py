@@ -17,27 +17,24 @@ from evalscope.outputs import CacheKeys
 from evalscope.scorers.base import metric_value, unit_number
 
 
-def repeat_config(infer_cfg: dict[str, Any], repeat: int) -> dict[str, Any]:
-    """The generation config of answer ``repeat``: ``infer_cfg`` with its ``seed`` plus ``repeat``.
-
-    Answer 0 is asked with ``infer_cfg`` itself. A config whose seed is not a number gets a ``repeat``
-    entry instead: what it sends is the same for every answer, and its cache keys still differ.
-    """
-    if repeat == 0:
-        return infer_cfg
+def request_config(infer_cfg: dict[str, Any], repeat: int | None) -> dict[str, Any]:
+    """The generation config answer ``repeat`` is asked with: ``infer_cfg`` with its ``seed`` plus ``repeat``
+    (``infer_cfg`` itself for answer 0, for None (no repeats), and when its seed is not a number)."""
     seed = infer_cfg.get("seed")
-    if isinstance(seed, int) and not isinstance(seed, bool):
-        return {**infer_cfg, "seed": seed + repeat}
-    return {**infer_cfg, "repeat": repeat}
+    if not repeat or not isinstance(seed, int) or isinstance(seed, bool):
+        return infer_cfg
+    return {**infer_cfg, "seed": seed + repeat}
 
 
-def request_config(infer_cfg: dict[str, Any]) -> dict[str, Any]:
-    """What the model is sent of a ``repeat_config``: without the ``repeat`` entry that only keys the cache."""
-    return {key: value for key, value in infer_cfg.items() if key != "repeat"}
+def key_config(infer_cfg: dict[str, Any], repeat: int | None) -> dict[str, Any]:
+    """What the cache key of answer ``repeat`` digests of the generation config: its ``request_config``, with a
+    ``<repeat>`` entry when that is ``infer_cfg`` itself for an answer other than 0 (a seed that is not a number)."""
+    config = request_config(infer_cfg, repeat)
+    return {**config, "<repeat>": repeat} if repeat and config is infer_cfg else config
 
 
 class AnswerKeys:
-    """The prediction cache keys of one dataset's answers: answer ``k`` is keyed with its ``repeat_config``, so
+    """The prediction cache keys of one dataset's answers: answer ``k`` is keyed with its ``key_config``, so
     answer 0 (and a run without repeats) has the key it always had, and every other answer a key of its own."""
 
     def __init__(self, model: Any, infer_cfg: dict[str, Any]) -> None:
@@ -49,7 +46,7 @@ class AnswerKeys:
         """The cache key of answer ``repeat`` (None: the only one) to ``prompt``."""
         repeat = repeat or 0
         if repeat not in self._keys:
-            self._keys[repeat] = CacheKeys(self.model, repeat_config(self.infer_cfg, repeat))
+            self._keys[repeat] = CacheKeys(self.model, key_config(self.infer_cfg, repeat))
         return self._keys[repeat].key(prompt)
 
 

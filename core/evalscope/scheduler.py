@@ -35,7 +35,7 @@ from typing import Any
 from evalscope.benchmarks.base import Sample
 from evalscope.models.driver import Generation, ModelDriver
 from evalscope.outputs import PredictionStore, encode_line
-from evalscope.repeats import AnswerGroups, repeat_config, request_config
+from evalscope.repeats import AnswerGroups, request_config
 from evalscope.report import MetricTallies, SubsetTally, UsageTally
 from evalscope.review_reuse import partial_path
 from evalscope.scorers.metrics import ScoreTally
@@ -293,7 +293,7 @@ class Scheduler:
             repeat = batch[0].repeat
             if repeat is not None:
                 label += f", answer {repeat}"
-            infer_cfg = request_config(repeat_config(dataset.infer_cfg, repeat or 0))
+            infer_cfg = request_config(dataset.infer_cfg, repeat)
             self._batches += 1
             try:
                 generations = await self.driver.generate(prompts, origin_inputs, infer_cfg, label, dataset.name)
