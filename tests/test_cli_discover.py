@@ -87,7 +87,7 @@ def test_show_a_model_without_declared_options_says_so(run_cli):
 
 
 def installed(kind: str) -> str:
-    """The names of one kind (``benchmarks``, ``scorers``) that the installed plugins register, as errors list them."""
+    """The names of one kind (``benchmarks``, ``scorers``, ``sandboxes``) installed plugins register, as errors list."""
     from evalscope.plugins import get_plugins
 
     return ", ".join(sorted(getattr(get_plugins(), kind).names()))
@@ -98,11 +98,14 @@ def test_show_an_unknown_name_is_one_line_listing_each_kinds_names(run_cli):
     assert result.returncode == 1
     assert result.stdout == ""
     [line] = result.stderr.strip().splitlines()
-    assert line.startswith("evalscope: error: no benchmark, model or scorer is named 'gsm9k' (did you mean 'gsm8k'?);")
+    assert line.startswith(
+        "evalscope: error: no benchmark, model, scorer or sandbox is named 'gsm9k' (did you mean 'gsm8k'?);"
+    )
     assert f"benchmarks: {installed('benchmarks')};" in line
     assert "models: dummy, echo-answer, llama_cpp, openai_api;" in line  # as README installs them
-    assert f"; scorers: {installed('scorers')}" in line
+    assert f"; scorers: {installed('scorers')}; sandboxes: {installed('sandboxes')}" in line
     assert {"gsm8k", "mmlu", "bbh", "ifeval", "math_500", "general_mcq"} <= set(installed("benchmarks").split(", "))
+    assert line.endswith("; sandboxes: bwrap, process")  # as README installs them
 
 
 def test_plugins_list_is_the_same_as_plugins(run_cli):
@@ -265,7 +268,10 @@ def test_show_lists_the_own_data_benchmarks_options(run_cli):
             ["--datasets", "quiz", "--api-url", "http://127.0.0.1:9/v1"],
             "an API model needs --model NAME (the model name the server knows)",
         ),
-        (["--model-plugin", "dummy"], "no datasets given; pass --datasets NAME (installed: aime24, aime25, arc_challenge"),
+        (
+            ["--model-plugin", "dummy"],
+            "no datasets given; pass --datasets NAME (installed: aime24, aime25, arc_challenge",
+        ),
         (["--datasets", "quiz"], "no model given: pass --model-plugin NAME, or --model NAME with --api-url URL"),
     ],
 )
@@ -292,7 +298,10 @@ def test_a_config_problem_from_the_command_line_names_flags(run_cli, tmp_path, f
         ({"datasets": ["quiz"], "eval_type": "plugin"}, "eval_type 'plugin' needs model_plugin=NAME"),
         ({"datasets": ["quiz"], "model": "qwen"}, "eval_type 'service' needs api_url="),
         ({"datasets": ["quiz"], "api_url": "http://127.0.0.1:9/v1"}, "an API model needs model=NAME"),
-        ({"model_plugin": "dummy"}, "no datasets given; set datasets=[NAME, ...] (installed: aime24, aime25, arc_challenge"),
+        (
+            {"model_plugin": "dummy"},
+            "no datasets given; set datasets=[NAME, ...] (installed: aime24, aime25, arc_challenge",
+        ),
         ({"datasets": ["quiz"]}, "no model given: set model=<CustomModel instance>, model_plugin=NAME"),
     ],
 )

@@ -128,7 +128,14 @@ def test_the_project_plugins_declare_options_that_resolve():
     assert declared_options(plugins.benchmarks.get("gsm8k").factory) is GSM8KOptions
 
 
-BUNDLED = ("evalscope", "evalscope-gsm8k", "evalscope-general", "evalscope-dummy-model", "evalscope-llama-cpp")
+BUNDLED = (
+    "evalscope",
+    "evalscope-gsm8k",
+    "evalscope-general",
+    "evalscope-code",
+    "evalscope-dummy-model",
+    "evalscope-llama-cpp",
+)
 
 
 def test_every_option_of_the_bundled_plugins_has_a_description():

@@ -50,3 +50,15 @@ def register_scorers(register: RegisterCallback) -> None:
     subclass (or any callable) that the runner calls with no arguments. A benchmark
     names the scorer it uses in its ``scorer`` attribute.
     """
+
+
+@hookspec
+def register_sandboxes(register: RegisterCallback) -> None:
+    """Register sandboxes: places where untrusted programs (code a model wrote) run.
+
+    Call ``register(name, factory)`` once per sandbox. ``factory`` is an
+    ``evalscope.sandboxes.Sandbox`` subclass (or any callable) called with no arguments; the
+    object runs one program per ``await sandbox.run(program, limits)`` and says in
+    ``protections()`` what it enforces, for the report's provenance. A benchmark that runs code
+    (``humaneval``, ``mbpp``) takes the sandbox's name in its ``sandbox`` option.
+    """

@@ -19,11 +19,13 @@ from typing import Any
 from evalscope.errors import ConfigError, PluginError
 from evalscope.registry import Registration
 
-KINDS = ("benchmark", "model", "scorer")
+KINDS = ("benchmark", "model", "scorer", "sandbox")
+PLURALS = {"benchmark": "benchmarks", "model": "models", "scorer": "scorers", "sandbox": "sandboxes"}
 NO_OPTIONS = {
     "benchmark": "options: not declared (the plugin sets no Options; see its documentation)",
     "model": "options: not declared (the plugin sets no Options; --model-args reach the model as given)",
     "scorer": "options: none (the runner builds a scorer with no arguments)",
+    "sandbox": "options: none (a sandbox is built with no arguments; the benchmark that uses it sets its limits)",
 }
 
 
@@ -130,9 +132,9 @@ def find(name: str) -> list[Registration]:
     if found:
         return found
     known = {kind: plugins.registry(kind).names() for kind in KINDS}
-    listing = "; ".join(f"{kind}s: {', '.join(names) or 'none'}" for kind, names in known.items())
+    listing = "; ".join(f"{PLURALS[kind]}: {', '.join(names) or 'none'}" for kind, names in known.items())
     hint = closest_hint(name, [known_name for names in known.values() for known_name in names])
-    raise ConfigError(f"no benchmark, model or scorer is named {name!r}{hint}; {listing}")
+    raise ConfigError(f"no benchmark, model, scorer or sandbox is named {name!r}{hint}; {listing}")
 
 
 def format_component(entry: dict[str, Any]) -> str:

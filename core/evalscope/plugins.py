@@ -32,7 +32,12 @@ from evalscope.utils.logger import get_logger
 
 ENTRY_POINT_GROUP = "evalscope"
 BUILTIN_PLUGINS = ("evalscope.builtins.models", "evalscope.builtins.scorers")
-HOOKS = (("model", "register_models"), ("benchmark", "register_benchmarks"), ("scorer", "register_scorers"))
+HOOKS = (
+    ("model", "register_models"),
+    ("benchmark", "register_benchmarks"),
+    ("scorer", "register_scorers"),
+    ("sandbox", "register_sandboxes"),
+)
 
 logger = get_logger()
 
@@ -59,10 +64,13 @@ class Plugins:
     models: Registry
     benchmarks: Registry
     scorers: Registry
+    sandboxes: Registry
 
     def registry(self, kind: str) -> Registry:
-        """The registry of ``kind`` (``model``, ``benchmark`` or ``scorer``)."""
-        return {"model": self.models, "benchmark": self.benchmarks, "scorer": self.scorers}[kind]
+        """The registry of ``kind`` (``model``, ``benchmark``, ``scorer`` or ``sandbox``)."""
+        return {"model": self.models, "benchmark": self.benchmarks, "scorer": self.scorers, "sandbox": self.sandboxes}[
+            kind
+        ]
 
 
 _cached: Plugins | None = None
@@ -139,7 +147,7 @@ def load_plugins() -> Plugins:
 
     _drop_plugins_with_unknown_hooks(manager, infos)
     _drop_plugins_with_wrapper_hooks(manager, infos)
-    plugins = Plugins(manager, infos, Registry("model"), Registry("benchmark"), Registry("scorer"))
+    plugins = Plugins(manager, infos, Registry("model"), Registry("benchmark"), Registry("scorer"), Registry("sandbox"))
     by_name = {info.name: info for info in infos}
     trace = manager.trace.root.get("evalscope")
     for kind, hook_name in HOOKS:

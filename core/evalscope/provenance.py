@@ -54,6 +54,7 @@ def provenance(
     resumed_from: str | None,
     subsets: list[dict[str, Any]],
     endpoints: list[dict[str, Any]] | None = None,
+    scoring: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``provenance`` of one dataset's report; secrets in the settings are masked.
 
@@ -61,7 +62,9 @@ def provenance(
     counts from its own start; ``resumed_from`` names the folder whose predictions it reused).
     Both are cut to the millisecond first, so ``duration_s`` is the difference of the times shown.
     ``endpoints`` lists, for a model with several endpoints, the answers each gave for the dataset in
-    this process (``[{"url": ..., "answers": ...}]``); None otherwise.
+    this process (``[{"url": ..., "answers": ...}]``); None otherwise. ``scoring`` is what the
+    benchmark says its scoring ran on (``Benchmark.scoring_provenance``: for code benchmarks, the
+    sandbox and the protections in force); None when it says nothing.
     """
     started, finished = math.floor(started * 1000) / 1000, math.floor(finished * 1000) / 1000
     return {
@@ -77,6 +80,7 @@ def provenance(
         "resumed_from": resumed_from,
         "counts": sample_counts(subsets),
         "endpoints": endpoints,
+        "scoring": _plain(redact_mapping(scoring)) if scoring is not None else None,
     }
 
 

@@ -404,6 +404,7 @@ class Runner:
             resumed_from=self.config.use_cache,
             subsets=subsets,
             endpoints=driver.endpoint_answers(job.name),
+            scoring=job.benchmark.scoring_provenance(),
         )
         write_json(run_dir.report_path(self.model_id, job.name), report)
         dataset.report = report

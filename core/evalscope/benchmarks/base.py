@@ -80,6 +80,11 @@ class Benchmark(ABC):
         values = options.model_dump(mode="json") if hasattr(options, "model_dump") else dict(vars(options))
         return redact_mapping({k: v for k, v in values.items() if k not in ("subset_list", "system_prompt")})
 
+    def scoring_provenance(self) -> dict[str, Any] | None:
+        """What the scoring of this benchmark's answers ran on, recorded as ``provenance.scoring`` in each report
+        (plain JSON data; a code benchmark names its sandbox and the protections in force). Default: None."""
+        return None
+
     def chat_prompt(self, query: str) -> dict:
         """A prompt item for one user turn ``query``, with the configured system prompt."""
         system_prompt = self.options.system_prompt

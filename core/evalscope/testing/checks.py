@@ -664,12 +664,13 @@ def check_plugin_registers(
     models: Sequence[str] | None = None,
     benchmarks: Sequence[str] | None = None,
     scorers: Sequence[str] | None = None,
+    sandboxes: Sequence[str] | None = None,
 ) -> Any:
     """Check that the installed entry point ``entry_point_name`` loads and registers exactly what it says.
 
     The plugin is loaded the way the core loads it (with the built-in plugins, through
-    the entry point group ``evalscope``). For each of ``models``, ``benchmarks`` and
-    ``scorers`` that is given, the names the plugin registers of that kind must be
+    the entry point group ``evalscope``). For each of ``models``, ``benchmarks``,
+    ``scorers`` and ``sandboxes`` that is given, the names the plugin registers of that kind must be
     exactly those; a name another loaded plugin also registers is a failure. Returns the
     loaded ``Plugins`` so a test can build what was registered.
     """
@@ -700,7 +701,7 @@ def check_plugin_registers(
             registry = plugins.registry(kind)
             if name not in registry.conflicts and registry.get(name).plugin == entry_point_name:
                 _declared_options(registry.get(name).factory, f"{label}: {kind} {name!r}")
-    for kind, expected in (("model", models), ("benchmark", benchmarks), ("scorer", scorers)):
+    for kind, expected in (("model", models), ("benchmark", benchmarks), ("scorer", scorers), ("sandbox", sandboxes)):
         got = list(info.registers.get(kind, []))
         conflicts = getattr(plugins.registry(kind), "conflicts", {})
         for name in got:
