@@ -273,7 +273,7 @@ class JsonlRecords:
         not JSON records, and a last line cut short by a crash, are left out."""
         from evalscope.repeats import answer_id
 
-        found: dict[str, tuple[Any, int]] = {}
+        found: dict[str | tuple[str, int], tuple[Any, int]] = {}
         if not self.path.exists():
             return found
         offset = 0
