@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,13 @@ def write_run(
         (root / "reports" / model_id).mkdir(parents=True, exist_ok=True)
         (root / "reports" / model_id / f"{dataset}.json").write_text(json.dumps(report), encoding="utf-8")
     return root
+
+
+def wait_for_lines(path: Path, count: int, timeout: float = 60) -> None:
+    """Wait until the file a running run writes at ``path`` has ``count`` lines (AssertionError after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and len(path.read_text().splitlines()) >= count:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{path} did not reach {count} lines")

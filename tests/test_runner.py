@@ -7,11 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
+from run_folders import wait_for_lines
 
 from evalscope import TaskConfig, run_task
 from evalscope.errors import ConfigError, ModelError
@@ -206,15 +206,6 @@ def test_cached_predictions_are_reused_only_for_the_same_config(run_cli, tmp_pat
     )
     assert changed.returncode == 0
     assert len(log.read_text().split()) == 10  # a new generation config is a new prediction
-
-
-def wait_for_lines(path: Path, count: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and len(path.read_text().splitlines()) >= count:
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"{path} did not reach {count} lines")
 
 
 def start_slow_run(out: Path, log: Path) -> subprocess.Popen:

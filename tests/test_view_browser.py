@@ -256,3 +256,23 @@ def test_a_long_answer_and_a_few_shot_prompt_keep_the_samples_table_on_the_page(
     assert digits in page.inner_text("#detail")  # the detail shows the whole answer, wrapped
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert not open_page.seen["problems"]
+
+
+def test_a_sample_asked_several_times_shows_each_answer(tmp_path, open_page, counting_benchmark, run_plugins):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from test_repeats import run_counting
+
+    name = counting_benchmark(4)
+    with ThreadPoolExecutor(1) as thread:  # Playwright's loop runs in this one
+        thread.submit(run_counting, tmp_path / "run", name, run_plugins, repeats=4).result()
+    output = tmp_path / "repeats.html"
+    assert main(["view", str(tmp_path / "run"), "-o", str(output)]) == 0
+    page = open_page(output)
+    assert _count(page) == "4 of 4 samples"
+    page.click("table.samples tbody tr[data-id='1']")  # right on its last answer only
+    detail = page.inner_text("#detail")
+    for answer, status in enumerate(["wrong", "wrong", "wrong", "right"]):
+        assert f"Answer {answer}: {status}" in detail
+    assert "mean@4 0.2500, pass@1 0.2500, pass@2 0.5000, pass@4 1.0000" in detail
+    assert open_page.seen["problems"] == []

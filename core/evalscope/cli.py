@@ -107,6 +107,13 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add("--eval-batch-size", type=int, default=s, help="prompts per predict call / requests in flight (default 1)")
     add(
+        "--repeats",
+        type=int,
+        default=s,
+        metavar="K",
+        help="ask each sample K times (seed + k) and report mean@K and pass@k (default 1)",
+    )
+    add(
         "--generation-config",
         type=parse_mapping,
         default=s,

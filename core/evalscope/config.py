@@ -44,6 +44,7 @@ class TaskConfig(BaseModel):
     )
     limit: int | float | None = Field(None, description="Samples per subset: a count, or a fraction in (0, 1)")
     eval_batch_size: int = Field(1, ge=1, description="Prompts per predict call / API requests in flight")
+    repeats: int = Field(1, ge=1, description="Answers per sample (seed + k each); reports mean@K and pass@k")
     generation_config: dict[str, Any] = Field(default_factory=dict, description="Inference settings")
     work_dir: str = Field("./outputs", description="Where run folders are written")
     no_timestamp: bool = Field(False, description="Write into work_dir itself, not a timestamped folder")

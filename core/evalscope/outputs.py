@@ -267,10 +267,13 @@ class JsonlRecords:
         self.path = path
         self._reader = None
 
-    def index_by(self, key_field: str, usable: Callable[[dict], bool]) -> dict[str, tuple[Any, int]]:
-        """``{sample_id: (record[key_field], offset)}`` of the last record of each sample for which ``usable``
-        is true; lines that are not JSON records, and a last line cut short by a crash, are left out."""
-        found: dict[str, tuple[Any, int]] = {}
+    def index_by(self, key_field: str, usable: Callable[[dict], bool]) -> dict[str | tuple[str, int], tuple[Any, int]]:
+        """``{answer_id: (record[key_field], offset)}`` of the last record of each sample (of each answer of it,
+        under ``--repeats``: see ``evalscope.repeats.answer_id``) for which ``usable`` is true; lines that are
+        not JSON records, and a last line cut short by a crash, are left out."""
+        from evalscope.repeats import answer_id
+
+        found: dict[str | tuple[str, int], tuple[Any, int]] = {}
         if not self.path.exists():
             return found
         offset = 0
@@ -284,7 +287,7 @@ class JsonlRecords:
                 except ValueError:
                     continue
                 if isinstance(record, dict) and "sample_id" in record and usable(record):
-                    found[str(record["sample_id"])] = (record.get(key_field), start)
+                    found[answer_id(record)] = (record.get(key_field), start)
         return found
 
     def read_line(self, offset: int) -> bytes:

@@ -17,7 +17,9 @@ added::
      "explanation": "…", "truncated": false, "error": null, "scoring_error": null,
      "scorer_key": "…"}
 
-(``metrics`` before ``scorer_key`` when the scorer names metrics.) ``scorer_key`` says what
+(``metrics`` before ``scorer_key`` when the scorer names metrics.) Under ``--repeats K`` (K > 1) a
+sample has K prediction lines and K review lines, each with ``"repeat": k`` after ``sample_id``
+(see ``evalscope.repeats``). ``scorer_key`` says what
 produced the review, so a resume can keep it (see ``evalscope.review_reuse``).
 
 Lines of the earlier shape (``prompt`` with ``data``, a ``completion`` beside the response;
@@ -33,10 +35,14 @@ from typing import Any
 from evalscope.models.driver import Generation, response_text
 
 
-def prediction_record(model_id: str, sample_id: str, prompt: dict, key: str, generation: Generation) -> dict:
-    """The line stored for one prediction: the prompt once (``stored_prompt``) and the raw response."""
+def prediction_record(
+    model_id: str, sample_id: str, prompt: dict, key: str, generation: Generation, repeat: int | None = None
+) -> dict:
+    """The line stored for one prediction: the prompt once (``stored_prompt``) and the raw response; with
+    ``repeat`` (the answer's index under ``--repeats``), ``repeat`` after ``sample_id``."""
     return {
         "sample_id": sample_id,
+        **({} if repeat is None else {"repeat": repeat}),
         "cache_key": key,
         "model_id": model_id,
         "prompt": stored_prompt(prompt),
@@ -103,10 +109,12 @@ def read_samples(run_dir: str | Path, dataset: str, subset: str, model_id: str |
 
     Every item has the review's fields, plus ``prompt`` (as the benchmark built it, see
     ``full_prompt``), ``response`` and ``completion`` from the sample's last prediction line, in the
-    order of the reviews file. ``model_id`` may be left out when the folder holds one model. The
-    whole subset is read into memory: this is for tests and small runs.
+    order of the reviews file (under ``--repeats``, one item per answer, joined by sample id and
+    ``repeat``). ``model_id`` may be left out when the folder holds one model. The whole subset is
+    read into memory: this is for tests and small runs.
     """
     from evalscope.outputs import decode_line, safe_name
+    from evalscope.repeats import answer_id
 
     root = Path(run_dir)
     if model_id is None:
@@ -117,16 +125,16 @@ def read_samples(run_dir: str | Path, dataset: str, subset: str, model_id: str |
     else:
         folder = safe_name(model_id)
     name = f"{safe_name(dataset)}_{safe_name(subset)}.jsonl"
-    predictions: dict[str, dict] = {}
+    predictions: dict[str | tuple[str, int], dict] = {}
     with (root / "predictions" / folder / name).open("rb") as handle:
         for line in handle:
             record = decode_line(line)
-            predictions[str(record["sample_id"])] = record
+            predictions[answer_id(record)] = record
     samples = []
     with (root / "reviews" / folder / name).open("rb") as handle:
         for line in handle:
             review = decode_line(line)
-            record = predictions.get(str(review["sample_id"]), {})
+            record = predictions.get(answer_id(review), {})
             prompt = record.get("prompt")
             samples.append(
                 {

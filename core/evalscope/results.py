@@ -95,13 +95,22 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def join_records(predictions: list[dict[str, Any]], reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One sample per id: its last prediction line joined to its review (``sample`` describes the fields)."""
-    latest: dict[str, dict[str, Any]] = {}
+    """One sample per id: its last prediction line joined to its review (``sample`` describes the fields).
+
+    The answers of a run with ``--repeats`` (lines with a ``repeat``) are joined answer by answer, then
+    made one sample each (see ``evalscope.repeats.repeated_sample``).
+    """
+    from evalscope.repeats import answer_id, repeated_samples
+
+    latest: dict[str | tuple[str, int], dict[str, Any]] = {}
     for record in predictions:  # a resumed run appends: the last line of an id is the one reviewed
-        latest[str(record["sample_id"])] = record
-    by_id = {str(review["sample_id"]): review for review in reviews}
-    order = list(latest) + [sample_id for sample_id in by_id if sample_id not in latest]
-    return [sample(latest.get(sample_id), by_id.get(sample_id), sample_id) for sample_id in order]
+        latest[answer_id(record)] = record
+    by_id = {answer_id(review): review for review in reviews}
+    order = list(latest) + [key for key in by_id if key not in latest]
+    joined = [sample(latest.get(key), by_id.get(key), key if isinstance(key, str) else key[0]) for key in order]
+    if all(isinstance(key, str) for key in order):
+        return joined
+    return repeated_samples(joined, [None if isinstance(key, str) else key[1] for key in order])
 
 
 def sample(prediction: dict[str, Any] | None, review: dict[str, Any] | None, sample_id: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@
   comes from the flag or the environment as usual, a field holding another secret must be given again, and a
   custom model object cannot be rebuilt from the folder.
 - ``open_run_folder``: a resume that evaluates the same thing (``configs/evaluated.json``: the model's
-  identity, datasets, dataset options, generation config, limit and seed) continues in the folder and keeps
+  identity, datasets, dataset options, generation config, limit, seed and repeats) continues in the folder and keeps
   its config as ``configs/task_config.resume-<n>.yaml``. A resume that changes any of these writes a new,
   timestamped folder beside it, which reuses the old folder's matching predictions and leaves it untouched.
 """
@@ -23,7 +23,9 @@ from evalscope.outputs import RunDir, cache_key
 from evalscope.utils.secrets import MASK, redact_mapping
 
 EVALUATED_FILE = "evaluated.json"
-EVALUATION_FIELDS = ("datasets", "dataset_args", "generation_config", "limit", "seed")
+EVALUATION_FIELDS = ("datasets", "dataset_args", "generation_config", "limit", "seed", "repeats")
+# Fields stored only when they differ from their default, so folders written before they existed resume in place.
+EVALUATION_DEFAULTS = {"repeats": 1}
 # Fields that choose the model: a custom model's folder needs one of them to resume.
 MODEL_CHOICE_FIELDS = ("model", "model_plugin", "api_url", "eval_type")
 
@@ -130,6 +132,9 @@ def evaluated(config: TaskConfig, model_identity: dict[str, Any]) -> dict[str, A
     data["dataset_args"] = redact_mapping(data["dataset_args"])
     data["generation_config"] = redact_mapping(data["generation_config"])
     data["datasets"] = sorted(data["datasets"])
+    for name, default in EVALUATION_DEFAULTS.items():
+        if data[name] == default:
+            del data[name]
     return {
         "model_key": cache_key(model_identity, {}, {}),
         "model": json.loads(json.dumps(model_identity, default=str)),
@@ -140,7 +145,11 @@ def evaluated(config: TaskConfig, model_identity: dict[str, Any]) -> dict[str, A
 def changed_fields(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
     """The evaluation fields in which ``now`` differs from ``before``."""
     changed = ["model"] if before.get("model_key") != now["model_key"] else []
-    return changed + [name for name in EVALUATION_FIELDS if before.get(name) != now[name]]
+    return changed + [
+        name
+        for name in EVALUATION_FIELDS
+        if before.get(name, EVALUATION_DEFAULTS.get(name)) != now.get(name, EVALUATION_DEFAULTS.get(name))
+    ]
 
 
 @dataclass

@@ -78,7 +78,8 @@ class ReviewCounts:
 
 
 class EarlierReviews:
-    """A subset's reviews in a run folder being resumed, looked up by sample id; counts what ``take`` finds."""
+    """A subset's reviews in a run folder being resumed, looked up by sample id (and ``repeat``, see
+    ``evalscope.repeats.answer_id``); counts what ``take`` finds."""
 
     def __init__(self, reviews_path: Path, counts: ReviewCounts, in_place: bool) -> None:
         """Read ``reviews_path``'s reviews (and its partial ones); with ``in_place`` (the resume writes the same
@@ -91,15 +92,15 @@ class EarlierReviews:
         paths = [reviews_path, *earlier_partials(reviews_path), *([partial] if partial else [])]
         self.files = [JsonlRecords(path) for path in paths]
         self.counts = counts
-        self._index: dict[str, tuple[JsonlRecords, int]] = {}
+        self._index: dict[str | tuple[str, int], tuple[JsonlRecords, int]] = {}
         for file in self.files:  # oldest first: a later review of a sample replaces an earlier one
-            for sample_id, (_, offset) in file.index_by(SCORER_KEY, lambda review: True).items():
-                self._index[sample_id] = (file, offset)
+            for answer, (_, offset) in file.index_by(SCORER_KEY, lambda review: True).items():
+                self._index[answer] = (file, offset)
 
-    def take(self, sample_id: str, scorer_key: str) -> tuple[dict, bytes] | None:
-        """``(review, line)`` of ``sample_id`` when it has no ``scoring_error`` and ``scorer_key`` is its key;
-        else None (it is scored again)."""
-        found = self._index.get(sample_id)
+    def take(self, answer: str | tuple[str, int], scorer_key: str) -> tuple[dict, bytes] | None:
+        """``(review, line)`` of ``answer`` (a sample id, or ``(sample id, repeat)``) when it has no
+        ``scoring_error`` and ``scorer_key`` is its key; else None (it is scored again)."""
+        found = self._index.get(answer)
         if found is None:
             return None
         line = found[0].read_line(found[1])

@@ -35,10 +35,11 @@ from evalscope.errors import (
 from evalscope.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
 from evalscope.models.driver import Generation, ModelDriver, finish_reason
 from evalscope.models.transport import answer_settings
-from evalscope.outputs import CacheKeys, PredictionStore, RunDir, canonical, write_json
+from evalscope.outputs import PredictionStore, RunDir, canonical, write_json
 from evalscope.plugins import Plugins, load_plugins
 from evalscope.provenance import provenance, software
 from evalscope.records import completion, current_shape, prediction_record
+from evalscope.repeats import AnswerKeys, answer_id, reused_answer
 from evalscope.report import SubsetTally, build_report, summary_table, truncation_warning
 from evalscope.resume import RunFolder, evaluated, open_run_folder, remove_if_unused, with_saved_config
 from evalscope.review_reuse import (
@@ -303,7 +304,7 @@ class Runner:
             for job in jobs
             for subsets in [job.subsets]
         ]
-        keys = {dataset.name: CacheKeys(self.model_identity, dataset.infer_cfg) for dataset in datasets}
+        keys = {dataset.name: AnswerKeys(self.model_identity, dataset.infer_cfg) for dataset in datasets}
         cache_from = self.folder.cache_from if self.folder is not None else None
         resume = bool(self.config.use_cache) and cache_from is None
         started: dict[str, float] = {}
@@ -332,14 +333,18 @@ class Runner:
                 reviews[str(reviews_path)] = EarlierReviews(old_reviews, review_counts, in_place=cache_from is None)
             return samples, SubsetRun(dataset, subset, position, store, reviews_path)
 
-        def cached(subset: SubsetRun, sample: Sample, prompt: dict) -> tuple[str | None, dict | None]:
-            found = previous.get(sample.id)
+        def cached(
+            subset: SubsetRun, sample: Sample, prompt: dict, repeat: int | None
+        ) -> tuple[str | None, dict | None]:
+            found = previous.get(sample.id if repeat is None else (sample.id, repeat))
+            if found is None and cache_from is not None and repeat in (None, 0):  # --repeats changed: answer 0 is kept
+                found = previous.get((sample.id, 0) if repeat is None else sample.id)
             if found is None:
                 return None, None  # the key is computed beside the request, once the model answered
-            key = keys[subset.dataset.name].key(prompt)
+            key = keys[subset.dataset.name].key(prompt, repeat)
             if found[0] != key:
                 return key, None
-            record = source[0].read(found[1])
+            record = reused_answer(source[0].read(found[1]), repeat)
             if cache_from is not None:
                 subset.store.append(current_shape(record))
             return key, record
@@ -348,11 +353,18 @@ class Runner:
             earlier = reviews.get(str(subset.reviews_path))
             if earlier is None:
                 return None
-            return earlier.take(sample.id, subset.dataset.job.scorer_keys.key(sample, record))
+            return earlier.take(answer_id(record), subset.dataset.job.scorer_keys.key(sample, record))
 
-        def make_record(sample: Sample, prompt: dict, key: str | None, generation: Generation, dataset: DatasetRun):
-            key = key or keys[dataset.name].key(prompt)
-            return prediction_record(self.model_id, sample.id, prompt, key, generation)
+        def make_record(
+            sample: Sample,
+            prompt: dict,
+            key: str | None,
+            generation: Generation,
+            dataset: DatasetRun,
+            repeat: int | None,
+        ):
+            key = key or keys[dataset.name].key(prompt, repeat)
+            return prediction_record(self.model_id, sample.id, prompt, key, generation, repeat)
 
         def subset_done(subset: SubsetRun) -> None:
             earlier = reviews.pop(str(subset.reviews_path), None)
@@ -387,6 +399,7 @@ class Runner:
             fed=lambda: logger.info(review_counts.summary()) if self.config.use_cache else None,
             subset_done=subset_done,
             policy=self.policy,
+            repeats=self.config.repeats,
         )
         try:
             await self.scheduler.run()
@@ -617,6 +630,7 @@ def unscored_review(sample: Sample, record: dict) -> dict[str, Any]:
     response = record.get("response")
     return {
         "sample_id": sample.id,
+        **({"repeat": record["repeat"]} if "repeat" in record else {}),
         "prediction": None,
         "gold": None,
         "score": 0.0,

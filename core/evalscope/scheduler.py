@@ -13,6 +13,11 @@ aggregates; when the last sample of a subset is scored, its reviews file and its
 are written. No record is kept in memory once it is scored: only the aggregates the reports need.
 A cached prediction whose earlier review can be kept (see ``evalscope.review_reuse``) is not scored:
 the scoring thread writes that review's line as it was and adds it to the aggregates.
+
+With ``repeats`` K > 1 (see ``evalscope.repeats``) each sample is K work items, one per answer: the
+samples of a subset are read a batch at a time, and each batch is fed K times (answer 0 of each,
+then answer 1, ...), so a batch asks for one answer index, with its own seed. Each answer's review
+is written as it comes; the sample enters the aggregates once all K are scored.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any
 from evalscope.benchmarks.base import Sample
 from evalscope.models.driver import Generation, ModelDriver
 from evalscope.outputs import PredictionStore, encode_line
+from evalscope.repeats import AnswerGroups, request_config
 from evalscope.report import MetricTallies, SubsetTally, UsageTally
 from evalscope.review_reuse import partial_path
 from evalscope.scorers.metrics import ScoreTally
@@ -91,12 +97,14 @@ class SubsetRun:
     counted: bool = False
     tally: SubsetTally = field(default_factory=SubsetTally)
     reviews: Any = None
+    answers: AnswerGroups = field(default_factory=lambda: AnswerGroups(1))
 
 
 @dataclass
 class WorkItem:
     """A sample on its way through the pool: to predict (``record`` None) or already predicted (cached),
-    with its earlier ``(review, line)`` when that is kept."""
+    with its earlier ``(review, line)`` when that is kept; ``repeat`` is the answer's index under
+    ``--repeats`` (None without)."""
 
     subset: SubsetRun
     sample: Sample
@@ -104,6 +112,7 @@ class WorkItem:
     key: str | None
     record: dict | None = None
     review: tuple[dict, bytes] | None = None
+    repeat: int | None = None
 
 
 @dataclass
@@ -121,11 +130,12 @@ class Scheduler:
 
     The caller supplies what is specific to its run: ``open_subset(dataset, subset, position)``
     returns ``(samples, SubsetRun)``, ``samples`` an iterable read one sample at a time;
-    ``cached(subset_run, sample, prompt)`` returns
+    ``cached(subset_run, sample, prompt, repeat)`` returns
     ``(key, record)`` (``record`` when a stored prediction can be reused, ``key`` None when it was
     not computed); ``earlier_review(subset_run, sample, record)`` returns the ``(review, line)`` kept
-    for a cached ``record``, or None to score it; ``make_record(sample, prompt, key, generation)``
-    builds the prediction line; ``score(dataset_run, sample, record)`` returns the review, and
+    for a cached ``record``, or None to score it; ``make_record(sample, prompt, key, generation,
+    dataset_run, repeat)`` builds the prediction line (``repeat``: the answer's index, None when
+    ``repeats`` is 1); ``score(dataset_run, sample, record)`` returns the review, and
     ``ascore`` (the same, awaited) serves the datasets for which ``scores_async(dataset_run)`` is true;
     ``subset_done(subset_run)`` is called (in the scoring thread) when a subset is complete, and ``fed()``
     once every sample has been looked up in the cache. ``policy`` (the run's ``StopPolicy``) counts each
@@ -138,8 +148,8 @@ class Scheduler:
         driver: ModelDriver,
         datasets: list[DatasetRun],
         open_subset: Callable[[DatasetRun, str, int], tuple[Iterable[Sample], SubsetRun]],
-        cached: Callable[[SubsetRun, Sample, dict], tuple[str | None, dict | None]],
-        make_record: Callable[[Sample, dict, str | None, Generation, DatasetRun], dict],
+        cached: Callable[[SubsetRun, Sample, dict, int | None], tuple[str | None, dict | None]],
+        make_record: Callable[[Sample, dict, str | None, Generation, DatasetRun, int | None], dict],
         score: Callable[[DatasetRun, Sample, dict], dict],
         subset_done: Callable[[SubsetRun], None],
         policy: StopPolicy,
@@ -147,6 +157,7 @@ class Scheduler:
         scores_async: Callable[[DatasetRun], bool] = lambda dataset: False,
         earlier_review: Callable[[SubsetRun, Sample, dict], tuple[dict, bytes] | None] = lambda *_: None,
         fed: Callable[[], None] = lambda: None,
+        repeats: int = 1,
     ) -> None:
         self.driver = driver
         self.datasets = datasets
@@ -160,6 +171,7 @@ class Scheduler:
         self.scores_async = scores_async
         self.earlier_review = earlier_review
         self.fed = fed
+        self.repeats = repeats
         self.kept = 0
         self._feed: Iterator[WorkItem] = self._items()
         self._peeked: WorkItem | None = None
@@ -222,23 +234,40 @@ class Scheduler:
         for dataset in self.datasets:
             for position, name in enumerate(dataset.subsets):
                 samples, subset = self.open_subset(dataset, name, position)
+                subset.answers = AnswerGroups(self.repeats)
                 self._open.append(subset)
                 self._progress.set_description_str(f"{dataset.name}/{name}", refresh=False)
                 self._progress.refresh()
                 count = from_cache = 0
-                for sample in samples:
+                for sample, prompt, repeat in self._answers(dataset, samples):
                     count += 1
                     self._progress.total += 1
-                    prompt = dataset.job.benchmark.build_prompt(sample)
-                    key, record = self.cached(subset, sample, prompt)
+                    key, record = self.cached(subset, sample, prompt, repeat)
                     from_cache += record is not None
                     review = self.earlier_review(subset, sample, record) if record is not None else None
-                    yield WorkItem(subset, sample, prompt, key, record, review)
+                    yield WorkItem(subset, sample, prompt, key, record, review, repeat)
                 self._submit(self._subset_fed, subset, count)
+                what = "samples" if self.repeats == 1 else f"answers ({count // self.repeats} samples × {self.repeats})"
                 logger.info(
-                    f"{dataset.name}/{name}: {count} samples, {from_cache} from cache, {count - from_cache} to predict"
+                    f"{dataset.name}/{name}: {count} {what}, {from_cache} from cache, {count - from_cache} to predict"
                 )
         self.fed()
+
+    def _answers(self, dataset: DatasetRun, samples: Iterable[Sample]) -> Iterator[tuple[Sample, dict, int | None]]:
+        """``(sample, prompt, repeat)`` of each answer to ask for: each sample once (``repeat`` None), or, with
+        ``repeats`` > 1, each batch of samples once per answer index."""
+        build_prompt = dataset.job.benchmark.build_prompt
+        if self.repeats == 1:
+            for sample in samples:
+                yield sample, build_prompt(sample), None
+            return
+        iterator = iter(samples)
+        while chunk := [
+            (sample, build_prompt(sample)) for sample in itertools.islice(iterator, self.driver.batch_size)
+        ]:
+            for repeat in range(self.repeats):
+                for sample, prompt in chunk:
+                    yield sample, prompt, repeat
 
     async def _next_batch(self) -> list[WorkItem]:
         """Up to the driver's batch size of samples to predict, all of one dataset; cached ones are scored."""
@@ -254,7 +283,7 @@ class Scheduler:
                     await self._score(cached)
                     cached = []
                 continue
-            if batch and item.subset.dataset is not batch[0].subset.dataset:
+            if batch and (item.subset.dataset is not batch[0].subset.dataset or item.repeat != batch[0].repeat):
                 self._peeked = item
                 break
             batch.append(item)
@@ -273,11 +302,17 @@ class Scheduler:
             prompts = [item.prompt for item in batch]
             origin_inputs = [{**item.prompt, "raw": item.sample.raw, "index": item.sample.id} for item in batch]
             label = f"batch {self._batches} (samples {batch[0].sample.id}..{batch[-1].sample.id})"
+            repeat = batch[0].repeat
+            if repeat is not None:
+                label += f", answer {repeat}"
+            infer_cfg = request_config(dataset.infer_cfg, repeat)
             self._batches += 1
-            generations = await self.driver.generate(prompts, origin_inputs, dataset.infer_cfg, label, dataset.name)
+            generations = await self.driver.generate(prompts, origin_inputs, infer_cfg, label, dataset.name)
             finished = [
                 Finished(
-                    item.subset, item.sample, self.make_record(item.sample, item.prompt, item.key, generation, dataset)
+                    item.subset,
+                    item.sample,
+                    self.make_record(item.sample, item.prompt, item.key, generation, dataset, item.repeat),
                 )
                 for item, generation in zip(batch, generations)
             ]
@@ -359,9 +394,10 @@ class Scheduler:
             subset.reviews = partial_path(subset.reviews_path).open("wb")
         subset.reviews.write(line if line is not None else encode_line(review))
         self.policy.count(review, f"{subset.dataset.name}/{subset.name} ")
-        if subset.tally.add(review):
-            subset.dataset.scores.add(review["score"])
-            subset.dataset.metrics.add(review.get("metrics"))
+        sample_review = subset.answers.add(review)
+        if sample_review is not None and subset.tally.add(sample_review):
+            subset.dataset.scores.add(sample_review["score"])
+            subset.dataset.metrics.add(sample_review.get("metrics"))
         if record.get("response") is not None:
             subset.dataset.usage.add(record["response"])
         subset.remaining -= 1

@@ -230,8 +230,10 @@
       parts.push(el("h4", { text: "Prompt" }));
       for (const message of messages(sample, cell)) parts.push(el("div", { cls: "message" }, [el("b", { text: String(message.role) }), el("pre", { text: text(message.content) })]));
       if (cell.reasoning) parts.push(el("h4", { text: "Reasoning" }), el("pre", { cls: "reasoning", text: cell.reasoning }));
-      parts.push(el("h4", { text: "Completion" }));
-      parts.push(cell.completion === null || cell.completion === undefined ? el("p", { text: "no completion" }) : highlighted(cell.completion, cell.prediction));
+      for (const answer of cell.answers || [cell]) {
+        parts.push(el("h4", { text: cell.answers ? "Answer " + answer.repeat + ": " + status(answer) : "Completion" }));
+        parts.push(answer.completion === null || answer.completion === undefined ? el("p", { text: "no completion" }) : highlighted(answer.completion, answer.prediction));
+      }
       return el("div", { cls: "column" }, parts);
     });
     box.replaceChildren(el("h3", { id: "detail-title", text: "Sample " + sample.id }), el("div", { cls: "columns" }, columns));
