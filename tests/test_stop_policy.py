@@ -109,6 +109,14 @@ def test_the_end_of_the_run_fails_it_as_the_settings_say():
     StopPolicy().check_end(None)
 
 
+def test_the_stop_message_counts_the_failures_and_names_the_first():
+    policy = counted(StopPolicy(fail_on_error=True), "..s")
+    with pytest.raises(TooManyFailures, match=r"^stopped after the batch in hand: 1 of 3 finished samples failed, "
+                       r"--fail-on-error true allows none \(first: sample 2: no grade\)$"):  # fmt: skip
+        policy.check_stopped()
+    counted(StopPolicy(fail_on_error=3), "eee").check_stopped()  # not more than 3: goes on
+
+
 def test_ctrl_c_stops_the_run_after_the_batch():
     pressed = []
     policy = StopPolicy(interrupted=lambda: bool(pressed))

@@ -158,12 +158,10 @@ class StopPolicy:
             raise TooManyFailures(f"stopped after the batch in hand: {self.failures()}")
 
     def failures(self) -> str:
-        """``N of M finished samples failed (more than --fail-on-error allows); first: ...``."""
-        allowed = "any" if self.fail_on_error is True else f"{self.fail_on_error:g}"
-        return (
-            f"{self.failed} of {self.finished} finished samples failed, more than --fail-on-error {allowed} "
-            f"allows (first: {self.first_failure})"
-        )
+        """``N of M finished samples failed, more than --fail-on-error F allows (first: ...)``."""
+        limit = self.fail_on_error
+        allowed = "--fail-on-error true allows none" if limit is True else f"more than --fail-on-error {limit:g} allows"
+        return f"{self.failed} of {self.finished} finished samples failed, {allowed} (first: {self.first_failure})"
 
     def check_end(self, problem: str | None) -> None:
         """At the end of a run whose failed samples ``problem`` describes (None: none), raise ``SampleErrors``
