@@ -66,11 +66,7 @@ def check_fail_on_error(value: Any) -> FailOnError:
         return value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, int):
-        if value < 1:
-            raise ValueError("must be true, false, a count of at least 1 or a fraction between 0 and 1")
-        return value
-    if isinstance(value, float) and 0 < value < 1:
+    if (isinstance(value, int) and value >= 1) or (isinstance(value, float) and 0 < value < 1):
         return value
     raise ValueError("must be true, false, a count of at least 1 or a fraction between 0 and 1")
 
