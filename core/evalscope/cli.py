@@ -86,7 +86,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     add(
         "--dataset-dir",
         default=s,
-        help="local copies of hub datasets, one folder per hub id: DIR/cais/mmlu/ (default: the hub)",
+        help="local copies of hub datasets, one folder per hub id: DIR/OWNER/NAME/ (default: the hub)",
     )
     add(
         "--limit",
@@ -117,7 +117,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     add("--seed", type=int, default=s, help="random seed (default 42)")
     add("--debug", action="store_true", default=s, help="debug logging and tracebacks (default off)")
     add("--ignore-errors", action="store_true", default=s, help="record failed samples and go on (default off: stop)")
-    add("--eval-type", default=s, help="custom, plugin, service or openai_api (default: inferred)")
+    add("--eval-type", default=s, help="custom, plugin or service (an API model; default: inferred)")
     add(
         "--api-url",
         action="append",

@@ -33,12 +33,12 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from evalscope.errors import APIStoppedError, ConfigError, ModelError
+from evalscope.models.api_options import OpenAIAPIOptions
 from evalscope.models.base import AsyncModel
 from evalscope.models.driver import REASONING_FIELDS, response_problem
-from evalscope.models.endpoints import DEFAULT_COOLDOWN, Endpoint, Endpoints
+from evalscope.models.endpoints import Endpoint, Endpoints
 from evalscope.models.generation import setting_name
 from evalscope.utils.logger import add_secret, get_logger, redact
 from evalscope.utils.secrets import is_secret_name, redact_url, url_secrets
@@ -64,34 +64,6 @@ SERVER_MESSAGE_LIMIT = 300
 MODEL_CHECK_TIMEOUT = 30.0  # seconds; a server whose model list does not come in time is not checked
 RESERVED_BODY_KEYS = ("model", "messages", "prompt", "stream")
 MAX_WARNINGS = 5
-
-
-class OpenAIAPIOptions(BaseModel):
-    """The settings of ``OpenAIAPIModel`` (the runner fills the first ones; the rest come from ``--model-args``)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    model_id: str | None = Field(None, description="The model's name in outputs (from --model-id)")
-    model: str = Field(min_length=1, description="The model name the server serves (from --model)")
-    api_url: str | list[str] = Field(
-        min_length=1, description="Base URL or /chat/completions URL, or a list of them (from --api-url)"
-    )
-    api_key: SecretStr | None = Field(None, description="API key (from --api-key, EVALSCOPE_API_KEY, OPENAI_API_KEY)")
-    api_mode: str = Field("chat", description="chat or completion (from --api-mode)")
-    timeout: float = Field(1200.0, gt=0, description="Seconds of silence before an attempt is given up")
-    retries: int = Field(5, ge=0, description="Retries of a failed request")
-    timeout_retries: int = Field(1, ge=0, description="Retries of an attempt that timed out (within `retries`)")
-    stream: bool = Field(False, description="Stream responses")
-    stream_usage: bool = Field(True, description="Ask a streaming server for usage (stream_options)")
-    check_model: bool = Field(True, description="Check at start that GET {base}/models lists the model")
-    concurrency: int = Field(1, ge=1, description="Connection pool size (the runner sets --eval-batch-size)")
-    retry_backoff: float = Field(1.0, ge=0, description="Base of the exponential backoff, in seconds")
-    retry_max_backoff: float = Field(60.0, ge=0, description="Longest wait between attempts, Retry-After included")
-    headers: dict[str, str] = Field(default_factory=dict, repr=False, description="Extra HTTP headers of every request")
-    extra_body: dict[str, Any] = Field(default_factory=dict, description="Merged into every request body")
-    endpoint_cooldown: float = Field(
-        DEFAULT_COOLDOWN, gt=0, description="Seconds an endpoint that stopped answering stays out of the rotation"
-    )
 
 
 class APIRequestError(Exception):
@@ -294,13 +266,15 @@ class OpenAIAPIModel(AsyncModel):
     or between streamed chunks), ``retries``, ``stream``, ``concurrency`` (the size of the
     connection pool), and from ``--model-args`` ``timeout_retries``, ``stream_usage``,
     ``check_model``, ``retry_backoff``, ``retry_max_backoff``, ``headers`` and ``extra_body``.
-    ``retry_status`` says what is being retried (for the progress bar), or is None.
+    ``retry_status`` says what is being retried (for the progress bar), or is None. ``label`` starts
+    its log lines and errors about its options: the name it was registered under.
     """
 
-    def __init__(self, config: dict | None = None, **kwargs: Any) -> None:
+    def __init__(self, config: dict | None = None, *, label: str = "api", **kwargs: Any) -> None:
         raw = dict(config or {})
         raw.update(kwargs)
-        options = parse_model(OpenAIAPIOptions, raw, "openai_api model")
+        self.label = label
+        options = parse_model(OpenAIAPIOptions, raw, f"{label} model")
         check_extra_body(options.extra_body, "model_args")
         api_key = options.api_key.get_secret_value() if options.api_key is not None else None
         secret_headers = {name for name in options.headers if is_secret_name(name)}
@@ -318,7 +292,7 @@ class OpenAIAPIModel(AsyncModel):
                 add_secret(secret)
         urls, self.mode = endpoint_urls(api_urls, options.api_mode)
         self.url = urls[0]
-        self.endpoints = Endpoints(urls, [base_url(url) for url in urls], options.endpoint_cooldown)
+        self.endpoints = Endpoints(urls, [base_url(url) for url in urls], options.endpoint_cooldown, label=label)
         self._headers = {"Content-Type": "application/json", "Accept": "application/json", **options.headers}
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
@@ -391,7 +365,7 @@ class OpenAIAPIModel(AsyncModel):
                 endpoint.in_flight -= 1
             reason = self._clean(failure.reason)
             if unreachable and endpoints.another(refused):  # another endpoint takes it now, as a new attempt
-                logger.debug(f"openai_api: {endpoint.shown} failed ({reason}); sending the request elsewhere")
+                logger.debug(f"{self.label}: {endpoint.shown} failed ({reason}); sending the request elsewhere")
                 continue
             if not failure.retryable or attempt + 1 == attempts:
                 message = reason if failure.fatal or attempt == 0 else f"{reason} (after {attempt + 1} attempts)"
@@ -405,7 +379,7 @@ class OpenAIAPIModel(AsyncModel):
                 raise APIRequestError(message)
             self.retry_status = f"retrying: {failure.short}, attempt {attempt + 2}/{attempts}"
             delay = backoff_delay(attempt, options.retry_backoff, options.retry_max_backoff, failure.retry_after)
-            logger.debug(f"openai_api: attempt {attempt + 1}/{attempts} failed ({reason}); retrying in {delay:.2f} s")
+            logger.debug(f"{self.label}: attempt {attempt + 1}/{attempts} failed ({reason}); retrying in {delay:.2f} s")
             attempt += 1
             await asyncio.sleep(delay)
 
@@ -422,7 +396,7 @@ class OpenAIAPIModel(AsyncModel):
         """Close the connection pool; with several endpoints, log how many answers each gave."""
         shares = self.endpoints.shares()
         if shares:
-            logger.info(f"openai_api: answers per endpoint: {shares}")
+            logger.info(f"{self.label}: answers per endpoint: {shares}")
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()
@@ -458,7 +432,7 @@ class OpenAIAPIModel(AsyncModel):
             async with self._session.get(f"{base}/models", proxy=endpoint.proxy, timeout=timeout) as response:
                 data = await response.json(content_type=None) if response.status == 200 else None
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            logger.debug(f"openai_api: GET {endpoint.shown}/models failed ({self._clean(_describe(exc))})")
+            logger.debug(f"{self.label}: GET {endpoint.shown}/models failed ({self._clean(_describe(exc))})")
             if isinstance(exc, aiohttp.ClientConnectorError):
                 self.endpoints.connect_failed(endpoint, connection_failure(exc))
             return
@@ -488,7 +462,7 @@ class OpenAIAPIModel(AsyncModel):
         proxies = sorted({redact_url(endpoint.proxy) for endpoint in self.endpoints.all if endpoint.proxy})
         urls = ", ".join(redact_url(endpoint.url) for endpoint in self.endpoints.all)
         logger.info(
-            f"openai_api: {options.model!r} at {urls} ({self.mode}"
+            f"{self.label}: {options.model!r} at {urls} ({self.mode}"
             f"{', streaming' if options.stream else ''}), {options.concurrency} in flight, "
             f"timeout {options.timeout:g} s, {options.retries} {'retry' if options.retries == 1 else 'retries'}"
             f"{' via the proxy ' + ', '.join(proxies) if proxies else ''}"
@@ -621,7 +595,7 @@ class OpenAIAPIModel(AsyncModel):
         """Log a warning about the server's behaviour once per run."""
         if message not in self._noticed:
             self._noticed.add(message)
-            logger.warning(f"openai_api: {message}")
+            logger.warning(f"{self.label}: {message}")
 
     def _warn_once(self, message: str) -> None:
         """Log each distinct failure once, up to ``MAX_WARNINGS`` of them."""
@@ -629,7 +603,7 @@ class OpenAIAPIModel(AsyncModel):
             return
         self._warned.add(message)
         more = "; further failures are recorded in predictions only" if len(self._warned) == MAX_WARNINGS else ""
-        logger.warning(f"openai_api: {message}{more}")
+        logger.warning(f"{self.label}: {message}{more}")
 
 
 def _snippet(raw: bytes | str, limit: int = 200) -> str:
