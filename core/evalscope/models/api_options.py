@@ -67,9 +67,11 @@ def api_run_options(config: TaskConfig) -> dict[str, Any]:
     """The API model's options from the run's config: the served ``model``, ``api_url``, ``api_key`` (else
     ``EVALSCOPE_API_KEY``, else ``OPENAI_API_KEY``) and ``api_settings``.
 
-    A config without a URL or a model name is a ``ConfigError`` in the words of the flags it came from.
+    A config without a URL or a model name (in its fields or its ``model_args``) is a ``ConfigError`` in the
+    words of the flags it came from.
     """
-    if not config.api_url:
+    given = config.model_args
+    if not (config.api_url or given.get("api_url")):
         cli_message = (
             f"--eval-type {config.eval_type} needs --api-url URL (an OpenAI-compatible server)"
             if "eval_type" in config.model_fields_set
@@ -81,7 +83,7 @@ def api_run_options(config: TaskConfig) -> dict[str, Any]:
             cli_message=cli_message,
             fields=("eval_type", "model"),
         )
-    if not isinstance(config.model, str) or not config.model:
+    if not (isinstance(config.model, str) and config.model) and not given.get("model"):
         raise ConfigError(
             "an API model needs model=NAME (the model name the server knows)",
             cli_message="an API model needs --model NAME (the model name the server knows)",
