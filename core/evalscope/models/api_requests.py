@@ -265,11 +265,13 @@ async def join_stream(response: aiohttp.ClientResponse, mode: str) -> dict:
 
 
 def snippet(raw: bytes | str, limit: int = 200) -> str:
+    """``raw`` on one line, cut to ``limit`` characters, quoted: what an error shows of an invalid answer."""
     text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
     text = " ".join(text.split())
     return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def describe_exception(exc: BaseException) -> str:
+    """``TypeName: message`` of ``exc`` (its type alone when it has no message)."""
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
