@@ -134,3 +134,8 @@ def test_an_unknown_eval_type_names_the_known_ones(capitals, shouting_registered
         "unknown eval_type 'shoutin' (did you mean 'shouting'?); known eval types: custom, plugin, service, "
         "openai_api, shouting"
     )
+
+
+def test_show_names_the_eval_types_of_the_api_model(run_cli):
+    text = run_cli("plugins", "show", "openai_api").stdout
+    assert "\neval types (--eval-type NAME selects it): service, openai_api\n" in text
