@@ -46,7 +46,7 @@ def parse_mapping(text: str) -> dict[str, Any]:
 def parse_json_object(text: str) -> dict[str, Any]:
     """Parse a JSON object (used by ``--dataset-args``)."""
     if not text.strip().startswith("{"):
-        raise argparse.ArgumentTypeError('expected a JSON object, e.g. \'{"gsm8k": {"few_shot_num": 0}}\'')
+        raise argparse.ArgumentTypeError('expected a JSON object, e.g. \'{"NAME": {"few_shot_num": 0}}\'')
     return parse_mapping(text)
 
 
@@ -87,17 +87,17 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     add("--model-id", default=s, help="the model's name in outputs")
     add("--model-plugin", default=s, help="a registered model to run (see `evalscope plugins`)")
     add("--model-args", type=parse_mapping, default=s, help="model config: JSON or key=value,... (default: none)")
-    add("--datasets", nargs="+", default=s, help="benchmarks to run: gsm8k, or several: a b or a,b")
+    add("--datasets", nargs="+", default=s, help="benchmarks to run: NAME, or several: a b or a,b")
     add(
         "--dataset-args",
         type=parse_json_object,
         default=s,
-        help='JSON: {"gsm8k": {"few_shot_num": 0}} (default: none; `evalscope plugins show NAME` lists them)',
+        help='JSON: {"NAME": {"OPTION": VALUE}} (default: none; `evalscope plugins show NAME` lists them)',
     )
     add(
         "--dataset-dir",
         default=s,
-        help="local copies of hub datasets, one folder per hub id: DIR/cais/mmlu/ (default: the hub)",
+        help="local copies of hub datasets, one folder per hub id: DIR/OWNER/NAME/ (default: the hub)",
     )
     add(
         "--limit",
@@ -149,7 +149,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         help="stop the run after the batch in hand once failed samples are more than a count N, or a fraction F "
         "of the finished ones; true: at the first; false: never (default: they fail the run at the end)",
     )
-    add("--eval-type", default=s, help="custom, plugin, service or openai_api (default: inferred)")
+    add("--eval-type", default=s, help="custom, plugin or service (an API model; default: inferred)")
     add(
         "--api-url",
         action="append",
@@ -203,7 +203,7 @@ def add_plugins_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     list_parser = actions.add_parser("list", help="list installed plugins and what they register (the default)")
     show_parser = actions.add_parser("show", help="describe a registered benchmark, model or scorer and its options")
-    show_parser.add_argument("name", help="a registered name, e.g. gsm8k")
+    show_parser.add_argument("name", help="a registered name (`evalscope plugins` lists them)")
     for sub in (list_parser, show_parser):
         sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     new_parser = actions.add_parser(
@@ -223,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="evalscope",
         description="Evaluate large language models.\n"
-        "`evalscope --model-plugin dummy --datasets gsm8k` is short for `evalscope eval ...`.",
+        "`evalscope --model-plugin MODEL --datasets NAME` is short for `evalscope eval ...`.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"evalscope {__version__}")

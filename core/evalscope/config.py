@@ -19,8 +19,8 @@ from pydantic import (
 from evalscope.errors import ConfigError
 from evalscope.utils.validation import check_known_keys, describe_validation_error
 
-API_EVAL_TYPES = ("service", "openai_api")
-EVAL_TYPES = ("custom", "plugin", *API_EVAL_TYPES)
+MODEL_EVAL_TYPES = ("custom", "plugin")  # a model object, or a registered model named by --model-plugin
+API_EVAL_TYPE = "service"  # EvalScope's name of a model served by an API: --model NAME --api-url URL
 
 
 class TaskConfig(BaseModel):
@@ -40,7 +40,7 @@ class TaskConfig(BaseModel):
     datasets: list[str] = Field(default_factory=list, description="Benchmarks to run")
     dataset_args: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Options per benchmark")
     dataset_dir: str | None = Field(
-        None, description="Local copies of hub datasets, one folder per hub id (DIR/cais/mmlu/), for offline runs"
+        None, description="Local copies of hub datasets, one folder per hub id (DIR/OWNER/NAME/), for offline runs"
     )
     limit: int | float | None = Field(None, description="Samples per subset: a count, or a fraction in (0, 1)")
     eval_batch_size: int = Field(1, ge=1, description="Prompts per predict call / API requests in flight")
@@ -61,8 +61,10 @@ class TaskConfig(BaseModel):
         description="When failed samples stop the run: true (at the first), false (never), a count n (more than n) "
         "or a fraction f (more than f of the finished samples); default: they fail it at the end",
     )
-    eval_type: Literal["custom", "plugin", "service", "openai_api"] | None = Field(
-        None, description="custom (a model object), plugin (--model-plugin) or service/openai_api (an API)"
+    eval_type: str | None = Field(
+        None,
+        description="custom (a model object), plugin (--model-plugin), or the eval type of an API model "
+        "(service, or another name it is registered for; see `evalscope plugins show`)",
     )
     api_url: str | list[str] | None = Field(
         None,
@@ -154,7 +156,7 @@ class TaskConfig(BaseModel):
             elif self.model is not None and not isinstance(self.model, str):
                 object.__setattr__(self, "eval_type", "custom")
             elif self.api_url or isinstance(self.model, str):
-                object.__setattr__(self, "eval_type", "service")
+                object.__setattr__(self, "eval_type", API_EVAL_TYPE)
         return self
 
     @classmethod

@@ -28,6 +28,11 @@ def register_models(register: RegisterCallback) -> None:
     subclass (or any callable) that the runner calls as ``factory(config=<dict>)``,
     where the dict holds ``model_id``, ``model`` (when ``--model`` is given) and the
     ``--model-args``. Users select the model with ``--model-plugin NAME``.
+
+    A factory may also have ``run_options``, a function of the run's ``TaskConfig``
+    returning the options the model takes from it (the dict then holds them too, the
+    ``--model-args`` overriding them), and ``eval_types``, the ``--eval-type`` names
+    that select it without ``--model-plugin`` (the built-in API model: ``service``).
     """
 
 
@@ -47,8 +52,10 @@ def register_scorers(register: RegisterCallback) -> None:
     """Register scorers.
 
     Call ``register(name, factory)`` once per scorer. ``factory`` is a ``Scorer``
-    subclass (or any callable) that the runner calls with no arguments. A benchmark
-    names the scorer it uses in its ``scorer`` attribute.
+    subclass (or any callable) that the runner calls with no arguments, or, when it
+    takes a parameter named ``options``, as ``factory(options=<the benchmark's options>)``
+    (its validated ``--dataset-args``: how its answers are scored). A benchmark names
+    the scorer it uses in its ``scorer`` attribute.
     """
 
 

@@ -69,10 +69,12 @@ def describe(registration: Registration, distribution: str = "?", version: str =
     description and options.
 
     ``options`` is a list of ``{name, type, default, required, description}``, or None when the
-    component declares none.
+    component declares none. A model registered for eval types (its factory's ``eval_types``) has
+    them under ``eval_types``.
     """
     options = declared_options(registration.factory)
-    return {
+    eval_types = list(getattr(registration.factory, "eval_types", ())) if registration.kind == "model" else []
+    entry = {
         "kind": registration.kind,
         "name": registration.name,
         "plugin": registration.plugin,
@@ -83,6 +85,9 @@ def describe(registration: Registration, distribution: str = "?", version: str =
         if options is None
         else [_describe_field(name, field) for name, field in options.model_fields.items()],
     }
+    if eval_types:
+        entry["eval_types"] = eval_types
+    return entry
 
 
 def _describe_field(name: str, field: Any) -> dict[str, Any]:
@@ -142,6 +147,8 @@ def format_component(entry: dict[str, Any]) -> str:
     lines = [f"{entry['kind']} {entry['name']} (plugin {entry['plugin']}, {entry['distribution']} {entry['version']})"]
     if entry["description"]:
         lines.append(f"  {entry['description']}")
+    if entry.get("eval_types"):
+        lines.append(f"eval types (--eval-type NAME selects it): {', '.join(entry['eval_types'])}")
     options = entry["options"]
     if options is None:
         lines.append(NO_OPTIONS[entry["kind"]])

@@ -59,7 +59,25 @@ class Registry:
         try:
             return self._entries[name]
         except KeyError:
-            raise ConfigError(unknown_name_message(self.kind, name, self.names())) from None
+            own_data = [entry.name for entry in self if getattr(entry.factory, "own_data", False)]
+            raise ConfigError(unknown_name_message(self.kind, name, self.names(), own_data)) from None
+
+    def for_eval_type(self, eval_type: str, own: tuple[str, ...] = ()) -> Registration:
+        """The model whose factory lists ``eval_type`` in its ``eval_types`` (EvalScope's ``service``, say);
+        an unknown one fails naming every eval type known (``own``: those the caller handles itself)."""
+        for registration in self:
+            if eval_type in getattr(registration.factory, "eval_types", ()):
+                return registration
+        known = [*own, *self.eval_types()]
+        raise ConfigError(
+            f"unknown eval_type {eval_type!r}{closest_hint(eval_type, known)}; known eval types: {', '.join(known)}",
+            cli_message=f"unknown --eval-type {eval_type!r}{closest_hint(eval_type, known)}; known: {', '.join(known)}",
+            fields=("eval_type",),
+        )
+
+    def eval_types(self) -> list[str]:
+        """Every eval type a registered model declares (its factory's ``eval_types``), in name order."""
+        return [name for registration in self for name in getattr(registration.factory, "eval_types", ())]
 
     def names(self) -> list[str]:
         """All registered names, sorted."""
@@ -78,18 +96,15 @@ def closest_hint(name: str, known: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-OWN_DATA_BENCHMARKS = ("general_mcq", "general_qa")
-
-
-def unknown_name_message(kind: str, name: str, known: list[str]) -> str:
+def unknown_name_message(kind: str, name: str, known: list[str], own_data: list[str] | None = None) -> str:
     """A one-line message for an unknown ``name``: the closest match, the known names, where to look.
 
-    For a benchmark it also says how to evaluate data of one's own (``general_mcq``, ``general_qa``).
+    ``own_data`` names the benchmarks that read a user's own files (their factory sets ``own_data = True``):
+    the message suggests them too.
     """
     listing = ", ".join(known) if known else "none installed"
     message = f"unknown {kind} {name!r}{closest_hint(name, known)}; known {kind}s: {listing} (see `evalscope plugins`)"
-    if kind == "benchmark":
-        installed = all(own in known for own in OWN_DATA_BENCHMARKS)
-        where = "see 'Your own data' in the README" if installed else "pip install evalscope-general"
-        message += f"; for questions of your own, use general_mcq or general_qa with a local_path ({where})"
+    if own_data:
+        choices = " or ".join(own_data)
+        message += f"; for questions of your own, use {choices} with a local_path (see 'Your own data' in the README)"
     return message

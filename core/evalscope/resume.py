@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalscope.config import API_EVAL_TYPES, TaskConfig
+from evalscope.config import MODEL_EVAL_TYPES, TaskConfig
 from evalscope.errors import ConfigError
 from evalscope.outputs import RunDir, cache_key
 from evalscope.utils.secrets import MASK, redact_mapping
@@ -83,7 +83,8 @@ def _infer_eval_type_again(saved: dict[str, Any], given: dict[str, Any]) -> None
         kind = "api"
     else:
         return
-    if kind != saved.get("eval_type") and not (kind == "api" and saved.get("eval_type") in API_EVAL_TYPES):
+    api_saved = saved.get("eval_type") is not None and saved.get("eval_type") not in MODEL_EVAL_TYPES
+    if kind != saved.get("eval_type") and not (kind == "api" and api_saved):
         saved.pop("eval_type", None)
 
 

@@ -11,7 +11,6 @@ import asyncio
 import itertools
 import logging
 import math
-import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -19,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from evalscope.benchmarks.base import Benchmark, Sample
-from evalscope.builtins.models import OPENAI_API_MODEL
-from evalscope.config import API_EVAL_TYPES, TaskConfig
+from evalscope.config import MODEL_EVAL_TYPES, TaskConfig
 from evalscope.errors import (
     APIStoppedError,
     ConfigError,
@@ -39,6 +37,7 @@ from evalscope.outputs import PredictionStore, RunDir, canonical, write_json
 from evalscope.plugins import Plugins, load_plugins
 from evalscope.provenance import provenance, software
 from evalscope.records import completion, current_shape, prediction_record
+from evalscope.registry import Registration
 from evalscope.repeats import AnswerKeys, answer_id, reused_answer
 from evalscope.report import SubsetTally, build_report, summary_table, truncation_warning
 from evalscope.resume import RunFolder, evaluated, open_run_folder, remove_if_unused, with_saved_config
@@ -51,10 +50,10 @@ from evalscope.review_reuse import (
     scorer_identity,
 )
 from evalscope.scheduler import DatasetRun, Scheduler, SubsetRun
-from evalscope.scorers.base import Score, Scorer, is_async_scorer, metrics_problem, unit_number
+from evalscope.scorers.base import Score, Scorer, build_scorer, is_async_scorer, metrics_problem, unit_number
 from evalscope.stop_policy import StopPolicy
 from evalscope.utils.logger import add_file_handler, get_logger, run_scope
-from evalscope.utils.secrets import add_secret, redact_mapping, start_run_secrets
+from evalscope.utils.secrets import add_secret, redact_mapping, secret_values, start_run_secrets
 
 logger = get_logger()
 
@@ -196,17 +195,15 @@ class Runner:
             plugin = next(info for info in plugins.infos if info.name == scorer_registration.plugin)
             identity = scorer_identity(benchmark.scorer, plugin.distribution, plugin.version, benchmark)
             scorer_keys = ScorerKeys(identity)
-            jobs.append(
-                BenchmarkJob(name, benchmark, scorer_registration.factory(), benchmark.subset_list(), scorer_keys)
-            )
+            scorer = build_scorer(scorer_registration.factory, benchmark.options)
+            jobs.append(BenchmarkJob(name, benchmark, scorer, benchmark.subset_list(), scorer_keys))
         return jobs
 
     def _build_model(self, plugins: Plugins) -> Any:
+        """The model: ``model`` itself (``custom``), the registered ``model_plugin`` (``plugin``), or the registered
+        model of an API's eval type (``service``, ...); a registered model gets ``model_id``, ``--model``, the
+        options it takes from the run's settings (its factory's ``run_options``) and ``--model-args`` over them."""
         config = self.config
-        if config.eval_type not in API_EVAL_TYPES:
-            ignored = [flag for flag, value in (("--api-url", config.api_url), ("--api-key", config.api_key)) if value]
-            if ignored:
-                logger.warning(f"{' and '.join(ignored)} ignored: eval_type is {config.eval_type!r}, not an API model")
         if config.eval_type == "custom":
             model = config.model
             if model is None or isinstance(model, str):
@@ -220,63 +217,37 @@ class Runner:
             model_config = getattr(model, "config", None)
             if isinstance(model_config, dict) and (config.model_id or not model_config.get("model_id")):
                 model_config["model_id"] = self.model_id
-            if getattr(model, "uses_api_model", False) and callable(getattr(model, "use_run_settings", None)):
-                model.use_run_settings(api_model_settings(config))
+            run_settings = run_options(model, config)
+            warn_ignored_api_flags(config, run_settings)
+            if run_settings and callable(getattr(model, "use_run_settings", None)):
+                model.use_run_settings(run_settings)
             return model
         if config.eval_type == "plugin":
-            name = config.model_plugin
-            if not name:
+            if not config.model_plugin:
                 raise ConfigError(
                     "eval_type 'plugin' needs model_plugin=NAME (a registered model)",
                     cli_message="--eval-type plugin needs --model-plugin NAME (a registered model)",
                     fields=("eval_type",),
                 )
-            served = {"model": config.model} if isinstance(config.model, str) else {}
-            # A model that answers through the API model (a managed engine) takes its settings from the flags too.
-            uses_api_model = getattr(plugins.models.get(name).factory, "uses_api_model", False)
-            api = api_model_settings(config) if uses_api_model else {}
-            return self._call_factory(plugins, name, {"model_id": self.model_id, **served, **api, **config.model_args})
-        if config.eval_type in API_EVAL_TYPES:
-            if not config.api_url:
-                cli_message = (
-                    f"--eval-type {config.eval_type} needs --api-url URL (an OpenAI-compatible server)"
-                    if "eval_type" in config.model_fields_set
-                    else "--model names a model served by an API: add --api-url URL (an OpenAI-compatible server), "
-                    "or run a registered model with --model-plugin NAME"
-                )
-                raise ConfigError(
-                    f"eval_type {config.eval_type!r} needs api_url=URL (an OpenAI-compatible server)",
-                    cli_message=cli_message,
-                    fields=("eval_type", "model"),
-                )
-            if not isinstance(config.model, str) or not config.model:
-                raise ConfigError(
-                    "an API model needs model=NAME (the model name the server knows)",
-                    cli_message="an API model needs --model NAME (the model name the server knows)",
-                )
-            api_key = (
-                config.api_key.get_secret_value()
-                if config.api_key is not None
-                else os.environ.get("EVALSCOPE_API_KEY") or os.environ.get("OPENAI_API_KEY")
+            registration = plugins.models.get(config.model_plugin)
+        elif config.eval_type is not None:
+            registration = plugins.models.for_eval_type(config.eval_type, own=MODEL_EVAL_TYPES)
+        else:
+            raise ConfigError(
+                "no model given: set model=<CustomModel instance>, model_plugin=NAME, or model=NAME with api_url=URL",
+                cli_message="no model given: pass --model-plugin NAME, or --model NAME with --api-url URL "
+                "(from Python: TaskConfig(model=<CustomModel instance>))",
             )
-            add_secret(api_key)
-            model_config = {
-                "model_id": self.model_id,
-                "model": config.model,
-                "api_url": config.api_url,
-                "api_key": api_key,
-                **api_model_settings(config),
-                **config.model_args,
-            }
-            return self._call_factory(plugins, OPENAI_API_MODEL, model_config)
-        raise ConfigError(
-            "no model given: set model=<CustomModel instance>, model_plugin=NAME, or model=NAME with api_url=URL",
-            cli_message="no model given: pass --model-plugin NAME, or --model NAME with --api-url URL "
-            "(from Python: TaskConfig(model=<CustomModel instance>))",
-        )
+        served = {"model": config.model} if isinstance(config.model, str) else {}
+        run_settings = run_options(registration.factory, config)
+        warn_ignored_api_flags(config, run_settings)
+        model_config = {"model_id": self.model_id, **served, **run_settings, **config.model_args}
+        for secret in secret_values(model_config):
+            add_secret(secret)
+        return self._call_factory(registration, model_config)
 
-    def _call_factory(self, plugins: Plugins, name: str, model_config: dict) -> Any:
-        registration = plugins.models.get(name)
+    def _call_factory(self, registration: Registration, model_config: dict) -> Any:
+        name = registration.name
         try:
             return registration.factory(config=model_config)
         except (ConfigError, ModelError):
@@ -451,16 +422,22 @@ def effective_generation_config(defaults: dict[str, Any], config: TaskConfig) ->
     return effective
 
 
-def api_model_settings(config: TaskConfig) -> dict[str, Any]:
-    """The OpenAI API model's settings that have flags of their own (``--api-mode``, ``--timeout``, ``--retries``,
-    ``--stream``) and its connection pool, as large as ``--eval-batch-size``; ``--model-args`` override them."""
-    return {
-        "api_mode": config.api_mode,
-        "timeout": config.timeout,
-        "retries": config.retries,
-        "stream": config.stream,
-        "concurrency": config.eval_batch_size,
-    }
+def run_options(model: Any, config: TaskConfig) -> dict[str, Any]:
+    """The options ``model`` (a registered factory, or a model object) takes from the run's settings: what its
+    ``run_options(config)`` returns (the API model: ``--api-url``, ``--timeout``, ...), else none."""
+    take = getattr(model, "run_options", None)
+    return dict(take(config)) if callable(take) else {}
+
+
+def warn_ignored_api_flags(config: TaskConfig, run_settings: dict[str, Any]) -> None:
+    """Warn that ``--api-url`` and ``--api-key`` were given to a model that does not take them."""
+    ignored = [
+        flag
+        for flag, field, value in (("--api-url", "api_url", config.api_url), ("--api-key", "api_key", config.api_key))
+        if value and field not in run_settings
+    ]
+    if ignored:
+        logger.warning(f"{' and '.join(ignored)} ignored: eval_type is {config.eval_type!r}, not an API model")
 
 
 def model_identity(config: TaskConfig, model_id: str, model: Any) -> dict[str, Any]:
@@ -476,7 +453,7 @@ def model_identity(config: TaskConfig, model_id: str, model: Any) -> dict[str, A
         identity.update(
             plugin=config.model_plugin,
             model=config.model if isinstance(config.model, str) else None,
-            api_mode=config.api_mode if config.eval_type in API_EVAL_TYPES else None,
+            api_mode=config.api_mode if config.eval_type not in MODEL_EVAL_TYPES else None,
             model_args=canonical(redact_mapping(answer_settings(config.model_args, model)), "model_args"),
         )
     return identity

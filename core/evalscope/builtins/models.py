@@ -1,9 +1,13 @@
 """Built-in model: any OpenAI-compatible API, registered as ``openai_api``.
 
-The client module is imported only when the model is built, so start-up stays light.
+It is the model of EvalScope's ``eval_type`` ``service`` and ``openai_api`` (``--model NAME --api-url URL``),
+which the runner finds by those names (``eval_types``); it takes its options from the run's settings
+through ``run_options``. The client module is imported only when the model is built, so start-up stays light.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from evalscope.hookspecs import hookimpl
 
@@ -17,10 +21,19 @@ def openai_api_model(config: dict | None = None, **kwargs):
     """
     from evalscope.models.openai_api import OpenAIAPIModel
 
-    return OpenAIAPIModel(config=config, **kwargs)
+    return OpenAIAPIModel(config=config, label=OPENAI_API_MODEL, **kwargs)
 
 
-openai_api_model.Options = "evalscope.models.openai_api:OpenAIAPIOptions"
+def openai_api_run_options(config: Any) -> dict[str, Any]:
+    """The options the API model takes from a ``TaskConfig`` (see ``evalscope.models.api_options``)."""
+    from evalscope.models.api_options import api_run_options
+
+    return api_run_options(config)
+
+
+openai_api_model.Options = "evalscope.models.api_options:OpenAIAPIOptions"
+openai_api_model.eval_types = ("service", OPENAI_API_MODEL)  # EvalScope's eval_type names of an API model
+openai_api_model.run_options = openai_api_run_options
 
 
 @hookimpl

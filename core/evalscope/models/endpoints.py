@@ -50,7 +50,8 @@ class Endpoints:
     """The endpoints of one API model: which takes the next attempt, which left the rotation, and the shares.
 
     ``urls`` are the URLs to POST to and ``bases`` their base URLs (``http://host:8000/v1``), as
-    many; ``cooldown`` is how long, in seconds, an endpoint that stopped answering is left out.
+    many; ``cooldown`` is how long, in seconds, an endpoint that stopped answering is left out;
+    ``label`` starts the log lines (the name the model was registered under).
     """
 
     def __init__(
@@ -59,8 +60,10 @@ class Endpoints:
         bases: list[str],
         cooldown: float = DEFAULT_COOLDOWN,
         clock: Callable[[], float] = time.monotonic,
+        label: str = "api",
     ) -> None:
         several = len(urls) > 1
+        self.label = label
         self.cooldown = cooldown
         self.clock = clock
         self.all: list[Endpoint] = [
@@ -77,7 +80,7 @@ class Endpoints:
         for endpoint in self.all:
             if endpoint.down_until is not None and now >= endpoint.down_until:
                 endpoint.down_until, endpoint.probation = None, True
-                logger.info(f"openai_api: {endpoint.shown} is tried again after its cool-down")
+                logger.info(f"{self.label}: {endpoint.shown} is tried again after its cool-down")
         return [endpoint for endpoint in self.all if endpoint.down_until is None]
 
     def pick(self, avoid: Collection[Endpoint] = ()) -> Endpoint | None:
@@ -113,7 +116,7 @@ class Endpoints:
         endpoint.down_until = self.clock() + self.cooldown
         if len(self.all) > 1:
             logger.warning(
-                f"openai_api: {endpoint.shown} left the rotation ({self.describe(endpoint)}); "
+                f"{self.label}: {endpoint.shown} left the rotation ({self.describe(endpoint)}); "
                 f"it is tried again after {self.cooldown:g} s"
             )
         return True

@@ -11,9 +11,9 @@ calls ``open_run(run_folder)``; the model then:
 - waits until ``GET /v1/models`` answers (``startup_timeout`` seconds, default 600), logging that it
   waits; if the engine exits or the time runs out, raises ``ModelError``: one line naming the log,
   then the log's last lines;
-- answers every prompt through the built-in OpenAI API model (``evalscope.models.openai_api``), so
-  its retries, checks and options apply; an engine that exits mid-run stops the run with a
-  ``ModelError`` naming its log;
+- answers every prompt through the registered model of API eval type ``service`` (the OpenAI-compatible
+  API model of ``evalscope.models.openai_api``), so its retries, checks and options apply; an engine
+  that exits mid-run stops the run with a ``ModelError`` naming its log;
 - stops the engine and the processes it started (SIGTERM to its process group, then SIGKILL to what
   is left after ``STOP_GRACE`` seconds) in ``aclose``, which the
   runner calls when the run ends (success, error or Ctrl-C), and at interpreter exit. On Linux the
@@ -281,12 +281,11 @@ class EngineModel(AsyncModel):
 
     Options = "evalscope.models.engine_options:EngineOptions"  # what `evalscope plugins show` lists
     engine_name = "engine"
-    uses_api_model = True  # the runner passes the API model's flags (--timeout, --retries, --stream, ...)
     managed_settings: tuple[str, ...] = ()  # engine settings the model sets itself (port, key, ...)
 
     def __init__(self, config: dict | None = None, **kwargs: Any) -> None:
         super().__init__(config, **kwargs)
-        from evalscope.models.openai_api import OpenAIAPIOptions
+        from evalscope.models.api_options import OpenAIAPIOptions
 
         model = self.config.get("model")
         if not isinstance(model, str) or not model:
@@ -337,6 +336,14 @@ class EngineModel(AsyncModel):
         """The model name the engine lists at ``GET /v1/models`` (default: ``config["model"]``)."""
         return self.config["model"]
 
+    @classmethod
+    def run_options(cls, config: Any) -> dict[str, Any]:
+        """The options an engine model takes from the run's ``TaskConfig``: the API model's settings
+        (``api_settings``: ``--api-mode``, ``--timeout``, ``--retries``, ``--stream``, ``--eval-batch-size``)."""
+        from evalscope.models.api_options import api_settings
+
+        return api_settings(config)
+
     def use_run_settings(self, settings: dict[str, Any]) -> None:
         """Take the run's OpenAI API model settings (``--timeout``, ``--retries``, ``--stream``, and the
         connection pool from ``--eval-batch-size``) for each one this model's own config does not set."""
@@ -356,8 +363,10 @@ class EngineModel(AsyncModel):
 
         All replicas are launched first, then waited for; if one fails, all are stopped.
         """
-        from evalscope.models.openai_api import OpenAIAPIModel
+        from evalscope.config import API_EVAL_TYPE
+        from evalscope.plugins import get_plugins
 
+        api_model = get_plugins().models.for_eval_type(API_EVAL_TYPE).factory
         api_key = new_api_key()
         try:
             for index in range(self.replicas):
@@ -386,7 +395,7 @@ class EngineModel(AsyncModel):
             "api_url": [engine.base_url for engine in self.engines],
             "api_key": api_key,
         }
-        self.api = OpenAIAPIModel(config=api_config)
+        self.api = api_model(config=api_config)
 
     @property
     def retry_status(self) -> str | None:

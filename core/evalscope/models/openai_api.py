@@ -27,20 +27,31 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
-import time
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from evalscope.errors import APIStoppedError, ConfigError, ModelError
+from evalscope.errors import APIStoppedError, ModelError
+from evalscope.models.api_options import OpenAIAPIOptions
+from evalscope.models.api_requests import (
+    FailedAttempt,
+    backoff_delay,
+    base_url,
+    check_extra_body,
+    connection_failure,
+    describe_exception,
+    endpoint_urls,
+    env_proxy,
+    join_stream,
+    prompt_text,
+    request_params,
+    retry_after_seconds,
+    server_message,
+    snippet,
+)
 from evalscope.models.base import AsyncModel
-from evalscope.models.driver import REASONING_FIELDS, response_problem
-from evalscope.models.endpoints import DEFAULT_COOLDOWN, Endpoint, Endpoints
-from evalscope.models.generation import setting_name
-from evalscope.models.transport import transport_field
+from evalscope.models.driver import response_problem
+from evalscope.models.endpoints import Endpoint, Endpoints
 from evalscope.utils.logger import add_secret, get_logger, redact
 from evalscope.utils.secrets import is_secret_name, redact_url, url_secrets
 from evalscope.utils.validation import parse_model
@@ -61,241 +72,12 @@ NO_FINISH_REASON = (
     "the server does not say whether its answers finished (no finish_reason); "
     "answers cut off by max_tokens cannot be told from whole ones"
 )
-SERVER_MESSAGE_LIMIT = 300
 MODEL_CHECK_TIMEOUT = 30.0  # seconds; a server whose model list does not come in time is not checked
-RESERVED_BODY_KEYS = ("model", "messages", "prompt", "stream")
 MAX_WARNINGS = 5
-
-
-class OpenAIAPIOptions(BaseModel):
-    """The settings of ``OpenAIAPIModel`` (the runner fills the first ones; the rest come from ``--model-args``).
-
-    Those declared with ``transport_field`` (timeouts, retries, the start-up check, the pool) do not change answers
-    and stay out of the cache key.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    model_id: str | None = Field(None, description="The model's name in outputs (from --model-id)")
-    model: str = Field(min_length=1, description="The model name the server serves (from --model)")
-    api_url: str | list[str] = Field(
-        min_length=1, description="Base URL or /chat/completions URL, or a list of them (from --api-url)"
-    )
-    api_key: SecretStr | None = Field(None, description="API key (from --api-key, EVALSCOPE_API_KEY, OPENAI_API_KEY)")
-    key_source: str = Field(
-        "--api-key, EVALSCOPE_API_KEY or OPENAI_API_KEY", description="Where the key comes from, named if it is refused"
-    )
-    api_mode: str = Field("chat", description="chat or completion (from --api-mode)")
-    timeout: float = transport_field(1200.0, gt=0, description="Seconds of silence before an attempt is given up")
-    retries: int = transport_field(5, ge=0, description="Retries of a failed request")
-    timeout_retries: int = transport_field(
-        1, ge=0, description="Retries of an attempt that timed out (within `retries`)"
-    )
-    stream: bool = Field(False, description="Stream responses")
-    stream_usage: bool = transport_field(True, description="Ask a streaming server for usage (stream_options)")
-    check_model: bool = transport_field(True, description="Check at start that GET {base}/models lists the model")
-    concurrency: int = transport_field(1, ge=1, description="Connection pool size (the runner sets --eval-batch-size)")
-    retry_backoff: float = transport_field(1.0, ge=0, description="Base of the exponential backoff, in seconds")
-    retry_max_backoff: float = transport_field(
-        60.0, ge=0, description="Longest wait between attempts, Retry-After included"
-    )
-    headers: dict[str, str] = Field(default_factory=dict, repr=False, description="Extra HTTP headers of every request")
-    extra_body: dict[str, Any] = Field(default_factory=dict, description="Merged into every request body")
-    endpoint_cooldown: float = transport_field(
-        DEFAULT_COOLDOWN, gt=0, description="Seconds an endpoint that stopped answering stays out of the rotation"
-    )
 
 
 class APIRequestError(Exception):
     """One sample's request failed after its retries (the message says why; it never holds the key)."""
-
-
-class _FailedAttempt(Exception):
-    """One attempt failed; ``retryable`` says whether another may succeed."""
-
-    def __init__(
-        self,
-        reason: str,
-        retryable: bool = True,
-        retry_after: float | None = None,
-        fatal: bool = False,
-        short: str = "invalid answer",
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.short = short
-        self.retryable = retryable and not fatal
-        self.retry_after = retry_after
-        self.fatal = fatal
-
-
-def endpoint_url(api_url: str, api_mode: str) -> tuple[str, str]:
-    """The URL to POST to and the API mode it implies.
-
-    ``api_url`` may be a base URL (``http://host:8000/v1``), to which ``/chat/completions``
-    (or ``/completions`` in completion mode) is added, or the endpoint's full URL, whose
-    path then decides the mode.
-    """
-    if api_mode not in ("chat", "completion"):
-        raise ConfigError(f"api_mode must be 'chat' or 'completion', got {api_mode!r}")
-    parts = urlsplit(api_url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"api_url {redact_url(api_url)!r} is not an http(s) URL (e.g. http://127.0.0.1:8000/v1)")
-    path = parts.path.rstrip("/")
-    if path.endswith("/chat/completions"):
-        if api_mode == "completion":
-            raise ConfigError("api_url ends with /chat/completions but api_mode is 'completion'; give the base URL")
-        mode = "chat"
-    elif path.endswith("/completions"):
-        mode = "completion"
-    else:
-        mode = api_mode
-        path += "/chat/completions" if mode == "chat" else "/completions"
-    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")), mode
-
-
-def endpoint_urls(api_urls: list[str], api_mode: str) -> tuple[list[str], str]:
-    """``endpoint_url`` of each of ``api_urls``, and the API mode they share (a ``ConfigError`` if they differ)."""
-    found = [endpoint_url(url, api_mode) for url in api_urls]
-    modes = {mode for _, mode in found}
-    if len(modes) > 1:
-        shown = ", ".join(f"{redact_url(url)} ({mode})" for url, mode in found)
-        raise ConfigError(f"api_url: the URLs name different endpoints, chat and completion: {shown}")
-    return [url for url, _ in found], found[0][1]
-
-
-def base_url(url: str) -> str:
-    """The API's base URL (``http://host:8000/v1``) of an endpoint URL from ``endpoint_url``."""
-    parts = urlsplit(url)
-    path = parts.path.removesuffix("/chat/completions").removesuffix("/completions")
-    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
-
-
-def request_params(infer_cfg: dict[str, Any]) -> dict[str, Any]:
-    """Map a ``generation_config`` to the body fields of an OpenAI request (see the module docstring)."""
-    params: dict[str, Any] = {}
-    config = dict(infer_cfg or {})
-    do_sample = config.pop("do_sample", None)
-    extra_body = config.pop("extra_body", None) or {}
-    if not isinstance(extra_body, dict):
-        raise ConfigError(f"generation_config: extra_body must be a mapping, got {type(extra_body).__name__}")
-    check_extra_body(extra_body, "generation_config")
-    given_as: dict[str, str] = {}
-    for key, value in config.items():
-        name = setting_name(key)
-        if name in RESERVED_BODY_KEYS:
-            hint = " (use --stream)" if name == "stream" else ""
-            raise ConfigError(f"generation_config: {key!r} is set by evalscope and cannot be given{hint}")
-        if name in given_as:
-            raise ConfigError(f"generation_config: give {given_as[name]!r} or {key!r}, not both")
-        given_as[name] = key
-        params[name] = value
-    if do_sample is False and params.get("temperature") is None:
-        params["temperature"] = 0.0
-    params.update(extra_body)
-    return {key: value for key, value in params.items() if value is not None}
-
-
-def check_extra_body(extra_body: dict[str, Any], where: str) -> None:
-    """Refuse an ``extra_body`` that would replace a field evalscope sets (``model``, ``messages``, ...)."""
-    reserved = [key for key in RESERVED_BODY_KEYS if key in extra_body]
-    if reserved:
-        hint = " (use --stream)" if "stream" in reserved else ""
-        names = ", ".join(repr(key) for key in reserved)
-        raise ConfigError(f"{where}: extra_body cannot set {names}, which evalscope sets itself{hint}")
-
-
-def prompt_text(prompt: dict[str, Any]) -> str:
-    """The text sent to a text-completions endpoint: the system prompt (if any) and the query."""
-    data = prompt.get("data")
-    if isinstance(data, list) and data and isinstance(data[0], str):
-        query = data[0]
-    else:
-        messages = prompt.get("messages") or []
-        query = "\n\n".join(str(m.get("content", "")) for m in messages if m.get("role") != "system")
-    system_prompt = prompt.get("system_prompt")
-    return f"{system_prompt}\n\n{query}" if system_prompt else query
-
-
-def env_proxy(url: str) -> str | None:
-    """The proxy that the environment (``HTTP_PROXY``, ``HTTPS_PROXY``, ``NO_PROXY``) sets for ``url``, or None.
-
-    A loopback host (``localhost``, ``127.0.0.0/8``, ``::1``) never goes through a proxy.
-    """
-    import ipaddress
-    from urllib.request import getproxies, proxy_bypass
-
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    proxy = getproxies().get(parts.scheme)
-    if not proxy or loopback or proxy_bypass(host):
-        return None
-    return proxy
-
-
-def server_message(text: str, limit: int = SERVER_MESSAGE_LIMIT) -> str:
-    """The readable part of an error answer: its ``error.message`` (or the text), on one line, cut to ``limit``."""
-    message: Any = None
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
-        error = data.get("error", data)
-        if isinstance(error, dict):
-            message = error.get("message") or error.get("detail")
-        elif isinstance(error, str):
-            message = error
-        message = message or data.get("message") or data.get("detail")
-    if not isinstance(message, str):
-        message = text
-    message = " ".join(message.split())
-    return message if len(message) <= limit else message[:limit] + "..."
-
-
-def connection_failure(exc: aiohttp.ClientError) -> str:
-    """A short name for a failed connection: ``connection refused``, ``server disconnected``, ..."""
-    import errno
-
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return "server disconnected"
-    os_error = getattr(exc, "os_error", None) if isinstance(exc, aiohttp.ClientConnectorError) else exc
-    code = getattr(os_error, "errno", None)
-    if code == errno.ECONNREFUSED:
-        return "connection refused"
-    if code == errno.ECONNRESET:
-        return "connection reset"
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return "cannot connect"
-    return "connection lost"
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (a number, or an HTTP date), or None."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    from email.utils import parsedate_to_datetime
-
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-
-
-def backoff_delay(attempt: int, base: float, ceiling: float, retry_after: float | None) -> float:
-    """Wait before retry ``attempt`` (0-based): exponential with jitter, or the server's Retry-After."""
-    if retry_after is not None:
-        return min(retry_after, ceiling)
-    exponential = min(ceiling, base * (2**attempt))
-    return exponential / 2 + random.uniform(0, exponential / 2)
 
 
 class OpenAIAPIModel(AsyncModel):
@@ -306,15 +88,17 @@ class OpenAIAPIModel(AsyncModel):
     or between streamed chunks), ``retries``, ``stream``, ``concurrency`` (the size of the
     connection pool), and from ``--model-args`` ``timeout_retries``, ``stream_usage``,
     ``check_model``, ``retry_backoff``, ``retry_max_backoff``, ``headers`` and ``extra_body``.
-    ``retry_status`` says what is being retried (for the progress bar), or is None.
+    ``retry_status`` says what is being retried (for the progress bar), or is None. ``label`` starts
+    its log lines and errors about its options: the name it was registered under.
     """
 
     Options = OpenAIAPIOptions
 
-    def __init__(self, config: dict | None = None, **kwargs: Any) -> None:
+    def __init__(self, config: dict | None = None, *, label: str = "api", **kwargs: Any) -> None:
         raw = dict(config or {})
         raw.update(kwargs)
-        options = parse_model(OpenAIAPIOptions, raw, "openai_api model", flag=("model_args",))
+        self.label = label
+        options = parse_model(OpenAIAPIOptions, raw, f"{label} model", flag=("model_args",))
         check_extra_body(options.extra_body, "model_args")
         api_key = options.api_key.get_secret_value() if options.api_key is not None else None
         secret_headers = {name for name in options.headers if is_secret_name(name)}
@@ -332,7 +116,7 @@ class OpenAIAPIModel(AsyncModel):
                 add_secret(secret)
         urls, self.mode = endpoint_urls(api_urls, options.api_mode)
         self.url = urls[0]
-        self.endpoints = Endpoints(urls, [base_url(url) for url in urls], options.endpoint_cooldown)
+        self.endpoints = Endpoints(urls, [base_url(url) for url in urls], options.endpoint_cooldown, label=label)
         self._headers = {"Content-Type": "application/json", "Accept": "application/json", **options.headers}
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
@@ -385,16 +169,16 @@ class OpenAIAPIModel(AsyncModel):
                 endpoints.answered(endpoint)
                 self.retry_status = None
                 return answer
-            except _FailedAttempt as exc:
+            except FailedAttempt as exc:
                 failure = exc
             except asyncio.TimeoutError:
                 timeouts += 1
-                failure = _FailedAttempt(self._timeout_reason(), short="timeout")
+                failure = FailedAttempt(self._timeout_reason(), short="timeout")
                 failure.retryable = timeouts <= options.timeout_retries
             except aiohttp.ClientError as exc:
                 short = connection_failure(exc)
                 through = f" (through the proxy {redact_url(endpoint.proxy)})" if endpoint.proxy else ""
-                failure = _FailedAttempt(f"connection error: {_describe(exc)}{through}", short=short)
+                failure = FailedAttempt(f"connection error: {describe_exception(exc)}{through}", short=short)
                 unreachable = isinstance(exc, aiohttp.ClientConnectorError)
                 # Only new connections that fail count: a server that drops one request is alive.
                 if unreachable:
@@ -405,7 +189,7 @@ class OpenAIAPIModel(AsyncModel):
                 endpoint.in_flight -= 1
             reason = self._clean(failure.reason)
             if unreachable and endpoints.another(refused):  # another endpoint takes it now, as a new attempt
-                logger.debug(f"openai_api: {endpoint.shown} failed ({reason}); sending the request elsewhere")
+                logger.debug(f"{self.label}: {endpoint.shown} failed ({reason}); sending the request elsewhere")
                 continue
             if not failure.retryable or attempt + 1 == attempts:
                 message = reason if failure.fatal or attempt == 0 else f"{reason} (after {attempt + 1} attempts)"
@@ -419,7 +203,7 @@ class OpenAIAPIModel(AsyncModel):
                 raise APIRequestError(message)
             self.retry_status = f"retrying: {failure.short}, attempt {attempt + 2}/{attempts}"
             delay = backoff_delay(attempt, options.retry_backoff, options.retry_max_backoff, failure.retry_after)
-            logger.debug(f"openai_api: attempt {attempt + 1}/{attempts} failed ({reason}); retrying in {delay:.2f} s")
+            logger.debug(f"{self.label}: attempt {attempt + 1}/{attempts} failed ({reason}); retrying in {delay:.2f} s")
             attempt += 1
             await asyncio.sleep(delay)
 
@@ -436,7 +220,7 @@ class OpenAIAPIModel(AsyncModel):
         """Close the connection pool; with several endpoints, log how many answers each gave."""
         shares = self.endpoints.shares()
         if shares:
-            logger.info(f"openai_api: answers per endpoint: {shares}")
+            logger.info(f"{self.label}: answers per endpoint: {shares}")
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()
@@ -472,7 +256,7 @@ class OpenAIAPIModel(AsyncModel):
             async with self._session.get(f"{base}/models", proxy=endpoint.proxy, timeout=timeout) as response:
                 data = await response.json(content_type=None) if response.status == 200 else None
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            logger.debug(f"openai_api: GET {endpoint.shown}/models failed ({self._clean(_describe(exc))})")
+            logger.debug(f"{self.label}: GET {endpoint.shown}/models failed ({self._clean(describe_exception(exc))})")
             if isinstance(exc, aiohttp.ClientConnectorError):
                 self.endpoints.connect_failed(endpoint, connection_failure(exc))
             return
@@ -502,7 +286,7 @@ class OpenAIAPIModel(AsyncModel):
         proxies = sorted({redact_url(endpoint.proxy) for endpoint in self.endpoints.all if endpoint.proxy})
         urls = ", ".join(redact_url(endpoint.url) for endpoint in self.endpoints.all)
         logger.info(
-            f"openai_api: {options.model!r} at {urls} ({self.mode}"
+            f"{self.label}: {options.model!r} at {urls} ({self.mode}"
             f"{', streaming' if options.stream else ''}), {options.concurrency} in flight, "
             f"timeout {options.timeout:g} s, {options.retries} {'retry' if options.retries == 1 else 'retries'}"
             f"{' via the proxy ' + ', '.join(proxies) if proxies else ''}"
@@ -538,18 +322,18 @@ class OpenAIAPIModel(AsyncModel):
                 self._raise_for_status(status, text, response.headers.get("Retry-After"))
             streamed = self.options.stream and response.content_type == "text/event-stream"
             if streamed:
-                data = await self._read_stream(response)
+                data = await join_stream(response, self.mode)
             else:
                 raw = await response.read()
                 try:
                     data = json.loads(raw)
                 except ValueError:
-                    raise _FailedAttempt(f"the answer is not valid JSON: {_snippet(raw)}") from None
+                    raise FailedAttempt(f"the answer is not valid JSON: {snippet(raw)}") from None
         if streamed and (not data["choices"] or any(c["finish_reason"] is None for c in data["choices"])):
-            raise _FailedAttempt(STREAM_CUT, short="stream cut off")
+            raise FailedAttempt(STREAM_CUT, short="stream cut off")
         problem = response_problem(data, self.mode)
         if problem:
-            raise _FailedAttempt(problem)
+            raise FailedAttempt(problem)
         choices = data["choices"]
         if choices[0].get("finish_reason") is None:
             self._notice_once(NO_FINISH_REASON)
@@ -568,65 +352,12 @@ class OpenAIAPIModel(AsyncModel):
     def _raise_for_status(self, status: int, text: str, retry_after: str | None) -> None:
         if status in FATAL_STATUSES:
             message = FATAL_STATUSES[status].format(body=server_message(text), key_source=self.options.key_source)
-            raise _FailedAttempt(message, fatal=True)
+            raise FailedAttempt(message, fatal=True)
         reason = f"HTTP {status}: {server_message(text)}"
         retryable = status in RETRY_STATUSES or status >= 500
-        raise _FailedAttempt(
+        raise FailedAttempt(
             reason, retryable=retryable, retry_after=retry_after_seconds(retry_after), short=f"HTTP {status}"
         )
-
-    async def _read_stream(self, response: aiohttp.ClientResponse) -> dict:
-        """Join the server-sent events of a streamed answer into one non-streamed answer."""
-        texts: dict[int, list[str]] = {}
-        reasoning: dict[int, dict[str, list[str]]] = {}
-        finish: dict[int, Any] = {}
-        result: dict[str, Any] = {}
-        async for line in response.content:
-            line = line.strip()
-            if not line.startswith(b"data:"):
-                continue
-            payload = line[5:].strip()
-            if payload == b"[DONE]":
-                break
-            try:
-                chunk = json.loads(payload)
-            except ValueError:
-                raise _FailedAttempt(f"a streamed event is not valid JSON: {_snippet(payload)}") from None
-            if not isinstance(chunk, dict):
-                continue
-            for key in ("id", "created", "model", "system_fingerprint"):
-                if key in chunk:
-                    result[key] = chunk[key]
-            if chunk.get("usage"):
-                result["usage"] = chunk["usage"]
-            for choice in chunk.get("choices") or ():
-                index = choice.get("index", 0)
-                piece = choice.get("delta", {}) if self.mode == "chat" else choice
-                text = piece.get("content") if self.mode == "chat" else piece.get("text")
-                if text:
-                    texts.setdefault(index, []).append(text)
-                else:
-                    texts.setdefault(index, [])
-                if self.mode == "chat":
-                    for name in REASONING_FIELDS:
-                        thought = piece.get(name)
-                        if thought:
-                            reasoning.setdefault(index, {}).setdefault(name, []).append(thought)
-                if choice.get("finish_reason") is not None:
-                    finish[index] = choice["finish_reason"]
-        choices = []
-        for index in sorted(texts):
-            text = "".join(texts[index])
-            if self.mode == "chat":
-                message: dict[str, Any] = {"role": "assistant", "content": text}
-                for name, pieces in reasoning.get(index, {}).items():
-                    message[name] = "".join(pieces)
-                choices.append({"index": index, "message": message, "finish_reason": finish.get(index)})
-            else:
-                choices.append({"index": index, "text": text, "finish_reason": finish.get(index)})
-        result["object"] = "chat.completion" if self.mode == "chat" else "text_completion"
-        result["choices"] = choices
-        return result
 
     def _clean(self, text: str) -> str:
         """``text`` on one line, with the API key and other secrets removed."""
@@ -636,7 +367,7 @@ class OpenAIAPIModel(AsyncModel):
         """Log a warning about the server's behaviour once per run."""
         if message not in self._noticed:
             self._noticed.add(message)
-            logger.warning(f"openai_api: {message}")
+            logger.warning(f"{self.label}: {message}")
 
     def _warn_once(self, message: str) -> None:
         """Log each distinct failure once, up to ``MAX_WARNINGS`` of them."""
@@ -644,15 +375,4 @@ class OpenAIAPIModel(AsyncModel):
             return
         self._warned.add(message)
         more = "; further failures are recorded in predictions only" if len(self._warned) == MAX_WARNINGS else ""
-        logger.warning(f"openai_api: {message}{more}")
-
-
-def _snippet(raw: bytes | str, limit: int = 200) -> str:
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    text = " ".join(text.split())
-    return repr(text if len(text) <= limit else text[:limit] + "...")
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        logger.warning(f"{self.label}: {message}{more}")

@@ -45,6 +45,19 @@ class Scorer(ABC):
         """Grade ``completion`` (the model's text) for ``sample``."""
 
 
+def build_scorer(factory: Any, options: Any = None) -> Any:
+    """Call a registered scorer ``factory`` as the runner does: ``factory(options=options)`` when it takes an
+    ``options`` parameter (``options`` being its benchmark's validated ``--dataset-args``, which say how the
+    answers are scored: a judge, a metric), else ``factory()``."""
+    import inspect
+
+    try:
+        takes_options = "options" in inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # a callable whose signature cannot be read
+        takes_options = False
+    return factory(options=options) if takes_options else factory()
+
+
 def is_async_scorer(scorer: Any) -> bool:
     """Whether the run grades with ``scorer.ascore`` (a coroutine function) rather than ``scorer.score``."""
     import inspect

@@ -1,4 +1,4 @@
-"""The ``general_mcq`` scorer: find the letter a model chose in its free-text answer.
+"""The multiple-choice scorer: find the letter a model chose in its free-text answer.
 
 The text is first cut to its answer part: after a closed ``<think>`` block (an unclosed one means the
 model never answered, so it is dropped), and before an invented next question (``Question: ...``, as

@@ -27,6 +27,7 @@ def general_mcq_benchmark(options: dict | None = None, seed: int = 42) -> Any:
 
 
 general_mcq_benchmark.Options = "evalscope_general.mcq:GeneralMCQOptions"  # for `evalscope plugins show`
+general_mcq_benchmark.own_data = True  # an unknown benchmark's error suggests it for questions of one's own
 
 
 def general_mcq_scorer() -> Any:
@@ -48,6 +49,7 @@ def general_qa_benchmark(options: dict | None = None, seed: int = 42) -> Any:
 
 
 general_qa_benchmark.Options = "evalscope_general.qa:GeneralQAOptions"  # for `evalscope plugins show`
+general_qa_benchmark.own_data = True
 
 
 def general_qa_scorer(metric: str) -> Any:
@@ -62,11 +64,12 @@ def general_qa_scorer(metric: str) -> Any:
     return factory
 
 
-def general_qa_judge_scorer() -> Any:
-    """Build the ``general_qa_judge`` scorer (an LLM judge's grade; used with general_qa's ``judge`` option)."""
+def general_qa_judge_scorer(options: Any = None) -> Any:
+    """Build the ``general_qa_judge`` scorer (an LLM judge's grade) from general_qa's options: the judge
+    of its ``judge`` option grades every answer."""
     from evalscope_general.qa_scorer import GeneralQAJudgeScorer
 
-    return GeneralQAJudgeScorer()
+    return GeneralQAJudgeScorer(getattr(options, "judge", None))
 
 
 @hookimpl

@@ -62,11 +62,9 @@ class GeneralQAOptions(BenchmarkOptions):
 
 @dataclass
 class QASample(Sample):
-    """A question with the conversation that leads to it (``messages`` without the reference answer),
-    and the judge that grades it when the ``judge`` option is given."""
+    """A question with the conversation that leads to it (``messages`` without the reference answer)."""
 
     messages: list[dict[str, str]] = field(default_factory=list)
-    judge: Judge | None = field(default=None, compare=False, repr=False)
 
 
 class GeneralQA(Benchmark):
@@ -96,10 +94,7 @@ class GeneralQA(Benchmark):
 
     def load(self, subset: str) -> list[Sample]:
         """The questions of ``subset``'s file, in file order, each checked."""
-        samples = load_questions(self.files[subset])
-        for sample in samples:
-            sample.judge = self.judge
-        return samples
+        return load_questions(self.files[subset])
 
     def scoring_config(self) -> dict[str, Any]:
         """What changes a grade: ``metric``, and the judge's model and rubric (``Judge.identity``) when judged."""

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from evalscope.benchmarks.base import Sample
+from evalscope.errors import ConfigError
 from evalscope.scorers.base import Score, Scorer
 from evalscope.scorers.thinking import after_thinking
-from evalscope_general.judge import GRADES, Judge, JudgeError, Verdict
+from evalscope_general.judge import GRADES, Judge, JudgeOptions, Verdict
 from evalscope_general.qa_metrics import METRICS
 
 
@@ -45,7 +46,8 @@ def describe(values: dict[str, float]) -> str:
 class GeneralQAJudgeScorer(Scorer):
     """1.0 when the LLM judge grades the answer CORRECT (see ``evalscope_general.judge``).
 
-    The judge comes with each sample of ``general_qa`` run with the ``judge`` option. The review's
+    ``judge`` is general_qa's ``judge`` option (``JudgeOptions``); without it the scorer cannot be
+    built (a ``ConfigError``). The review's
     ``prediction`` holds the answer, the grade, the judge's prompt and its reply; ``metrics`` holds
     the three metrics and the grade (``judge_accuracy``), and the explanation says them. An empty
     answer is graded 0.0 without asking the judge. A judge that fails or replies without a grade
@@ -56,42 +58,33 @@ class GeneralQAJudgeScorer(Scorer):
 
     metric = "judge_accuracy"
 
-    def __init__(self) -> None:
-        self._judges: dict[int, Judge] = {}
+    def __init__(self, judge: JudgeOptions | None = None) -> None:
+        if judge is None:
+            raise ConfigError("scorer general_qa_judge grades general_qa run with its 'judge' option, which is not set")
+        self.judge = Judge(judge)
 
     def score(self, completion: str, sample: Sample) -> Score:
-        """Ask the sample's judge for a grade of the answer (from code without an event loop)."""
-        return self._graded(completion, sample, lambda judge, *texts: judge.grade(*texts))
+        """Ask the judge for a grade of the answer (from code without an event loop)."""
+        return self._graded(completion, sample, lambda *texts: self.judge.grade(*texts))
 
     async def ascore(self, completion: str, sample: Sample) -> Score:
-        """Ask the sample's judge for a grade of the answer, on the run's event loop."""
-        judge = self._judge(sample)
+        """Ask the judge for a grade of the answer, on the run's event loop."""
         answer = after_thinking(completion or "").strip()
-        verdict = await judge.agrade(sample.input, sample.target, answer) if answer else None
+        verdict = await self.judge.agrade(sample.input, sample.target, answer) if answer else None
         return self._graded(completion, sample, lambda *_: verdict)
 
     async def aclose(self) -> None:
-        """Close the connections of the judges this scorer asked."""
-        judges, self._judges = list(self._judges.values()), {}
-        for judge in judges:
-            await judge.aclose()
-
-    def _judge(self, sample: Sample) -> Judge:
-        judge = getattr(sample, "judge", None)
-        if judge is None:
-            raise JudgeError("general_qa_judge grades samples of general_qa run with the 'judge' option")
-        self._judges[id(judge)] = judge
-        return judge
+        """Close the judge's connections."""
+        await self.judge.aclose()
 
     def _graded(self, completion: str, sample: Sample, ask: Callable[..., Verdict | None]) -> Score:
-        judge = self._judge(sample)
         answer = after_thinking(completion or "").strip()
         values = metric_values(answer, sample.target)
         if not answer:
             prediction = {"answer": answer, "grade": None, "judge_prompt": None, "judge_reply": None}
             explanation = f"empty answer, not sent to the judge; {describe(values)}"
             return Score(0.0, prediction, sample.target, explanation, metrics={**values, self.metric: 0.0})
-        verdict = ask(judge, sample.input, sample.target, answer)
+        verdict = ask(sample.input, sample.target, answer)
         prediction = {
             "answer": answer,
             "grade": verdict.grade,
