@@ -237,8 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_eval_arguments(eval_parser)
     flags = " ".join(action.option_strings[0] for action in eval_parser._actions if action.dest != "help")
+    listed = textwrap.fill(
+        f"evaluation flags (`evalscope eval --help` explains each): {flags}", 100, break_on_hyphens=False
+    )
     parser.epilog = (
-        f"{textwrap.fill('evaluation flags (`evalscope eval --help` explains each): ' + flags, 100)}\n\n"
+        f"{listed}\n\n"
         f"{EVAL_EXAMPLES}\n\n`evalscope plugins show NAME` lists a benchmark's or model's options;\n"
         "`evalscope plugins new --help` explains the plugin generator."
     )
