@@ -3,11 +3,12 @@
 ``--model PATH.gguf`` is the file the server loads. The server is llama.cpp's own C++ server, which
 ``xllamacpp`` embeds: continuous batching over ``n_parallel`` slots, so that many answers are
 computed at once. ``n_parallel`` is the run's ``--eval-batch-size`` (the requests evalscope keeps in
-flight) unless ``--model-args`` sets it. Every key of ``--model-args`` that is not a setting of the
-managed engine (``startup_timeout``, ``replicas``, ...) or of the OpenAI API model (``timeout``,
-``retries``, ``stream``, ...) is a field of ``xllamacpp.CommonParams`` that the server is started
-with (``n_ctx``, ``n_gpu_layers``, ``n_threads``, ``chat_template``, ``model_alias``,
-``{"sampling": {...}}``, ...; see ``evalscope_llama_cpp.serve.apply_settings``).
+flight; with ``replicas``, each replica's share) unless ``--model-args`` sets it. Every key of
+``--model-args`` that is not a setting of the managed engine (``startup_timeout``, ``replicas``, ...)
+or of the OpenAI API model (``timeout``, ``retries``, ``stream``, ...) is a field of
+``xllamacpp.CommonParams`` that the server is started with (``n_ctx``, ``n_gpu_layers``,
+``n_threads``, ``chat_template``, ``model_alias``, ``{"sampling": {...}}``, ...; see
+``evalscope_llama_cpp.serve.apply_settings``).
 """
 
 from __future__ import annotations
@@ -36,28 +37,30 @@ class LlamaCppModel(EngineModel):
         super().__init__(config, **kwargs)
         if importlib.util.find_spec("xllamacpp") is None:
             raise ConfigError(f"the llama_cpp model needs xllamacpp (llama.cpp's server): {INSTALL_HINT}")
-        self.parallel_slots = self.engine_settings.get("n_parallel")
 
-    def use_run_settings(self, settings: dict[str, Any]) -> None:
-        """Take the run's OpenAI API model settings, and give the server as many slots as the run keeps
-        requests in flight (``--eval-batch-size``) unless ``--model-args`` sets ``n_parallel``."""
-        super().use_run_settings(settings)
-        if "n_parallel" not in self.engine_settings and settings.get("concurrency"):
-            self.parallel_slots = settings["concurrency"]
+    @property
+    def parallel_slots(self) -> int | None:
+        """The server's ``n_parallel``: as ``--model-args`` sets it, else the requests each replica gets at most
+        (the run's ``--eval-batch-size``, shared out among the replicas), else None (llama.cpp's default)."""
+        if "n_parallel" in self.engine_settings:
+            return self.engine_settings["n_parallel"]
+        in_flight = self.api_options.get("concurrency")
+        return -(-in_flight // self.replicas) if isinstance(in_flight, int) and in_flight > 0 else None
 
     def engine_command(self, port: int, api_key: str) -> list[str]:
         """``python -m evalscope_llama_cpp.serve --model PATH --host 127.0.0.1 --port PORT --api-key KEY
         --settings JSON`` (the ``--model-args`` settings, with ``n_parallel``)."""
-        settings = dict(self.engine_settings)
-        if self.parallel_slots is not None:
-            settings["n_parallel"] = self.parallel_slots
+        settings = {**self.engine_settings, "n_parallel": self.parallel_slots}
+        if settings["n_parallel"] is None:
+            del settings["n_parallel"]
         argv = [sys.executable, "-m", "evalscope_llama_cpp.serve", "--model", self.config["model"]]
         argv += ["--host", HOST, "--port", str(port), "--api-key", api_key]
         return [*argv, "--settings", json.dumps(settings)]
 
     def served_model(self) -> str:
-        """The name the server lists: ``model_alias`` when given (the first, for a list), else the model path."""
+        """The name the server lists: ``model_alias`` when given (for a list, the first in sorted order, as
+        llama.cpp lists it), else the model path."""
         alias = self.engine_settings.get("model_alias")
-        if isinstance(alias, list) and alias:
-            alias = alias[0]
+        if isinstance(alias, list):
+            alias = min(alias, default=None)
         return str(alias or self.config["model"])
