@@ -1,12 +1,14 @@
 """The managed llama.cpp engine: its start-up time, and evalscope driving it beside a bare client.
 
     python benchmarks/engine_throughput.py [--gguf PATH] [--limit 400] [--concurrency 1 4]
-        [--max-tokens 32] [--repeat 3] [--startup-repeat 5]
+        [--max-tokens 32] [--repeat 3] [--startup-repeat 5] [--engine-settings JSON]
 
 Without ``--gguf`` the tiny test model of ``tests/tiny_gguf.py`` is written to a temporary folder
 (2 layers, width 64; its answers are gibberish, but the server, tokenizer and sampling are real
-and the engine is the whole cost of an answer). Needs the ``evalscope-llama-cpp`` plugin (and its
-``xllamacpp``, llama.cpp's own server) and, without ``--gguf``, the ``gguf`` package.
+and the engine is the whole cost of an answer). ``--engine-settings`` (a JSON object, e.g.
+``'{"n_threads": 1}'``) is given to every engine, as ``--model-args`` gives it to a run's. Needs
+the ``evalscope-llama-cpp`` plugin (and its ``xllamacpp``, llama.cpp's own server) and, without
+``--gguf``, the ``gguf`` package.
 
 1. Start-up, ``--startup-repeat`` times: the engine is started exactly as the ``llama_cpp`` model
    starts it (``LlamaCppModel.engine_command``, through ``ManagedEngine.launch``, with as many slots,
@@ -128,11 +130,11 @@ def start_engine(gguf: Path, log_path: Path, slots: int, settings: dict | None =
         time.sleep(STARTUP_POLL)
 
 
-def startup_times(gguf: Path, workdir: Path, repeat: int, slots: int) -> list[float]:
-    """Start and stop the engine (``slots`` in flight) ``repeat`` times; the start-up times in seconds."""
+def startup_times(gguf: Path, workdir: Path, repeat: int, slots: int, settings: dict) -> list[float]:
+    """Start and stop the engine (``slots`` in flight, ``settings``) ``repeat`` times; the start-up times in seconds."""
     times = []
     for number in range(repeat):
-        engine, seconds = start_engine(gguf, workdir / f"startup-{number}.log", slots)
+        engine, seconds = start_engine(gguf, workdir / f"startup-{number}.log", slots, settings)
         engine.stop()
         times.append(seconds)
     return times
@@ -172,6 +174,7 @@ def fail(what: str, result_out: str, result_err: str) -> None:
 def run_managed(gguf: Path, args: argparse.Namespace, concurrency: int, work_dir: Path) -> tuple[float, float]:
     """One managed run; returns (wall time less the engine's start-up, whole wall time), in seconds."""
     command = [*evalscope_head(), "eval", "--model-plugin", "llama_cpp", "--model", str(gguf)]
+    command += ["--model-args", json.dumps(args.engine_settings)]
     command += workload_args(args, concurrency, work_dir)
     seen: dict[str, float] = {}
     lines: list[str] = []
@@ -307,6 +310,7 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=32, help="max_new_tokens of every answer")
     parser.add_argument("--repeat", type=int, default=3, help="runs per row")
     parser.add_argument("--startup-repeat", type=int, default=5, help="engine start-ups to time")
+    parser.add_argument("--engine-settings", type=json.loads, default={}, help="JSON settings of every engine")
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
@@ -321,15 +325,16 @@ def main() -> None:
             gguf = write_tiny_gguf(workdir / "tiny.gguf")
         gguf = gguf.resolve()
         print(f"model: {gguf} ({gguf.stat().st_size / 1e6:.1f} MB)")
+        print(f"engine settings: {json.dumps(args.engine_settings)}")
 
         slots = max(args.concurrency)
-        startups = startup_times(gguf, workdir, args.startup_repeat, slots)
+        startups = startup_times(gguf, workdir, args.startup_repeat, slots, args.engine_settings)
         print()
         print(f"engine start-up (process start to GET /v1/models answering, {slots} slots), {len(startups)} starts:")
         print(f"  median {spread(startups)} s")
 
         engine_log = workdir / "engine.log"
-        engine, _ = start_engine(gguf, engine_log, slots, KEPT_ENGINE_SETTINGS)
+        engine, _ = start_engine(gguf, engine_log, slots, {**args.engine_settings, **KEPT_ENGINE_SETTINGS})
         served = llama_model(gguf).served_model()
         rows = []
         try:
