@@ -266,8 +266,8 @@ def reviews(work: Path) -> list[dict]:
 
 
 def streamed_run(model: Path, work: Path, *model_args: str) -> subprocess.CompletedProcess:
-    """8 streamed answers, 4 in flight, no retries (a cut-off stream shows as that sample's error)."""
-    flags = ("--stream", "--eval-batch-size", "4", "--retries", "0", *model_args)
+    """8 streamed answers, 4 in flight (a stream cut off on every attempt shows as that sample's error)."""
+    flags = ("--stream", "--eval-batch-size", "4", *model_args)
     return run_evalscope(model, work, *flags, limit=8)
 
 
