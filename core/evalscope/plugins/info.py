@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from evalscope.errors import ConfigError, PluginError
-from evalscope.registry import Registration
+from evalscope.plugins.registry import Registration
 
 KINDS = ("benchmark", "model", "scorer", "sandbox")
 PLURALS = {"benchmark": "benchmarks", "model": "models", "scorer": "scorers", "sandbox": "sandboxes"}
@@ -129,8 +129,8 @@ def _qualified_name(factory: Any) -> str:
 
 def find(name: str) -> list[Registration]:
     """Every registration named ``name``, one per kind; a ``ConfigError`` listing the known names if none."""
-    from evalscope.plugins import get_plugins
-    from evalscope.registry import closest_hint
+    from evalscope.plugins.manager import get_plugins
+    from evalscope.plugins.registry import closest_hint
 
     plugins = get_plugins()
     found = [plugins.registry(kind).get(name) for kind in KINDS if name in plugins.registry(kind)]
@@ -171,7 +171,7 @@ def format_component(entry: dict[str, Any]) -> str:
 
 def command_show(name: str, as_json: bool) -> int:
     """Print the description and options of every component registered as ``name``."""
-    from evalscope.plugins import get_plugins
+    from evalscope.plugins.manager import get_plugins
 
     infos = {info.name: info for info in get_plugins().infos}
     entries = []
@@ -187,7 +187,7 @@ def command_show(name: str, as_json: bool) -> int:
 
 def command_list(as_json: bool) -> int:
     """Print the loaded plugins, their versions and what each registers."""
-    from evalscope.plugins import get_plugins
+    from evalscope.plugins.manager import get_plugins
 
     rows = [
         {

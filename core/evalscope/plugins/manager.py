@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 
 import pluggy
 
-from evalscope import hookspecs
 from evalscope.errors import PluginError
-from evalscope.registry import Registry
+from evalscope.plugins import hookspecs
+from evalscope.plugins.registry import Registry
 from evalscope.utils.logger import get_logger
 
 ENTRY_POINT_GROUP = "evalscope"

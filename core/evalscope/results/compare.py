@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from evalscope.results import Run, metric_names, scored
+from evalscope.results.reader import Run, metric_names, scored
 
 FLIPS_SHOWN = 5
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from evalscope.errors import ConfigError
-from evalscope.outputs import safe_name
+from evalscope.store.outputs import safe_name
 
 
 @dataclass
@@ -98,9 +98,9 @@ def join_records(predictions: list[dict[str, Any]], reviews: list[dict[str, Any]
     """One sample per id: its last prediction line joined to its review (``sample`` describes the fields).
 
     The answers of a run with ``--repeats`` (lines with a ``repeat``) are joined answer by answer, then
-    made one sample each (see ``evalscope.repeats.repeated_sample``).
+    made one sample each (see ``evalscope.run.repeats.repeated_sample``).
     """
-    from evalscope.repeats import answer_id, repeated_samples
+    from evalscope.run.repeats import answer_id, repeated_samples
 
     latest: dict[str | tuple[str, int], dict[str, Any]] = {}
     for record in predictions:  # a resumed run appends: the last line of an id is the one reviewed
@@ -253,7 +253,7 @@ def run_reports(run: Run) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     A dataset without a report file gets one built from its reviews (metric ``score``), the way the
     runner builds it, without usage, generation config or provenance.
     """
-    from evalscope.report import MetricTallies, SubsetTally, build_report
+    from evalscope.results.report import MetricTallies, SubsetTally, build_report
     from evalscope.scorers.metrics import ScoreTally
 
     reported = {(report.get("model_name"), report.get("dataset_name")) for report in run.reports}

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from evalscope.benchmarks.base import Benchmark, Sample
-from evalscope.outputs import CacheKeys, JsonlRecords, decode_line
-from evalscope.records import completion
+from evalscope.store.outputs import CacheKeys, JsonlRecords, decode_line
+from evalscope.store.records import completion
 
 SCORER_KEY = "scorer_key"
 EARLIER_PARTIAL = ".partial-"
@@ -79,7 +79,7 @@ class ReviewCounts:
 
 class EarlierReviews:
     """A subset's reviews in a run folder being resumed, looked up by sample id (and ``repeat``, see
-    ``evalscope.repeats.answer_id``); counts what ``take`` finds."""
+    ``evalscope.run.repeats.answer_id``); counts what ``take`` finds."""
 
     def __init__(self, reviews_path: Path, counts: ReviewCounts, in_place: bool) -> None:
         """Read ``reviews_path``'s reviews (and its partial ones); with ``in_place`` (the resume writes the same

@@ -1,6 +1,6 @@
 """The runner: config -> plugins -> model and benchmarks -> predictions -> reviews -> reports.
 
-Data flows one way. All samples of the run go through one scheduler (``evalscope.scheduler``).
+Data flows one way. All samples of the run go through one scheduler (``evalscope.run.scheduler``).
 Each finished prediction is appended to disk at once, keyed by the sample id and a digest of
 what produced it, so a killed run resumes where it stopped.
 """
@@ -20,18 +20,16 @@ from typing import Any
 from evalscope.benchmarks.base import Benchmark, Sample
 from evalscope.config import MODEL_EVAL_TYPES, TaskConfig
 from evalscope.errors import APIStoppedError, ConfigError, DataError, EvalscopeError, ModelError, SampleErrors, one_line
-from evalscope.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
 from evalscope.models.driver import Generation, ModelDriver, finish_reason
 from evalscope.models.transport import answer_settings
-from evalscope.outputs import PredictionStore, RunDir, canonical, write_json
-from evalscope.plugins import Plugins, get_plugins
-from evalscope.provenance import provenance, software
-from evalscope.records import completion, current_shape, prediction_record
-from evalscope.registry import Registration
-from evalscope.repeats import AnswerKeys, answer_id, reused_answer
-from evalscope.report import SubsetTally, build_report, summary_table, truncation_warning
-from evalscope.resume import RunFolder, evaluated, open_run_folder, remove_if_unused, with_saved_config
-from evalscope.review_reuse import (
+from evalscope.plugins.manager import Plugins, get_plugins
+from evalscope.plugins.registry import Registration
+from evalscope.results.provenance import provenance, software
+from evalscope.results.report import SubsetTally, build_report, summary_table, truncation_warning
+from evalscope.run.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
+from evalscope.run.repeats import AnswerKeys, answer_id, reused_answer
+from evalscope.run.resume import RunFolder, evaluated, open_run_folder, remove_if_unused, with_saved_config
+from evalscope.run.review_reuse import (
     SCORER_KEY,
     EarlierReviews,
     ReviewCounts,
@@ -39,8 +37,10 @@ from evalscope.review_reuse import (
     drop_earlier_partials,
     scorer_identity,
 )
-from evalscope.scheduler import DatasetRun, Scheduler, SubsetRun
+from evalscope.run.scheduler import DatasetRun, Scheduler, SubsetRun
 from evalscope.scorers.base import Score, Scorer, build_scorer, is_async_scorer, metrics_problem, unit_number
+from evalscope.store.outputs import PredictionStore, RunDir, canonical, write_json
+from evalscope.store.records import completion, current_shape, prediction_record
 from evalscope.utils.logger import add_file_handler, get_logger
 from evalscope.utils.secrets import add_secret, redact_mapping, secret_values, start_run_secrets
 
@@ -63,7 +63,7 @@ def run_task(task_cfg: TaskConfig | dict | str | None = None, **kwargs: Any) -> 
     """Run an evaluation and return ``{dataset: report}``.
 
     ``task_cfg`` is a ``TaskConfig``, a dict, or the path of a YAML/JSON file; without it,
-    ``kwargs`` are the config's fields. Outputs go to the run folder (see ``evalscope.outputs``).
+    ``kwargs`` are the config's fields. Outputs go to the run folder (see ``evalscope.store.outputs``).
     """
     config = TaskConfig.load(task_cfg) if task_cfg is not None else TaskConfig(**kwargs)
     return Runner(config).run()
@@ -520,7 +520,7 @@ def apply_limit(samples: Iterable[Sample], limit: int | float | None) -> Iterabl
 
 
 def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]:
-    """The review of one sample: what scoring added to its prediction (see ``evalscope.records``).
+    """The review of one sample: what scoring added to its prediction (see ``evalscope.store.records``).
 
     ``truncated`` says the answer hit ``max_tokens``. A scorer that raises (or returns something
     other than a ``Score``) does not stop the run: the review records the reason in
@@ -549,7 +549,7 @@ async def ascore_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[st
 
 
 def keyed(review: dict[str, Any], job: BenchmarkJob, sample: Sample, record: dict) -> dict[str, Any]:
-    """``review`` with its ``scorer_key`` (see ``evalscope.review_reuse``)."""
+    """``review`` with its ``scorer_key`` (see ``evalscope.run.review_reuse``)."""
     review[SCORER_KEY] = job.scorer_keys.key(sample, record)
     return review
 

@@ -11,10 +11,10 @@ thread, off the loop, which does not wait for it (unless it is ``SCORING_BACKLOG
 behind). Either way the scoring thread writes each review line and adds it to the subset's running
 aggregates; when the last sample of a subset is scored, its reviews file and its dataset's report
 are written. No record is kept in memory once it is scored: only the aggregates the reports need.
-A cached prediction whose earlier review can be kept (see ``evalscope.review_reuse``) is not scored:
+A cached prediction whose earlier review can be kept (see ``evalscope.run.review_reuse``) is not scored:
 the scoring thread writes that review's line as it was and adds it to the aggregates.
 
-With ``repeats`` K > 1 (see ``evalscope.repeats``) each sample is K work items, one per answer: the
+With ``repeats`` K > 1 (see ``evalscope.run.repeats``) each sample is K work items, one per answer: the
 samples of a subset are read a batch at a time, and each batch is fed K times (answer 0 of each,
 then answer 1, ...), so a batch asks for one answer index, with its own seed. Each answer's review
 is written as it comes; the sample enters the aggregates once all K are scored.
@@ -34,11 +34,11 @@ from typing import Any
 
 from evalscope.benchmarks.base import Sample
 from evalscope.models.driver import Generation, ModelDriver
-from evalscope.outputs import PredictionStore, encode_line
-from evalscope.repeats import AnswerGroups, request_config
-from evalscope.report import MetricTallies, SubsetTally, UsageTally
-from evalscope.review_reuse import partial_path
+from evalscope.results.report import MetricTallies, SubsetTally, UsageTally
+from evalscope.run.repeats import AnswerGroups, request_config
+from evalscope.run.review_reuse import partial_path
 from evalscope.scorers.metrics import ScoreTally
+from evalscope.store.outputs import PredictionStore, encode_line
 from evalscope.utils.logger import get_logger
 
 logger = get_logger()

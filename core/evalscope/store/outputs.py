@@ -7,7 +7,7 @@ Layout of ``<work_dir>/<timestamp>/`` (or ``<work_dir>/`` with ``no_timestamp``)
 
     configs/task_config.yaml                          the run's config (secrets masked)
     configs/task_config.resume-<n>.yaml               the config of each resume in this folder
-    configs/evaluated.json                            what the run evaluates (see ``evalscope.resume``)
+    configs/evaluated.json                            what the run evaluates (see ``evalscope.run.resume``)
     logs/eval_log.log
     predictions/<model_id>/<dataset>_<subset>.jsonl   one line per finished sample, flushed
     reviews/<model_id>/<dataset>_<subset>.jsonl       one line per scored sample
@@ -47,7 +47,7 @@ class RunDir:
     def create(cls, work_dir: str, no_timestamp: bool) -> RunDir:
         """A new run folder: ``work_dir`` itself, or a new timestamped one in it.
 
-        (A resumed folder is opened by ``evalscope.resume.open_run_folder``.)
+        (A resumed folder is opened by ``evalscope.run.resume.open_run_folder``.)
         """
         if no_timestamp:
             root = Path(work_dir)
@@ -269,9 +269,9 @@ class JsonlRecords:
 
     def index_by(self, key_field: str, usable: Callable[[dict], bool]) -> dict[str | tuple[str, int], tuple[Any, int]]:
         """``{answer_id: (record[key_field], offset)}`` of the last record of each sample (of each answer of it,
-        under ``--repeats``: see ``evalscope.repeats.answer_id``) for which ``usable`` is true; lines that are
+        under ``--repeats``: see ``evalscope.run.repeats.answer_id``) for which ``usable`` is true; lines that are
         not JSON records, and a last line cut short by a crash, are left out."""
-        from evalscope.repeats import answer_id
+        from evalscope.run.repeats import answer_id
 
         found: dict[str | tuple[str, int], tuple[Any, int]] = {}
         if not self.path.exists():

@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from evalscope.records import read_samples
+    from evalscope.store.records import read_samples
     from evalscope.testing.checks import (
         DEFAULT_QUERIES,
         UndescribedOptionsWarning,
@@ -54,7 +54,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # The checks load on first use: the pytest plugin in this package is imported by every pytest run.
     if name == "read_samples":
-        from evalscope.records import read_samples
+        from evalscope.store.records import read_samples
 
         return read_samples
     if name in __all__:

@@ -63,14 +63,14 @@ class UndescribedOptionsWarning(UserWarning):
 
 
 def _declared_options(component: Any, label: str) -> Any:
-    """The options class ``component`` declares (see ``evalscope.plugin_info``), or None; a bad one fails.
+    """The options class ``component`` declares (see ``evalscope.plugins.info``), or None; a bad one fails.
 
     Options without a description raise an ``UndescribedOptionsWarning``.
     """
     import warnings
 
     from evalscope.errors import PluginError
-    from evalscope.plugin_info import declared_options
+    from evalscope.plugins.info import declared_options
 
     try:
         options = declared_options(component)
@@ -423,7 +423,7 @@ def _resolve_scorer(benchmark: Any, scorer: Any, label: str) -> tuple[str, Any]:
     if not isinstance(name, str) or not name:
         raise AssertionError(f"{label}: the benchmark's scorer is {name!r}; set scorer = '<a registered scorer name>'")
     from evalscope.errors import EvalscopeError
-    from evalscope.plugins import get_plugins
+    from evalscope.plugins.manager import get_plugins
 
     registry = get_plugins().scorers
     try:
@@ -532,7 +532,7 @@ def _prompt_problem(prompt: Any) -> str | None:
 
 
 def _check_prompt_stable(prompt: dict, other: Any, where: str, label: str) -> None:
-    from evalscope.outputs import cache_key
+    from evalscope.store.outputs import cache_key
 
     if cache_key("model", prompt, {}) != cache_key("model", other, {}):
         raise AssertionError(
@@ -679,7 +679,7 @@ def check_plugin_registers(
     """
     from importlib.metadata import entry_points
 
-    from evalscope.plugins import ENTRY_POINT_GROUP, load_plugins
+    from evalscope.plugins.manager import ENTRY_POINT_GROUP, load_plugins
 
     label = f"check_plugin_registers({entry_point_name!r})"
     installed = sorted({entry_point.name for entry_point in entry_points(group=ENTRY_POINT_GROUP)})
