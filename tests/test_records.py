@@ -8,7 +8,7 @@ from pathlib import Path
 from evalscope import TaskConfig, run_task
 from evalscope.models import CustomModel
 from evalscope.plugins import get_plugins
-from evalscope.store.outputs import decode_line, encode_line
+from evalscope.store.jsonl import decode_line, encode_line
 from evalscope.store.records import completion, full_prompt, stored_prompt
 
 REVIEW_FIELDS = {
@@ -121,7 +121,7 @@ def test_cache_keys_stay_those_of_earlier_versions():
     their cache."""
     import hashlib
 
-    from evalscope.store.outputs import CacheKeys, cache_key
+    from evalscope.store.cache_keys import CacheKeys, cache_key
 
     model = {"model_id": "m", "eval_type": "plugin", "model_args": {"b": 1, "a": [1, 2]}}
     config = {"temperature": 0.0, "seed": 42}

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from evalscope.errors import ConfigError
+from evalscope.store.jsonl import decode_line
 from evalscope.store.outputs import safe_name
 
 
@@ -83,11 +84,11 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     records = []
-    with path.open(encoding="utf-8") as handle:
+    with path.open("rb") as handle:
         for line in handle:
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
+                record = decode_line(line)
+            except ValueError:
                 continue
             if isinstance(record, dict) and "sample_id" in record:
                 records.append(record)

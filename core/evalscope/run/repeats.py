@@ -14,7 +14,7 @@ from math import comb
 from typing import Any
 
 from evalscope.scorers.base import metric_value, unit_number
-from evalscope.store.outputs import CacheKeys
+from evalscope.store.cache_keys import CacheKeys
 
 
 def request_config(infer_cfg: dict[str, Any], repeat: int | None) -> dict[str, Any]:

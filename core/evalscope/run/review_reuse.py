@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from evalscope.benchmarks.base import Benchmark, Sample
-from evalscope.store.outputs import CacheKeys, JsonlRecords, decode_line
+from evalscope.store.cache_keys import CacheKeys
+from evalscope.store.jsonl import JsonlRecords, decode_line
 from evalscope.store.records import completion
 
 SCORER_KEY = "scorer_key"

@@ -39,7 +39,9 @@ from evalscope.run.review_reuse import (
 )
 from evalscope.run.scheduler import DatasetRun, Scheduler, SubsetRun
 from evalscope.scorers.base import Score, Scorer, build_scorer, is_async_scorer, metrics_problem, unit_number
-from evalscope.store.outputs import PredictionStore, RunDir, canonical, write_json
+from evalscope.store.cache_keys import canonical
+from evalscope.store.jsonl import PredictionStore
+from evalscope.store.outputs import RunDir, write_json
 from evalscope.store.records import completion, current_shape, prediction_record
 from evalscope.utils.logger import add_file_handler, get_logger
 from evalscope.utils.secrets import add_secret, redact_mapping, secret_values, start_run_secrets

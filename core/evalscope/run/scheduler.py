@@ -38,7 +38,7 @@ from evalscope.results.report import MetricTallies, SubsetTally, UsageTally
 from evalscope.run.repeats import AnswerGroups, request_config
 from evalscope.run.review_reuse import partial_path
 from evalscope.scorers.metrics import ScoreTally
-from evalscope.store.outputs import PredictionStore, encode_line
+from evalscope.store.jsonl import PredictionStore, encode_line
 from evalscope.utils.logger import get_logger
 
 logger = get_logger()

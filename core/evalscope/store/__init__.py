@@ -1,2 +1,2 @@
-"""What a run writes: the run folder and its prediction store (``outputs``), and the shapes of its lines
-(``records``)."""
+"""What a run writes: the run folder (``outputs``), its JSONL lines and prediction store (``jsonl``), the
+prediction cache keys (``cache_keys``) and the shapes of its lines (``records``)."""

@@ -114,7 +114,8 @@ def read_samples(run_dir: str | Path, dataset: str, subset: str, model_id: str |
     read into memory: this is for tests and small runs.
     """
     from evalscope.run.repeats import answer_id
-    from evalscope.store.outputs import decode_line, safe_name
+    from evalscope.store.jsonl import decode_line
+    from evalscope.store.outputs import safe_name
 
     root = Path(run_dir)
     if model_id is None:

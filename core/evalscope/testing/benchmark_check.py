@@ -241,7 +241,7 @@ def _prompt_problem(prompt: Any) -> str | None:
 
 
 def _check_prompt_stable(prompt: dict, other: Any, where: str, label: str) -> None:
-    from evalscope.store.outputs import cache_key
+    from evalscope.store.cache_keys import cache_key
 
     if cache_key("model", prompt, {}) != cache_key("model", other, {}):
         raise AssertionError(
