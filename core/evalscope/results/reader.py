@@ -128,7 +128,8 @@ def sample(prediction: dict[str, Any] | None, review: dict[str, Any] | None, sam
     review = review or {}
     response = prediction.get("response") if isinstance(prediction.get("response"), dict) else None
     choice = _first_choice(response)
-    message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+    message = choice.get("message")
+    message = message if isinstance(message, dict) else {}
     completion = review.get("completion")
     if completion is None:
         completion = prediction.get("completion")
@@ -140,8 +141,10 @@ def sample(prediction: dict[str, Any] | None, review: dict[str, Any] | None, sam
         reasoning = next(
             (message[k] for k in ("reasoning_content", "reasoning") if isinstance(message.get(k), str)), None
         )
-    prompt = prediction.get("prompt") if isinstance(prediction.get("prompt"), dict) else {}
-    messages = prompt.get("messages") if isinstance(prompt.get("messages"), list) else []
+    prompt = prediction.get("prompt")
+    prompt = prompt if isinstance(prompt, dict) else {}
+    messages = prompt.get("messages")
+    messages = messages if isinstance(messages, list) else []
     if not messages and isinstance(prompt.get("data"), list):
         messages = [{"role": "user", "content": str(item)} for item in prompt["data"]]
     error = review.get("error", prediction.get("error"))

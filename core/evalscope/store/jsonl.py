@@ -10,7 +10,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 
 def encode_line(record: Any) -> bytes:
@@ -47,7 +47,7 @@ class JsonlRecords:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._reader = None
+        self._reader: BinaryIO | None = None
 
     def index_by(self, key_field: str, usable: Callable[[dict], bool]) -> dict[str | tuple[str, int], tuple[Any, int]]:
         """``{answer_id: (record[key_field], offset)}`` of the last record of each sample (of each answer of it,
@@ -76,8 +76,9 @@ class JsonlRecords:
         """The line at ``offset`` (from ``index``), as written."""
         if self._reader is None:
             self._reader = self.path.open("rb")
-        self._reader.seek(offset)
-        return self._reader.readline()
+        reader = self._reader
+        reader.seek(offset)
+        return reader.readline()
 
     def read(self, offset: int) -> dict[str, Any]:
         """The record at ``offset`` (from ``index``)."""
@@ -101,10 +102,10 @@ class PredictionStore(JsonlRecords):
     def __init__(self, path: Path, resume: bool) -> None:
         super().__init__(path)
         self.resume = resume
-        self._file = None
+        self._file: BinaryIO | None = None
         self._started = False
 
-    def index(self) -> dict[str, tuple[Any, int]]:
+    def index(self) -> dict[str | tuple[str, int], tuple[Any, int]]:
         """``{sample_id: (cache_key, offset)}`` of the last successful record of each sample (with ``resume``).
 
         Failed records are left out (they are retried); so are lines that are not JSON records.
@@ -123,8 +124,9 @@ class PredictionStore(JsonlRecords):
                 self._drop_partial_tail()
             self._file = self.path.open("ab" if append else "wb")
             self._started = True
-        self._file.write(b"".join(encode_line(record) for record in records))
-        self._file.flush()
+        file = self._file
+        file.write(b"".join(encode_line(record) for record in records))
+        file.flush()
 
     def close(self) -> None:
         """Close the file (safe to call twice)."""
