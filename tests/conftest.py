@@ -108,12 +108,20 @@ def server():
 
 
 @pytest.fixture
-def counting_benchmark():
-    """``counting_benchmark(count, name="counting")`` registers, for one test, the benchmark ``name``: ``count``
+def run_plugins():
+    """Plugins loaded for one test's runs (every installed one), to which the test may add components; pass them
+    to the run: ``run_task(config, plugins=run_plugins)``."""
+    from evalscope.plugins import load_plugins
+
+    return load_plugins()
+
+
+@pytest.fixture
+def counting_benchmark(run_plugins):
+    """``counting_benchmark(count, name="counting")`` registers in ``run_plugins`` the benchmark ``name``: ``count``
     questions whose answer is the question itself (``counting 0``, ``counting 1``, ...), scored by exact match. Returns
     its name."""
     from evalscope.benchmarks import Benchmark, Sample
-    from evalscope.plugins import get_plugins
 
     def register(count: int, name: str = "counting") -> str:
         class Counting(Benchmark):
@@ -128,8 +136,7 @@ def counting_benchmark():
                 return self.chat_prompt(sample.input)
 
         Counting.name = name
-        get_plugins().benchmarks.add(name, Counting, "tests")
+        run_plugins.benchmarks.add(name, Counting, "tests")
         return name
 
-    yield register
-    get_plugins(reload=True)
+    return register

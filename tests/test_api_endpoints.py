@@ -81,9 +81,9 @@ def when(condition, then) -> threading.Thread:
     return thread
 
 
-def test_both_endpoints_take_requests_and_each_share_is_logged(counting, two_servers, tmp_path):
+def test_both_endpoints_take_requests_and_each_share_is_logged(run_plugins, counting, two_servers, tmp_path):
     a, b = two_servers
-    report = run_task(config(two_servers, tmp_path))[counting]
+    report = run_task(config(two_servers, tmp_path), plugins=run_plugins)[counting]
 
     assert report["score"] == 1.0 and report["errors"] == 0
     assert a.stats.requests >= 1 and b.stats.requests >= 1
@@ -96,10 +96,10 @@ def test_both_endpoints_take_requests_and_each_share_is_logged(counting, two_ser
 
 
 def test_each_reports_provenance_records_the_answers_each_endpoint_gave_for_its_dataset(
-    counting_benchmark, two_servers, tmp_path
+    run_plugins, counting_benchmark, two_servers, tmp_path
 ):
     datasets = [counting_benchmark(150, "counting"), counting_benchmark(150, "tally")]
-    reports = run_task(config(two_servers, tmp_path, datasets=datasets))
+    reports = run_task(config(two_servers, tmp_path, datasets=datasets), plugins=run_plugins)
 
     for dataset in datasets:
         # what each server was asked for this dataset, as the servers saw it
@@ -113,17 +113,19 @@ def test_each_reports_provenance_records_the_answers_each_endpoint_gave_for_its_
         assert written["provenance"]["endpoints"] == expected
 
 
-def test_with_one_endpoint_the_provenance_names_no_endpoints(counting, two_servers, tmp_path):
-    report = run_task(config(two_servers[:1], tmp_path))[counting]
+def test_with_one_endpoint_the_provenance_names_no_endpoints(run_plugins, counting, two_servers, tmp_path):
+    report = run_task(config(two_servers[:1], tmp_path), plugins=run_plugins)[counting]
 
     assert report["score"] == 1.0
     assert report["provenance"]["endpoints"] is None
 
 
-def test_an_endpoint_killed_mid_run_leaves_the_others_to_answer_every_sample(counting, two_servers, tmp_path):
+def test_an_endpoint_killed_mid_run_leaves_the_others_to_answer_every_sample(
+    run_plugins, counting, two_servers, tmp_path
+):
     a, b = two_servers
     killer = when(lambda: a.stats.requests >= 30, a.stop)
-    report = run_task(config(two_servers, tmp_path, model_args={"retry_backoff": 0.2}))[counting]
+    report = run_task(config(two_servers, tmp_path, model_args={"retry_backoff": 0.2}), plugins=run_plugins)[counting]
     killer.join(10)
 
     assert report["score"] == 1.0 and report["errors"] == 0
@@ -137,7 +139,9 @@ def test_an_endpoint_killed_mid_run_leaves_the_others_to_answer_every_sample(cou
     assert share and int(share.group(1)) == answered_by_a and int(share.group(2)) == b.stats.requests
 
 
-def test_an_endpoint_that_left_the_rotation_comes_back_after_its_cool_down(counting, two_servers, tmp_path):
+def test_an_endpoint_that_left_the_rotation_comes_back_after_its_cool_down(
+    run_plugins, counting, two_servers, tmp_path
+):
     a, b = two_servers
     port = a.port
     out = tmp_path / "out"
@@ -156,7 +160,7 @@ def test_an_endpoint_that_left_the_rotation_comes_back_after_its_cool_down(count
     # 0.1 s an answer, 2 in flight: B alone needs far longer than A's breaker takes to trip (5 s).
     a.latency = b.latency = 0.1
     options = {"eval_batch_size": 2, "model_args": {"endpoint_cooldown": 0.5}}
-    report = run_task(config(two_servers, out, **options))[counting]
+    report = run_task(config(two_servers, out, **options), plugins=run_plugins)[counting]
     killer.join(10)
     reviver.join(10)
 
@@ -179,7 +183,8 @@ def test_all_endpoints_down_stops_with_one_line_and_the_run_resumes(run_cli, tmp
         killer.join(10)
 
     assert result.returncode == 1
-    error = result.stderr.strip().splitlines()[-2]
+    error = result.stderr.strip().splitlines()[-1]  # the last line: it says how to resume, said once
+    assert result.stderr.count("resume with --use-cache") == 1
     each = ", ".join(rf"{re.escape(s.base_url)} \(connection refused since \d\d:\d\d:\d\d\)" for s in servers)
     pattern = (
         rf"evalscope: error: every endpoint of the API stopped answering: {each}; "
@@ -237,22 +242,22 @@ def test_a_config_file_lists_the_endpoints_and_the_cache_does_not_depend_on_them
         assert (out / "configs" / "evaluated.json").read_text(encoding="utf-8") == evaluated
 
 
-def test_each_endpoint_is_checked_at_start(counting, two_servers, tmp_path):
+def test_each_endpoint_is_checked_at_start(run_plugins, counting, two_servers, tmp_path):
     a, b = two_servers
     with FakeOpenAIServer(models=["other-model"]) as wrong:
         with pytest.raises(ModelError) as caught:
-            run_task(config([a, wrong], tmp_path / "wrong"))
+            run_task(config([a, wrong], tmp_path / "wrong"), plugins=run_plugins)
         assert str(caught.value) == f"model 'm' is not served at {wrong.base_url}; it serves: other-model"
         assert a.stats.requests == 0 and wrong.stats.requests == 0
 
     b.stop()  # B cannot be reached: it starts out of the rotation, and A answers everything
-    report = run_task(config(two_servers, tmp_path / "one_down"))[counting]
+    report = run_task(config(two_servers, tmp_path / "one_down"), plugins=run_plugins)[counting]
     assert report["errors"] == 0 and a.stats.requests == SAMPLES
     assert f"openai_api: {b.base_url} left the rotation (connection refused since " in run_log(tmp_path / "one_down")
 
     a.stop()
     with pytest.raises(ModelError) as caught:
-        run_task(config(two_servers, tmp_path / "none"))
+        run_task(config(two_servers, tmp_path / "none"), plugins=run_plugins)
     each = ", ".join(rf"{re.escape(s.base_url)} \(connection refused since \d\d:\d\d:\d\d\)" for s in two_servers)
     assert re.fullmatch(rf"cannot reach any endpoint of the API: {each}; are the servers running\?", str(caught.value))
 

@@ -175,7 +175,7 @@ def counting(counting_benchmark):
     return counting_benchmark(4)
 
 
-def test_options_that_only_change_how_answers_are_fetched_keep_the_cache_key(counting, tmp_path):
+def test_options_that_only_change_how_answers_are_fetched_keep_the_cache_key(counting, run_plugins, tmp_path):
     from openai_server import FakeOpenAIServer
 
     out = tmp_path / "run"
@@ -185,7 +185,7 @@ def test_options_that_only_change_how_answers_are_fetched_keep_the_cache_key(cou
             before = server.stats.requests
             run_task(
                 model="m", api_url=server.base_url, datasets=[counting], work_dir=str(out), no_timestamp=True,
-                use_cache=str(out) if out.exists() else None, model_args=model_args,
+                use_cache=str(out) if out.exists() else None, model_args=model_args, plugins=run_plugins,
             )  # fmt: skip
             return server.stats.requests - before
 

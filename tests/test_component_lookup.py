@@ -11,7 +11,7 @@ from evalscope.benchmarks import Benchmark, Sample
 from evalscope.benchmarks.options import BenchmarkOptions
 from evalscope.errors import ConfigError
 from evalscope.models import CustomModel
-from evalscope.plugins import PluginInfo, get_plugins
+from evalscope.plugins import PluginInfo
 from evalscope.scorers import Score, Scorer
 
 
@@ -71,24 +71,24 @@ class Shouting(CustomModel):
 
 
 @pytest.fixture
-def capitals():
-    """Register ``capitals`` and its scorer for one test, as the plugin ``tests``."""
-    plugins = get_plugins()
-    plugins.infos.append(PluginInfo("tests", "evalscope-tests", "0.0.1", __name__))
-    plugins.benchmarks.add("capitals", Capitals, "tests")
-    plugins.scorers.add("capital_match", capital_match, "tests")
-    yield
-    get_plugins(reload=True)
+def capitals(run_plugins):
+    """Register ``capitals`` and its scorer in the test's ``run_plugins``, as the plugin ``tests``."""
+    run_plugins.infos.append(PluginInfo("tests", "evalscope-tests", "0.0.1", __name__))
+    run_plugins.benchmarks.add("capitals", Capitals, "tests")
+    run_plugins.scorers.add("capital_match", capital_match, "tests")
 
 
 @pytest.mark.parametrize(("ignore_case", "score"), [(True, 1.0), (False, 0.0)])
-def test_a_scorer_factory_taking_options_gets_its_benchmarks_options(capitals, tmp_path, ignore_case, score):
+def test_a_scorer_factory_taking_options_gets_its_benchmarks_options(
+    capitals, run_plugins, tmp_path, ignore_case, score
+):
     reports = run_task(
         model=Shouting(),
         model_id="shouting",
         datasets=["capitals"],
         dataset_args={"capitals": {"ignore_case": ignore_case}},
         work_dir=str(tmp_path),
+        plugins=run_plugins,
     )
     assert reports["capitals"]["score"] == score
 
@@ -103,15 +103,15 @@ shouting_model.run_options = lambda config: {"pool": config.eval_batch_size, "se
 
 
 @pytest.fixture
-def shouting_registered():
-    """Register ``shouting-model`` for one test."""
+def shouting_registered(run_plugins):
+    """Register ``shouting-model`` in the test's ``run_plugins``."""
     Shouting.built.clear()
-    get_plugins().models.add("shouting-model", shouting_model, "tests")
-    yield
-    get_plugins(reload=True)
+    run_plugins.models.add("shouting-model", shouting_model, "tests")
 
 
-def test_an_eval_type_builds_the_model_registered_for_it_with_its_run_options(capitals, shouting_registered, tmp_path):
+def test_an_eval_type_builds_the_model_registered_for_it_with_its_run_options(
+    capitals, shouting_registered, run_plugins, tmp_path
+):
     reports = run_task(
         eval_type="shouting",
         model="loud",
@@ -121,15 +121,16 @@ def test_an_eval_type_builds_the_model_registered_for_it_with_its_run_options(ca
         timeout=7,
         model_args={"seconds": 9},
         work_dir=str(tmp_path),
+        plugins=run_plugins,
     )
     assert reports["capitals"]["score"] == 1.0
     # --model, what run_options takes from the run's settings, and --model-args over them
     assert Shouting.built == [{"model_id": "loud", "model": "loud", "pool": 3, "seconds": 9}]
 
 
-def test_an_unknown_eval_type_names_the_known_ones(capitals, shouting_registered, tmp_path):
+def test_an_unknown_eval_type_names_the_known_ones(capitals, shouting_registered, run_plugins, tmp_path):
     with pytest.raises(ConfigError) as caught:
-        run_task(eval_type="shoutin", model="loud", datasets=["capitals"], work_dir=str(tmp_path))
+        run_task(eval_type="shoutin", model="loud", datasets=["capitals"], work_dir=str(tmp_path), plugins=run_plugins)
     assert str(caught.value) == (
         "unknown eval_type 'shoutin' (did you mean 'shouting'?); known eval types: custom, plugin, service, "
         "openai_api, shouting"

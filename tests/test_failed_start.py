@@ -23,35 +23,35 @@ def files_under(root) -> set[str]:
     return {str(path.relative_to(root)) for path in root.rglob("*")}
 
 
-def test_a_run_whose_model_is_not_served_leaves_no_run_folder(counting, tmp_path, run_cli):
+def test_a_run_whose_model_is_not_served_leaves_no_run_folder(counting, run_plugins, tmp_path, run_cli):
     with FakeOpenAIServer(models=["other"]) as server:
         with pytest.raises(ModelError, match="model 'x' is not served"):
-            run_task(task(server, tmp_path / "outputs"))
+            run_task(task(server, tmp_path / "outputs"), plugins=run_plugins)
         with pytest.raises(ModelError, match="model 'x' is not served"):
-            run_task(task(server, tmp_path / "named", no_timestamp=True))
+            run_task(task(server, tmp_path / "named", no_timestamp=True), plugins=run_plugins)
     assert list((tmp_path / "outputs").iterdir()) == []
     assert not (tmp_path / "named").exists()
 
 
-def test_a_folder_that_was_there_before_the_run_is_kept(counting, tmp_path):
+def test_a_folder_that_was_there_before_the_run_is_kept(counting, run_plugins, tmp_path):
     given = tmp_path / "given"
     given.mkdir()
     (given / "notes.txt").write_text("mine", encoding="utf-8")
     with FakeOpenAIServer(models=["other"]) as server, pytest.raises(ModelError):
-        run_task(task(server, given, no_timestamp=True))
+        run_task(task(server, given, no_timestamp=True), plugins=run_plugins)
     assert (given / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert "logs/eval_log.log" in files_under(given)
 
 
-def test_a_resumed_run_that_fails_its_model_check_keeps_its_folder(counting, tmp_path):
+def test_a_resumed_run_that_fails_its_model_check_keeps_its_folder(counting, run_plugins, tmp_path):
     out = tmp_path / "run"
     with FakeOpenAIServer(models=["x"]) as server:
         server.add_fault("status", match="counting 2", status=400)  # one sample is left to retry
-        run_task(task(server, out, no_timestamp=True, ignore_errors=True))
+        run_task(task(server, out, no_timestamp=True, ignore_errors=True), plugins=run_plugins)
     before = files_under(out)
     assert "predictions/x/counting_main.jsonl" in before
     with FakeOpenAIServer(models=["other"]) as server, pytest.raises(ModelError, match="model 'x' is not served"):
-        run_task(TaskConfig(use_cache=str(out), api_url=server.base_url))
+        run_task(TaskConfig(use_cache=str(out), api_url=server.base_url), plugins=run_plugins)
     assert before <= files_under(out)
 
 

@@ -138,7 +138,7 @@ def test_streamed_answers_are_joined_and_usage_counted(server, tmp_path, api_mod
 
 
 @pytest.mark.parametrize("in_flight", [1, 4, 16])
-def test_eval_batch_size_is_the_number_of_requests_in_flight(counting_benchmark, tmp_path, in_flight):
+def test_eval_batch_size_is_the_number_of_requests_in_flight(run_plugins, counting_benchmark, tmp_path, in_flight):
     counting = counting_benchmark(16)
     with FakeOpenAIServer(latency=0.05) as server:
         config = TaskConfig(
@@ -149,7 +149,7 @@ def test_eval_batch_size_is_the_number_of_requests_in_flight(counting_benchmark,
             work_dir=str(tmp_path),
             no_timestamp=True,
         )
-        report = run_task(config)[counting]
+        report = run_task(config, plugins=run_plugins)[counting]
     assert report["score"] == 1.0
     assert server.stats.requests == 16
     assert server.stats.max_in_flight == in_flight

@@ -150,7 +150,7 @@ def stop_after(server: FakeOpenAIServer, requests: int) -> threading.Thread:
 
 @pytest.mark.parametrize("in_flight", [1, 16])
 def test_a_server_that_dies_mid_run_stops_the_run_and_finished_predictions_are_kept(
-    counting_benchmark, tmp_path, in_flight
+    run_plugins, counting_benchmark, tmp_path, in_flight
 ):
     counting = counting_benchmark(200)
     out = tmp_path / "out"
@@ -168,7 +168,7 @@ def test_a_server_that_dies_mid_run_stops_the_run_and_finished_predictions_are_k
         "debug": True,
     }  # default retries and backoff: the breaker, not the retry budget, ends the run
     with pytest.raises(APIStoppedError) as caught:
-        run_task(TaskConfig(**config))
+        run_task(TaskConfig(**config), plugins=run_plugins)
     watcher.join(10)
     kept = [record for record in read_jsonl(tmp_path, "predictions", "counting_main") if record["error"] is None]
     message = str(caught.value)
@@ -187,11 +187,11 @@ def test_a_server_that_dies_mid_run_stops_the_run_and_finished_predictions_are_k
     assert len(read_jsonl(tmp_path, "predictions", "counting_main")) < 200
 
     with FakeOpenAIServer() as revived:  # resuming against a server that is back asks only for the rest
-        run_task(TaskConfig(**{**config, "api_url": revived.base_url, "use_cache": str(out)}))
+        run_task(TaskConfig(**{**config, "api_url": revived.base_url, "use_cache": str(out)}), plugins=run_plugins)
     assert revived.stats.requests == 200 - len(kept)
 
 
-def test_a_server_back_within_seconds_does_not_stop_the_run(counting_benchmark, tmp_path):
+def test_a_server_back_within_seconds_does_not_stop_the_run(run_plugins, counting_benchmark, tmp_path):
     counting = counting_benchmark(200)
     server = FakeOpenAIServer(latency=0.02).start()
     port = server.port
@@ -217,7 +217,7 @@ def test_a_server_back_within_seconds_does_not_stop_the_run(counting_benchmark, 
         "debug": True,
     }
     try:
-        report = run_task(TaskConfig(**config))[counting]
+        report = run_task(TaskConfig(**config), plugins=run_plugins)[counting]
     finally:
         restarter.join(10)
         server.stop()

@@ -48,7 +48,7 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def run_counting(tmp_path: Path, name: str, **settings) -> dict:
+def run_counting(tmp_path: Path, name: str, plugins, **settings) -> dict:
     RightSometimes.asked = []
     config = TaskConfig(
         model=RightSometimes(),
@@ -59,14 +59,14 @@ def run_counting(tmp_path: Path, name: str, **settings) -> dict:
         eval_batch_size=3,
         **settings,
     )
-    return run_task(config)[name]
+    return run_task(config, plugins=plugins)[name]
 
 
 def test_four_repeats_store_four_answers_per_sample_and_report_mean_and_unbiased_pass_at_k(
-    counting_benchmark, tmp_path
+    counting_benchmark, run_plugins, tmp_path
 ):
     name = counting_benchmark(4)
-    report = run_counting(tmp_path, name, repeats=4)
+    report = run_counting(tmp_path, name, run_plugins, repeats=4)
 
     assert sorted(RightSometimes.asked) == sorted((str(i), 42 + k) for i in range(4) for k in range(4))
     predictions = read_jsonl(tmp_path / "predictions" / "sometimes" / f"{name}_main.jsonl")
@@ -94,14 +94,16 @@ def test_four_repeats_store_four_answers_per_sample_and_report_mean_and_unbiased
     assert saved["metrics"][0]["subsets"][0]["metric_scores"]["pass@2"]["score"] == pytest.approx(expected["pass@2"])
 
 
-def test_a_finished_run_with_repeats_resumes_without_asking_and_keeps_its_reviews(counting_benchmark, tmp_path):
+def test_a_finished_run_with_repeats_resumes_without_asking_and_keeps_its_reviews(
+    counting_benchmark, run_plugins, tmp_path
+):
     name = counting_benchmark(4)
-    run_counting(tmp_path, name, repeats=4)
+    run_counting(tmp_path, name, run_plugins, repeats=4)
     reviews = tmp_path / "reviews" / "sometimes" / f"{name}_main.jsonl"
     before = reviews.read_bytes()
 
     RightSometimes.asked = []
-    report = run_task(TaskConfig(use_cache=str(tmp_path), model=RightSometimes()))[name]
+    report = run_task(TaskConfig(use_cache=str(tmp_path), model=RightSometimes()), plugins=run_plugins)[name]
     assert RightSometimes.asked == []
     assert reviews.read_bytes() == before
     assert report["metrics"][0]["metric_scores"]["pass@2"]["score"] == pytest.approx((0.5 + 5 / 6 + 1) / 4)
@@ -119,14 +121,16 @@ def test_repeats_below_one_is_a_one_line_error(run_cli, tmp_path):
 
 
 def test_a_sample_with_a_failed_answer_is_an_error_and_the_resume_asks_only_for_that_answer(
-    counting_benchmark, tmp_path
+    counting_benchmark, run_plugins, tmp_path
 ):
     name = counting_benchmark(4)
     RightSometimes.asked = []
     config = dict(model_id="sometimes", datasets=[name], work_dir=str(tmp_path), no_timestamp=True, repeats=4)
     RightSometimes.failing_seed = 43  # answer 1
     try:
-        failed = run_task(TaskConfig(model=RightSometimes(), eval_batch_size=3, ignore_errors=True, **config))[name]
+        failed = run_task(
+            TaskConfig(model=RightSometimes(), eval_batch_size=3, ignore_errors=True, **config), plugins=run_plugins
+        )[name]
     finally:
         RightSometimes.failing_seed = None
     assert failed["errors"] == 4 and failed["metrics"][0]["num"] == 0 and failed["score"] is None
@@ -136,7 +140,7 @@ def test_a_sample_with_a_failed_answer_is_an_error_and_the_resume_asks_only_for_
     ]
 
     RightSometimes.asked = []
-    report = run_task(TaskConfig(use_cache=str(tmp_path), model=RightSometimes()))[name]
+    report = run_task(TaskConfig(use_cache=str(tmp_path), model=RightSometimes()), plugins=run_plugins)[name]
     assert sorted(RightSometimes.asked) == [(str(i), 43) for i in range(4)]
     assert report["errors"] == 0 and report["metrics"][0]["num"] == 4
     assert report["score"] == pytest.approx(0.4375)
@@ -178,11 +182,11 @@ def test_pass_at_k_is_the_unbiased_estimator():
     assert pass_at_k(4, 0, 4) == 0.0 and pass_at_k(4, 1, 4) == 1.0
 
 
-def test_one_repeat_writes_the_lines_it_always_wrote(counting_benchmark, tmp_path):
+def test_one_repeat_writes_the_lines_it_always_wrote(counting_benchmark, run_plugins, tmp_path):
     name = counting_benchmark(4)
     default, one = tmp_path / "default", tmp_path / "one"
-    run_counting(default, name)
-    report = run_counting(one, name, repeats=1)
+    run_counting(default, name, run_plugins)
+    report = run_counting(one, name, run_plugins, repeats=1)
 
     assert "metric_scores" not in report["metrics"][0]
     for kind in ("predictions", "reviews"):
@@ -195,11 +199,11 @@ def test_one_repeat_writes_the_lines_it_always_wrote(counting_benchmark, tmp_pat
     assert "repeats" not in evaluated  # folders written before --repeats existed resume in place
 
 
-def test_raising_the_repeats_keeps_the_first_answers_in_a_new_folder(counting_benchmark, tmp_path):
+def test_raising_the_repeats_keeps_the_first_answers_in_a_new_folder(counting_benchmark, run_plugins, tmp_path):
     name = counting_benchmark(4)
-    run_counting(tmp_path, name)
+    run_counting(tmp_path, name, run_plugins)
     RightSometimes.asked = []
-    report = run_task(TaskConfig(use_cache=str(tmp_path), model=RightSometimes(), repeats=4))[name]
+    report = run_task(TaskConfig(use_cache=str(tmp_path), model=RightSometimes(), repeats=4), plugins=run_plugins)[name]
 
     assert sorted(RightSometimes.asked) == sorted((str(i), 42 + k) for i in range(4) for k in range(1, 4))
     assert report["metrics"][0]["num"] == 4
@@ -254,10 +258,10 @@ def test_a_run_killed_mid_way_resumes_asking_only_for_the_missing_answers(run_cl
     }
 
 
-def test_report_compare_and_view_read_a_folder_with_repeats(counting_benchmark, run_cli, tmp_path):
+def test_report_compare_and_view_read_a_folder_with_repeats(counting_benchmark, run_plugins, run_cli, tmp_path):
     name = counting_benchmark(4)
-    run_counting(tmp_path / "a", name, repeats=4)
-    run_counting(tmp_path / "b", name)
+    run_counting(tmp_path / "a", name, run_plugins, repeats=4)
+    run_counting(tmp_path / "b", name, run_plugins)
     (tmp_path / "a" / "reports" / "sometimes" / f"{name}.json").unlink()  # rebuilt from the reviews
 
     shown = run_cli("report", str(tmp_path / "a"), "--json")

@@ -161,9 +161,10 @@ def test_a_secret_is_scrubbed_from_error_text_however_it_is_quoted():
 SCORER_KEY = "sk-scorer-LEAK-7d41c9e2"
 
 
-def test_a_scorer_that_quotes_the_runs_key_from_its_thread_leaves_it_in_no_file(tmp_path, capfd, counting_benchmark):
+def test_a_scorer_that_quotes_the_runs_key_from_its_thread_leaves_it_in_no_file(
+    tmp_path, capfd, counting_benchmark, run_plugins
+):
     """Sync scoring runs on a worker thread: its errors and log lines are scrubbed like the run's own."""
-    from evalscope.plugins import get_plugins
     from evalscope.scorers.base import Score, Scorer
     from evalscope.utils.logger import get_logger
 
@@ -177,12 +178,18 @@ def test_a_scorer_that_quotes_the_runs_key_from_its_thread_leaves_it_in_no_file(
             return Score(value=1.0, prediction=completion, gold=sample.target)
 
     name = counting_benchmark(3, "keyed")
-    get_plugins().benchmarks.get(name).factory.scorer = "key_quoting"
-    plugins = get_plugins()
+    run_plugins.benchmarks.get(name).factory.scorer = "key_quoting"
+    plugins = run_plugins
     plugins.scorers.add("key_quoting", KeyQuotingScorer, plugins.scorers.get("exact_match").plugin)
     echo = Leaky(config={"api_key": SCORER_KEY, "endpoint": "http://127.0.0.1:9/v1", "answer": "2"})
     reports = run_task(
-        model=echo, model_id="keyed", datasets=[name], ignore_errors=True, work_dir=str(tmp_path), no_timestamp=True
+        model=echo,
+        model_id="keyed",
+        datasets=[name],
+        ignore_errors=True,
+        work_dir=str(tmp_path),
+        no_timestamp=True,
+        plugins=run_plugins,
     )
     captured = capfd.readouterr()
     assert reports[name]["scoring_errors"] == 1

@@ -10,7 +10,6 @@ from evalscope import TaskConfig, run_task
 from evalscope.benchmarks import Benchmark, Sample
 from evalscope.errors import DataError
 from evalscope.models import CustomModel
-from evalscope.plugins import get_plugins
 
 EVENTS: list[str] = []
 
@@ -45,15 +44,14 @@ class Echo(CustomModel):
 
 
 @pytest.fixture
-def streamed():
+def streamed(run_plugins):
     EVENTS.clear()
-    get_plugins().benchmarks.add("streamed", Streamed, "tests")
+    run_plugins.benchmarks.add("streamed", Streamed, "tests")
     yield Streamed
     Streamed.repeat_at = None
-    get_plugins(reload=True)
 
 
-def run(tmp_path, **config):
+def run(tmp_path, plugins, **config):
     task = TaskConfig(
         model=Echo(),
         model_id="echo",
@@ -64,11 +62,11 @@ def run(tmp_path, **config):
         eval_batch_size=4,
         **config,
     )
-    return run_task(task)["streamed"]
+    return run_task(task, plugins=plugins)["streamed"]
 
 
-def test_samples_are_predicted_while_the_subset_is_still_being_read(tmp_path, streamed):
-    report = run(tmp_path)
+def test_samples_are_predicted_while_the_subset_is_still_being_read(tmp_path, streamed, run_plugins):
+    report = run(tmp_path, run_plugins)
     assert EVENTS.index("predict one 0") < EVENTS.index("yield one 99")
     assert report["score"] == 1.0
     subsets = {subset["name"]: subset["num"] for subset in report["metrics"][0]["subsets"]}
@@ -77,19 +75,19 @@ def test_samples_are_predicted_while_the_subset_is_still_being_read(tmp_path, st
     assert [json.loads(line)["sample_id"] for line in reviews] == [str(index) for index in range(100)]
 
 
-def test_a_count_limit_stops_reading_the_subset(tmp_path, streamed):
-    report = run(tmp_path, limit=5)
+def test_a_count_limit_stops_reading_the_subset(tmp_path, streamed, run_plugins):
+    report = run(tmp_path, run_plugins, limit=5)
     assert "yield one 5" not in EVENTS and "yield one 4" in EVENTS
     assert {subset["num"] for subset in report["metrics"][0]["subsets"] if subset["name"] != "empty"} == {5}
 
 
-def test_a_fraction_limit_counts_the_subset_first(tmp_path, streamed):
-    report = run(tmp_path, limit=0.1)
+def test_a_fraction_limit_counts_the_subset_first(tmp_path, streamed, run_plugins):
+    report = run(tmp_path, run_plugins, limit=0.1)
     assert {subset["num"] for subset in report["metrics"][0]["subsets"] if subset["name"] != "empty"} == {10}
 
 
-def test_a_repeated_id_in_a_stream_stops_before_the_model_is_asked_about_it(tmp_path, streamed):
+def test_a_repeated_id_in_a_stream_stops_before_the_model_is_asked_about_it(tmp_path, streamed, run_plugins):
     streamed.repeat_at = 50
     with pytest.raises(DataError, match="yields the sample id '49' twice in subset 'one'"):
-        run(tmp_path)
+        run(tmp_path, run_plugins)
     assert "predict one 0" in EVENTS and "predict one 50" not in EVENTS

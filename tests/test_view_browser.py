@@ -258,14 +258,14 @@ def test_a_long_answer_and_a_few_shot_prompt_keep_the_samples_table_on_the_page(
     assert not open_page.seen["problems"]
 
 
-def test_a_sample_asked_several_times_shows_each_answer(tmp_path, open_page, counting_benchmark):
+def test_a_sample_asked_several_times_shows_each_answer(tmp_path, open_page, counting_benchmark, run_plugins):
     from concurrent.futures import ThreadPoolExecutor
 
     from test_repeats import run_counting
 
     name = counting_benchmark(4)
     with ThreadPoolExecutor(1) as thread:  # Playwright's loop runs in this one
-        thread.submit(run_counting, tmp_path / "run", name, repeats=4).result()
+        thread.submit(run_counting, tmp_path / "run", name, run_plugins, repeats=4).result()
     output = tmp_path / "repeats.html"
     assert main(["view", str(tmp_path / "run"), "-o", str(output)]) == 0
     page = open_page(output)

@@ -53,7 +53,14 @@ class TaskConfig(BaseModel):
     )
     seed: int = Field(42, description="Random seed (few-shot sampling and models that take one)")
     debug: bool = Field(False, description="Debug logging, and tracebacks on errors")
-    ignore_errors: bool = Field(False, description="Record failed samples as errors and go on")
+    ignore_errors: bool = Field(
+        False, description="Record failed samples as errors and go on; the run succeeds however many failed"
+    )
+    fail_on_error: bool | int | float | None = Field(
+        None,
+        description="When failed samples stop the run: true (at the first), false (never), a count n (more than n) "
+        "or a fraction f (more than f of the finished samples); default: they fail it at the end",
+    )
     eval_type: str | None = Field(
         None,
         description="custom (a model object), plugin (--model-plugin), or the eval type of an API model "
@@ -120,6 +127,13 @@ class TaskConfig(BaseModel):
             value = list(dict.fromkeys(value))
             return value[0] if len(value) == 1 else value
         return value
+
+    @field_validator("fail_on_error")
+    @classmethod
+    def _check_fail_on_error(cls, value: bool | int | float | None) -> bool | int | float | None:
+        from evalscope.stop_policy import check_fail_on_error
+
+        return check_fail_on_error(value)
 
     @field_validator("limit")
     @classmethod

@@ -31,6 +31,22 @@ class ModelError(EvalscopeError):
     """A model broke its contract (for example, returned a malformed response)."""
 
 
+class BatchError(ModelError):
+    """A local model's batch failed: the model raised, or broke the response contract.
+
+    Fatal, unless failed samples are tolerated (``--ignore-errors``, ``--fail-on-error``): then each
+    sample of the batch records it as its error (see ``evalscope.stop_policy``).
+    """
+
+
+class ScorerStopped(EvalscopeError):
+    """A scorer met a problem no later sample could overcome (a judge whose key is refused); the run stopped."""
+
+
+class TooManyFailures(EvalscopeError):
+    """More samples failed than ``--fail-on-error`` allows; the run stopped after the batch in hand."""
+
+
 class DataError(EvalscopeError):
     """A data file is missing or malformed."""
 

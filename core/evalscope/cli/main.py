@@ -62,6 +62,17 @@ def parse_limit(text: str) -> int | float:
         raise argparse.ArgumentTypeError(f"expected a whole number or a fraction, got {text!r}") from None
 
 
+def parse_fail_on_error(text: str) -> bool | int | float:
+    """``true``/``false``, an integer count, or a fraction such as 0.1."""
+    word = text.strip().lower()
+    if word in ("true", "false"):
+        return word == "true"
+    try:
+        return parse_limit(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected true, false, a count or a fraction, got {text!r}") from None
+
+
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of ``evalscope eval``; each maps to the ``TaskConfig`` field of the same name."""
     s = argparse.SUPPRESS
@@ -123,7 +134,21 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add("--seed", type=int, default=s, help="random seed (default 42)")
     add("--debug", action="store_true", default=s, help="debug logging and tracebacks (default off)")
-    add("--ignore-errors", action="store_true", default=s, help="record failed samples and go on (default off: stop)")
+    add(
+        "--ignore-errors",
+        action="store_true",
+        default=s,
+        help="record failed samples and go on, and succeed however many failed (default off: a local model's "
+        "failed batch stops the run, and failed samples fail it at the end)",
+    )
+    add(
+        "--fail-on-error",
+        type=parse_fail_on_error,
+        default=s,
+        metavar="WHEN",
+        help="stop the run after the batch in hand once failed samples are more than a count N, or a fraction F "
+        "of the finished ones; true: at the first; false: never (default: they fail the run at the end)",
+    )
     add("--eval-type", default=s, help="custom, plugin or service (an API model; default: inferred)")
     add(
         "--api-url",
@@ -212,8 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_eval_arguments(eval_parser)
     flags = " ".join(action.option_strings[0] for action in eval_parser._actions if action.dest != "help")
+    listed = textwrap.fill(
+        f"evaluation flags (`evalscope eval --help` explains each): {flags}", 100, break_on_hyphens=False
+    )
     parser.epilog = (
-        f"{textwrap.fill('evaluation flags (`evalscope eval --help` explains each): ' + flags, 100)}\n\n"
+        f"{listed}\n\n"
         f"{EVAL_EXAMPLES}\n\n`evalscope plugins show NAME` lists a benchmark's or model's options;\n"
         "`evalscope plugins new --help` explains the plugin generator."
     )
@@ -299,6 +327,8 @@ def result_commands():  # noqa: ANN201 - the module, imported when one of its co
 
 def _print_resume_hint(exc: BaseException) -> None:
     run_dir = getattr(exc, "run_dir", None)
+    if "--use-cache" in str(exc):  # the error line says it already, and stays the last line
+        return
     if run_dir is not None and any(path.stat().st_size for path in run_dir.glob("predictions/*/*.jsonl")):
         print(
             f"evalscope: finished predictions are kept in {run_dir}; resume with --use-cache {run_dir}", file=sys.stderr

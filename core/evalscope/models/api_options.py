@@ -39,6 +39,9 @@ class OpenAIAPIOptions(BaseModel):
         min_length=1, description="Base URL or /chat/completions URL, or a list of them (from --api-url)"
     )
     api_key: SecretStr | None = Field(None, description="API key (from --api-key, EVALSCOPE_API_KEY, OPENAI_API_KEY)")
+    key_source: str = Field(
+        "--api-key, EVALSCOPE_API_KEY or OPENAI_API_KEY", description="Where the key comes from, named if it is refused"
+    )
     api_mode: str = Field("chat", description="chat or completion (from --api-mode)")
     timeout: float = transport_field(1200.0, gt=0, description="Seconds of silence before an attempt is given up")
     retries: int = transport_field(5, ge=0, description="Retries of a failed request")

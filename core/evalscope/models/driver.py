@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalscope.errors import ConfigError, ModelError, one_line
+from evalscope.errors import BatchError, ConfigError, ModelError, one_line
 from evalscope.models.base import AsyncModel, CustomModel
+from evalscope.stop_policy import Stage, StopPolicy
 
 REASONING_FIELDS = ("reasoning_content", "reasoning")
 
@@ -86,9 +87,10 @@ def reasoning_text(response: dict) -> str | None:
 class ModelDriver:
     """Drives one model: how many prompts per call, how many calls in flight, and the call itself."""
 
-    def __init__(self, model: Any, model_id: str, eval_batch_size: int) -> None:
+    def __init__(self, model: Any, model_id: str, eval_batch_size: int, policy: StopPolicy | None = None) -> None:
         self.model = model
         self.model_id = model_id
+        self.policy = policy or StopPolicy()
         self.is_async = isinstance(model, AsyncModel)
         if self.is_async:
             self.batch_size, self.concurrency = 1, eval_batch_size
@@ -105,10 +107,11 @@ class ModelDriver:
     ):
         """Answer ``prompts`` of ``dataset`` (``answering_for`` holds its name meanwhile); one ``Generation`` each.
 
-        A ``CustomModel`` that raises or breaks the response contract raises ``ModelError``
-        (``label`` names the batch in the message). An ``AsyncModel`` failure is recorded in
-        the ``Generation`` of that prompt, except a ``ConfigError`` or ``ModelError`` (a wrong
-        setting, key, URL or model), which is raised: no later request could succeed.
+        A failure is classified by the run's ``StopPolicy``: a ``ConfigError`` or ``ModelError`` (a wrong
+        setting, key, URL or model) is raised, as no later request could succeed; another failure of an
+        ``AsyncModel`` is recorded in the ``Generation`` of its prompt. A ``CustomModel`` that raises
+        or breaks the response contract fails its batch (``BatchError``, ``label`` naming the batch):
+        raised, or recorded in each of the batch's ``Generation``s when the policy tolerates failures.
         """
         token = answering_for.set(dataset)
         try:
@@ -120,31 +123,37 @@ class ModelDriver:
         if isinstance(self.model, AsyncModel):
             try:
                 response = await self.model.agenerate(prompts[0], infer_cfg)
-            except (ConfigError, ModelError):
-                raise  # a wrong setting, key, URL or model: stop the run (finished samples are kept)
-            except Exception as exc:  # recorded per sample; the run goes on
-                return [Generation(error=one_line(exc))]
+            except Exception as exc:
+                return [Generation(error=self.policy.sample_error(exc, Stage.MODEL))]
             problem = response_problem(response)
             return [Generation(error=problem)] if problem else [Generation(response=response)]
         # Let the event loop run between batches, so Ctrl-C stops the run after the current one.
         await asyncio.sleep(0)
         try:
+            return self._predict(prompts, origin_inputs, infer_cfg, label)
+        except BatchError as exc:
+            return [Generation(error=self.policy.sample_error(exc, Stage.BATCH))] * len(prompts)
+
+    def _predict(self, prompts: list[dict], origin_inputs: list[dict], infer_cfg: dict, label: str):
+        try:
             responses = self.model.predict(prompts, origin_inputs=origin_inputs, infer_cfg=infer_cfg)
+        except (ConfigError, ModelError):
+            raise  # a wrong setting, key, URL or model, as the model itself says: the run stops
         except Exception as exc:
-            raise ModelError(f"model {self.model_id!r} raised on {label}: {one_line(exc)}") from exc
+            raise BatchError(f"model {self.model_id!r} raised on {label}: {one_line(exc)}") from exc
         if not isinstance(responses, list):
-            raise ModelError(
+            raise BatchError(
                 f"model {self.model_id!r} returned {type(responses).__name__} from predict on {label}, "
                 "expected a list of responses"
             )
         if len(responses) != len(prompts):
-            raise ModelError(
+            raise BatchError(
                 f"model {self.model_id!r} returned {len(responses)} responses for {len(prompts)} prompts on {label}"
             )
         for position, response in enumerate(responses):
             problem = response_problem(response)
             if problem:
-                raise ModelError(f"model {self.model_id!r} response {position} of {label}: {problem}")
+                raise BatchError(f"model {self.model_id!r} response {position} of {label}: {problem}")
         return [Generation(response=response) for response in responses]
 
     def open_run(self, run_folder: Path) -> None:

@@ -145,7 +145,7 @@ class EngineModel(AsyncModel):
         All replicas are launched first, then waited for; if one fails, all are stopped.
         """
         from evalscope.config import API_EVAL_TYPE
-        from evalscope.plugins import get_plugins
+        from evalscope.plugins.manager import get_plugins
 
         api_model = get_plugins().models.for_eval_type(API_EVAL_TYPE).factory
         api_key = new_api_key()

@@ -60,7 +60,7 @@ logger = get_logger()
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524, 529})
 FATAL_STATUSES = {
-    401: "the API rejected the key (HTTP 401: {body}); check --api-key, EVALSCOPE_API_KEY or OPENAI_API_KEY",
+    401: "the API rejected the key (HTTP 401: {body}); check {key_source}",
     403: "the API refused access (HTTP 403: {body}); check the key's permissions",
     404: "the API answered HTTP 404 ({body}); check --api-url (the base URL, e.g. http://host:8000/v1) and --model",
 }
@@ -351,7 +351,8 @@ class OpenAIAPIModel(AsyncModel):
 
     def _raise_for_status(self, status: int, text: str, retry_after: str | None) -> None:
         if status in FATAL_STATUSES:
-            raise FailedAttempt(FATAL_STATUSES[status].format(body=server_message(text)), fatal=True)
+            message = FATAL_STATUSES[status].format(body=server_message(text), key_source=self.options.key_source)
+            raise FailedAttempt(message, fatal=True)
         reason = f"HTTP {status}: {server_message(text)}"
         retryable = status in RETRY_STATUSES or status >= 500
         raise FailedAttempt(

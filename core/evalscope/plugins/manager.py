@@ -4,7 +4,8 @@ Environment variables:
 
 - ``EVALSCOPE_LOAD_PLUGINS``: a comma-separated list of plugin names (entry point names
   or distribution names) to load; the others are skipped. Empty means none.
-  Unset means all. Built-in plugins always load.
+  Unset means all. Built-in plugins always load. ``load_plugins(select=...)`` takes the same
+  selection as a parameter.
 - ``EVALSCOPE_STRICT_PLUGINS=1``: a plugin that fails to import is an error instead of a
   warning.
 - ``EVALSCOPE_TRACE_PLUGINS=1``: pluggy's trace of every hook call (which plugin, the hook,
@@ -21,6 +22,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pluggy
@@ -77,7 +79,8 @@ _cached: Plugins | None = None
 
 
 def get_plugins(reload: bool = False) -> Plugins:
-    """Load all plugins once per process and return them with their registries."""
+    """The process's plugins, loaded once (for ``evalscope plugins`` and lookups outside a run); a run loads its
+    own (``evalscope.run.runner.Runner``)."""
     global _cached
     if _cached is None or reload:
         _cached = load_plugins()
@@ -107,8 +110,12 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in ("1", "true", "yes")
 
 
-def load_plugins() -> Plugins:
-    """Create a plugin manager, register built-ins and entry points, and fill the registries."""
+def load_plugins(select: Collection[str] | None = None) -> Plugins:
+    """Create a plugin manager, register built-ins and entry points, and fill the registries.
+
+    ``select`` names the plugins to load (entry point or distribution names; built-ins always load);
+    None: those ``EVALSCOPE_LOAD_PLUGINS`` names, or all when it is unset.
+    """
     manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
     if _flag("EVALSCOPE_TRACE_PLUGINS"):
@@ -121,7 +128,7 @@ def load_plugins() -> Plugins:
         manager.register(module, name=module_name)
         infos.append(PluginInfo(module_name, "evalscope", _core_version(), module_name, builtin=True))
 
-    selected = _selected_names()
+    selected = set(select) if select is not None else _selected_names()
     seen: dict[str, str] = {}
     for entry_point in _entry_points():
         dist = getattr(entry_point, "dist", None)

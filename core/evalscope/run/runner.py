@@ -19,10 +19,20 @@ from typing import Any
 
 from evalscope.benchmarks.base import Benchmark, Sample
 from evalscope.config import MODEL_EVAL_TYPES, TaskConfig
-from evalscope.errors import APIStoppedError, ConfigError, DataError, EvalscopeError, ModelError, SampleErrors, one_line
+from evalscope.errors import (
+    APIStoppedError,
+    ConfigError,
+    DataError,
+    EvalscopeError,
+    ModelError,
+    SampleErrors,
+    ScorerStopped,
+    TooManyFailures,
+    one_line,
+)
 from evalscope.models.driver import Generation, ModelDriver, finish_reason
 from evalscope.models.transport import answer_settings
-from evalscope.plugins.manager import Plugins, get_plugins
+from evalscope.plugins.manager import Plugins, load_plugins
 from evalscope.plugins.registry import Registration
 from evalscope.results.provenance import provenance, software
 from evalscope.results.report import SubsetTally, build_report, summary_table, truncation_warning
@@ -39,11 +49,12 @@ from evalscope.run.review_reuse import (
 )
 from evalscope.run.scheduler import DatasetRun, Scheduler, SubsetRun
 from evalscope.scorers.base import Score, Scorer, build_scorer, is_async_scorer, metrics_problem, unit_number
+from evalscope.stop_policy import StopPolicy
 from evalscope.store.cache_keys import canonical
 from evalscope.store.jsonl import PredictionStore
 from evalscope.store.outputs import RunDir, write_json
 from evalscope.store.records import completion, current_shape, prediction_record
-from evalscope.utils.logger import add_file_handler, get_logger
+from evalscope.utils.logger import add_file_handler, get_logger, run_scope
 from evalscope.utils.secrets import add_secret, redact_mapping, secret_values, start_run_secrets
 
 logger = get_logger()
@@ -61,42 +72,57 @@ class BenchmarkJob:
     scorer_keys: ScorerKeys
 
 
-def run_task(task_cfg: TaskConfig | dict | str | None = None, **kwargs: Any) -> dict[str, dict[str, Any]]:
+def run_task(
+    task_cfg: TaskConfig | dict | str | None = None, *, plugins: Plugins | None = None, **kwargs: Any
+) -> dict[str, dict[str, Any]]:
     """Run an evaluation and return ``{dataset: report}``.
 
     ``task_cfg`` is a ``TaskConfig``, a dict, or the path of a YAML/JSON file; without it,
     ``kwargs`` are the config's fields. Outputs go to the run folder (see ``evalscope.store.outputs``).
+    ``plugins`` are the run's plugins (``evalscope.plugins.manager.load_plugins(select=...)``); by default
+    the run loads its own.
     """
     config = TaskConfig.load(task_cfg) if task_cfg is not None else TaskConfig(**kwargs)
-    return Runner(config).run()
+    return Runner(config, plugins).run()
 
 
 class Runner:
-    """Runs one ``TaskConfig`` from start to report."""
+    """Runs one ``TaskConfig`` from start to report, with its own plugins: ``plugins``, or those it loads
+    when it starts (``load_plugins()``: every installed plugin, or those ``EVALSCOPE_LOAD_PLUGINS`` names)."""
 
-    def __init__(self, config: TaskConfig) -> None:
+    def __init__(self, config: TaskConfig, plugins: Plugins | None = None) -> None:
+        self.plugins = plugins
         self.config = config = with_saved_config(config)
         self.model_id = config.resolved_model_id()
         self.model_identity: dict[str, Any] = {}
         self.run_dir: RunDir | None = None
         self.folder: RunFolder | None = None
         self.ctrl_c = CtrlC()
+        self.policy = StopPolicy(config.ignore_errors, config.fail_on_error, interrupted=lambda: self.ctrl_c.requested)
         self.software: dict[str, Any] = {}
         self.scheduler: Scheduler | None = None
 
     def run(self) -> dict[str, dict[str, Any]]:
-        """Validate everything, then evaluate each dataset in turn."""
+        """Validate everything, then evaluate each dataset in turn.
+
+        The run's log file gets only this run's records; the logger's level is restored after it.
+        """
+        with run_scope(debug=self.config.debug):
+            return self._run()
+
+    def _run(self) -> dict[str, dict[str, Any]]:
         config = self.config
-        logger.setLevel("DEBUG" if config.debug else "INFO")
         start_run_secrets()
         for secret in config.secret_values():
             add_secret(secret)
-        plugins = get_plugins()
+        if self.plugins is None:
+            self.plugins = load_plugins()
+        plugins = self.plugins
         self.software = software(plugins.infos)
         jobs = self._build_jobs(plugins)
         model = self._build_model(plugins)
         self.model_identity = model_identity(config, self.model_id, model)
-        driver = ModelDriver(model, self.model_id, config.eval_batch_size)
+        driver = ModelDriver(model, self.model_id, config.eval_batch_size, self.policy)
 
         self.folder = folder = open_run_folder(config, evaluated(config, self.model_identity))
         self.run_dir = folder.run_dir
@@ -106,8 +132,8 @@ class Runner:
         try:
             driver.open_run(folder.run_dir.root)
             return self._evaluate(jobs, driver, folder)
-        except APIStoppedError as exc:
-            stopped = APIStoppedError(
+        except (APIStoppedError, ScorerStopped, TooManyFailures) as exc:
+            stopped = type(exc)(
                 f"{exc}; {self.kept_predictions} finished predictions are kept; "
                 f"resume with --use-cache {folder.run_dir.root}"
             )
@@ -142,9 +168,7 @@ class Runner:
             warning = truncation_warning(report)
             if warning:
                 logger.warning(f"{report['dataset_name']}: {warning}")
-        problem = unscored_samples_problem(list(reports.values()), run_dir)
-        if problem and not self.config.ignore_errors:
-            raise SampleErrors(problem)
+        self.policy.check_end(unscored_samples_problem(list(reports.values()), run_dir))
         return reports
 
     def _build_jobs(self, plugins: Plugins) -> list[BenchmarkJob]:
@@ -315,11 +339,6 @@ class Runner:
             key = key or keys[dataset.name].key(prompt, repeat)
             return prediction_record(self.model_id, sample.id, prompt, key, generation, repeat)
 
-        def failed_batch(exc: Exception, size: int) -> list[Generation]:
-            if not isinstance(exc, ModelError) or not self.config.ignore_errors or driver.is_async:
-                raise exc  # an API model's ModelError is fatal
-            return [Generation(error=str(exc))] * size
-
         def subset_done(subset: SubsetRun) -> None:
             earlier = reviews.pop(str(subset.reviews_path), None)
             if earlier is not None:
@@ -337,22 +356,28 @@ class Runner:
             cached=cached,
             make_record=make_record,
             score=lambda dataset, sample, record: keyed(
-                score_sample(dataset.job.scorer, sample, record), dataset.job, sample, record
+                score_sample(dataset.job.scorer, sample, record, self.policy, dataset.job.benchmark.scorer),
+                dataset.job,
+                sample,
+                record,
             ),
             ascore=lambda dataset, sample, record: akeyed(
-                ascore_sample(dataset.job.scorer, sample, record), dataset.job, sample, record
+                ascore_sample(dataset.job.scorer, sample, record, self.policy, dataset.job.benchmark.scorer),
+                dataset.job,
+                sample,
+                record,
             ),
             scores_async=lambda dataset: is_async_scorer(dataset.job.scorer),
             earlier_review=earlier_review,
             fed=lambda: logger.info(review_counts.summary()) if self.config.use_cache else None,
             subset_done=subset_done,
-            failed_batch=failed_batch,
-            stop_requested=lambda: self.ctrl_c.requested,
+            policy=self.policy,
             repeats=self.config.repeats,
         )
         try:
             await self.scheduler.run()
             self.ctrl_c.check()
+            self.policy.check_stopped()
         finally:
             for store in [*source, *reviews.values()]:
                 store.close()
@@ -521,12 +546,15 @@ def apply_limit(samples: Iterable[Sample], limit: int | float | None) -> Iterabl
     return itertools.islice(samples, int(limit))
 
 
-def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]:
+def score_sample(
+    scorer: Scorer, sample: Sample, record: dict, policy: StopPolicy | None = None, name: str | None = None
+) -> dict[str, Any]:
     """The review of one sample: what scoring added to its prediction (see ``evalscope.store.records``).
 
     ``truncated`` says the answer hit ``max_tokens``. A scorer that raises (or returns something
     other than a ``Score``) does not stop the run: the review records the reason in
-    ``scoring_error`` and has no score.
+    ``scoring_error`` and has no score; except when ``policy`` finds the exception fatal (a judge
+    whose key is refused): ``ScorerStopped``, naming the scorer ``name``, stops the run.
     """
     review = unscored_review(sample, record)
     if review["error"] is not None:
@@ -534,11 +562,13 @@ def score_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]
     try:
         score = scorer.score(completion(record), sample)
     except Exception as exc:
-        return graded_review(review, None, one_line(exc))
+        return graded_review(review, None, scoring_failure(exc, policy, name or type(scorer).__name__))
     return graded_review(review, score)
 
 
-async def ascore_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[str, Any]:
+async def ascore_sample(
+    scorer: Scorer, sample: Sample, record: dict, policy: StopPolicy | None = None, name: str | None = None
+) -> dict[str, Any]:
     """``score_sample`` through the scorer's ``ascore`` (see ``Scorer``)."""
     review = unscored_review(sample, record)
     if review["error"] is not None:
@@ -546,8 +576,13 @@ async def ascore_sample(scorer: Scorer, sample: Sample, record: dict) -> dict[st
     try:
         score = await scorer.ascore(completion(record), sample)
     except Exception as exc:
-        return graded_review(review, None, one_line(exc))
+        return graded_review(review, None, scoring_failure(exc, policy, name or type(scorer).__name__))
     return graded_review(review, score)
+
+
+def scoring_failure(exc: Exception, policy: StopPolicy | None, scorer: str) -> str:
+    """The scoring error ``exc`` records, as ``policy`` (by default, the run's default one) classifies it."""
+    return (policy or StopPolicy()).scoring_error(exc, scorer)
 
 
 def keyed(review: dict[str, Any], job: BenchmarkJob, sample: Sample, record: dict) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from evalscope.results.report import MetricTallies, SubsetTally, UsageTally
 from evalscope.run.repeats import AnswerGroups, request_config
 from evalscope.run.review_reuse import partial_path
 from evalscope.scorers.metrics import ScoreTally
+from evalscope.stop_policy import StopPolicy
 from evalscope.store.jsonl import PredictionStore, encode_line
 from evalscope.utils.logger import get_logger
 
@@ -137,8 +138,9 @@ class Scheduler:
     ``repeats`` is 1); ``score(dataset_run, sample, record)`` returns the review, and
     ``ascore`` (the same, awaited) serves the datasets for which ``scores_async(dataset_run)`` is true;
     ``subset_done(subset_run)`` is called (in the scoring thread) when a subset is complete, and ``fed()``
-    once every sample has been looked up in the cache; ``failed_batch(exc, batch)`` turns a model error
-    into generations or re-raises.
+    once every sample has been looked up in the cache. ``policy`` (the run's ``StopPolicy``) counts each
+    scored sample and says when to start no new batch; an exception out of the model or a scorer that it
+    found fatal stops the run at once (``run`` raises it), the samples finished so far kept.
     """
 
     def __init__(
@@ -150,8 +152,7 @@ class Scheduler:
         make_record: Callable[[Sample, dict, str | None, Generation, DatasetRun, int | None], dict],
         score: Callable[[DatasetRun, Sample, dict], dict],
         subset_done: Callable[[SubsetRun], None],
-        failed_batch: Callable[[Exception, int], list[Generation]],
-        stop_requested: Callable[[], bool] = lambda: False,
+        policy: StopPolicy,
         ascore: Callable[[DatasetRun, Sample, dict], Awaitable[dict]] | None = None,
         scores_async: Callable[[DatasetRun], bool] = lambda dataset: False,
         earlier_review: Callable[[SubsetRun, Sample, dict], tuple[dict, bytes] | None] = lambda *_: None,
@@ -165,8 +166,7 @@ class Scheduler:
         self.make_record = make_record
         self.score = score
         self.subset_done = subset_done
-        self.failed_batch = failed_batch
-        self.stop_requested = stop_requested
+        self.policy = policy
         self.ascore = ascore
         self.scores_async = scores_async
         self.earlier_review = earlier_review
@@ -178,6 +178,8 @@ class Scheduler:
         self._batches = 0
         self._scorer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evalscope-scorer")
         self._scoring_failure: BaseException | None = None
+        self._failed: asyncio.Future | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._slots: asyncio.Semaphore | None = None
         self._ascore_slots: asyncio.Semaphore | None = None
         self._scoring_tasks: set[asyncio.Task] = set()
@@ -188,21 +190,18 @@ class Scheduler:
         """Predict and score everything; returns when every subset is scored (or raises)."""
         from tqdm import tqdm
 
-        loop = asyncio.get_running_loop()
+        self._loop = loop = asyncio.get_running_loop()
+        self._failed = loop.create_future()
         self._slots = asyncio.Semaphore(SCORING_BACKLOG)
         self._ascore_slots = asyncio.Semaphore(max(self.driver.concurrency, self.driver.batch_size))
         self._progress = tqdm(total=0, unit="sample", desc="evaluating")
         workers = [asyncio.ensure_future(self._worker(loop)) for _ in range(self.driver.concurrency)]
         status = asyncio.ensure_future(show_retry_status(self._progress, self.driver.model))
         try:
-            done, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
-            for task in done:
-                if task.exception() is not None:
-                    raise task.exception()
+            await self._unless_failed(asyncio.gather(*workers))
             while self._scoring_tasks:
-                await asyncio.gather(*self._scoring_tasks)
-            await loop.run_in_executor(None, self._scorer.shutdown, True)
-            self._raise_scoring_failure()
+                await self._unless_failed(asyncio.gather(*self._scoring_tasks))
+            await self._unless_failed(loop.run_in_executor(None, self._scorer.shutdown, True))
         finally:
             scoring = list(self._scoring_tasks)
             for task in (*workers, status, *scoring):
@@ -214,6 +213,19 @@ class Scheduler:
                 if subset.reviews is not None:
                     subset.reviews.close()
             self._progress.close()
+
+    async def _unless_failed(self, awaitable: Awaitable) -> None:
+        """Await ``awaitable``, unless a fatal scoring failure comes first: that is raised at once, even while
+        every worker waits on the model."""
+        future = asyncio.ensure_future(awaitable)
+        try:
+            await asyncio.wait([future, self._failed], return_when=asyncio.FIRST_COMPLETED)
+            self._raise_scoring_failure()
+            await future
+        finally:
+            if not future.done():
+                future.cancel()
+                await asyncio.gather(future, return_exceptions=True)
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -282,7 +294,7 @@ class Scheduler:
     # -- predicting ------------------------------------------------------------------------
 
     async def _worker(self, loop: asyncio.AbstractEventLoop) -> None:
-        while not self.stop_requested():
+        while not self.policy.stop_after_batch():
             batch = await self._next_batch()
             if not batch:
                 return
@@ -295,10 +307,7 @@ class Scheduler:
                 label += f", answer {repeat}"
             infer_cfg = request_config(dataset.infer_cfg, repeat)
             self._batches += 1
-            try:
-                generations = await self.driver.generate(prompts, origin_inputs, infer_cfg, label, dataset.name)
-            except Exception as exc:
-                generations = self.failed_batch(exc, len(batch))
+            generations = await self.driver.generate(prompts, origin_inputs, infer_cfg, label, dataset.name)
             finished = [
                 Finished(
                     item.subset,
@@ -336,6 +345,9 @@ class Scheduler:
     async def _ascore_one(self, subset: SubsetRun, sample: Sample, record: dict) -> None:
         try:
             review = await self.ascore(subset.dataset, sample, record)
+        except Exception as exc:  # found fatal by the stop policy: the run stops
+            self._fail(exc)
+            return
         finally:
             self._ascore_slots.release()
         self._submit(self._record_one, subset, review, record)
@@ -350,8 +362,16 @@ class Scheduler:
             return
         try:
             function(*args)
-        except BaseException as exc:  # reported to the event loop by the next _score or at the end
+        except BaseException as exc:  # reported to the event loop at once
             self._scoring_failure = exc
+            self._loop.call_soon_threadsafe(self._fail, exc)
+
+    def _fail(self, exc: BaseException) -> None:
+        """Stop the run with ``exc`` (the first failure wins)."""
+        if self._scoring_failure is None:
+            self._scoring_failure = exc
+        if not self._failed.done():
+            self._failed.set_result(None)
 
     def _raise_scoring_failure(self) -> None:
         if self._scoring_failure is not None:
@@ -373,6 +393,7 @@ class Scheduler:
         if subset.reviews is None:
             subset.reviews = partial_path(subset.reviews_path).open("wb")
         subset.reviews.write(line if line is not None else encode_line(review))
+        self.policy.count(review, f"{subset.dataset.name}/{subset.name} ")
         sample_review = subset.answers.add(review)
         if sample_review is not None and subset.tally.add(sample_review):
             subset.dataset.scores.add(sample_review["score"])

@@ -169,6 +169,7 @@ class Judge:
             "model": options.model,
             "api_url": options.api_url,
             "api_key": key,
+            "key_source": f"the judge's api_key option or {JUDGE_KEY_ENV}",
             "timeout": options.timeout,
             "retries": options.retries,
             "concurrency": CONNECTION_POOL,
