@@ -17,7 +17,7 @@ from run_folders import wait_for_lines
 
 from evalscope import TaskConfig, run_task
 from evalscope.models.base import CustomModel
-from evalscope.run.repeats import AnswerKeys, pass_at_k
+from evalscope.repeats import AnswerKeys, pass_at_k
 from evalscope.store.cache_keys import cache_key
 from evalscope.store.records import read_samples
 

@@ -99,9 +99,9 @@ def join_records(predictions: list[dict[str, Any]], reviews: list[dict[str, Any]
     """One sample per id: its last prediction line joined to its review (``sample`` describes the fields).
 
     The answers of a run with ``--repeats`` (lines with a ``repeat``) are joined answer by answer, then
-    made one sample each (see ``evalscope.run.repeats.repeated_sample``).
+    made one sample each (see ``evalscope.repeats.repeated_sample``).
     """
-    from evalscope.run.repeats import answer_id, repeated_samples
+    from evalscope.repeats import answer_id, repeated_samples
 
     latest: dict[str | tuple[str, int], dict[str, Any]] = {}
     for record in predictions:  # a resumed run appends: the last line of an id is the one reviewed

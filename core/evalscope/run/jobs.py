@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from evalscope.benchmarks.base import Benchmark
+from evalscope.repeats import AnswerGroups
 from evalscope.results.report import MetricTallies, SubsetTally, UsageTally
-from evalscope.run.repeats import AnswerGroups
 from evalscope.run.review_reuse import ScorerKeys
 from evalscope.scorers.base import Scorer
 from evalscope.scorers.metrics import ScoreTally

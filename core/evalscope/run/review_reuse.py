@@ -80,7 +80,7 @@ class ReviewCounts:
 
 class EarlierReviews:
     """A subset's reviews in a run folder being resumed, looked up by sample id (and ``repeat``, see
-    ``evalscope.run.repeats.answer_id``); counts what ``take`` finds."""
+    ``evalscope.repeats.answer_id``); counts what ``take`` finds."""
 
     def __init__(self, reviews_path: Path, counts: ReviewCounts, in_place: bool) -> None:
         """Read ``reviews_path``'s reviews (and its partial ones); with ``in_place`` (the resume writes the same

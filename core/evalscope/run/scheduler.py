@@ -14,7 +14,7 @@ are written. No record is kept in memory once it is scored: only the aggregates 
 A cached prediction whose earlier review can be kept (see ``evalscope.run.review_reuse``) is not scored:
 the scoring thread writes that review's line as it was and adds it to the aggregates.
 
-With ``repeats`` K > 1 (see ``evalscope.run.repeats``) each sample is K work items, one per answer: the
+With ``repeats`` K > 1 (see ``evalscope.repeats``) each sample is K work items, one per answer: the
 samples of a subset are read a batch at a time, and each batch is fed K times (answer 0 of each,
 then answer 1, ...), so a batch asks for one answer index, with its own seed. Each answer's review
 is written as it comes; the sample enters the aggregates once all K are scored.
@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from evalscope.benchmarks.base import Sample
 from evalscope.models.driver import ModelDriver
+from evalscope.repeats import AnswerGroups, request_config
 from evalscope.run.jobs import DatasetRun, SubsetRun
-from evalscope.run.repeats import AnswerGroups, request_config
 from evalscope.run.review_reuse import partial_path
 from evalscope.stop_policy import StopPolicy
 from evalscope.store.jsonl import encode_line

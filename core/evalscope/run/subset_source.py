@@ -17,9 +17,9 @@ from typing import Any
 from evalscope.benchmarks.base import Sample
 from evalscope.errors import DataError
 from evalscope.models.driver import Generation
+from evalscope.repeats import AnswerKeys, answer_id, reused_answer
 from evalscope.results.report import SubsetTally
 from evalscope.run.jobs import DatasetRun, SubsetRun
-from evalscope.run.repeats import AnswerKeys, answer_id, reused_answer
 from evalscope.run.review_reuse import EarlierReviews, ReviewCounts, drop_earlier_partials
 from evalscope.store.jsonl import PredictionStore
 from evalscope.store.outputs import RunDir

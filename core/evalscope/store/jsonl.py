@@ -51,9 +51,9 @@ class JsonlRecords:
 
     def index_by(self, key_field: str, usable: Callable[[dict], bool]) -> dict[str | tuple[str, int], tuple[Any, int]]:
         """``{answer_id: (record[key_field], offset)}`` of the last record of each sample (of each answer of it,
-        under ``--repeats``: see ``evalscope.run.repeats.answer_id``) for which ``usable`` is true; lines that are
+        under ``--repeats``: see ``evalscope.repeats.answer_id``) for which ``usable`` is true; lines that are
         not JSON records, and a last line cut short by a crash, are left out."""
-        from evalscope.run.repeats import answer_id
+        from evalscope.repeats import answer_id
 
         found: dict[str | tuple[str, int], tuple[Any, int]] = {}
         if not self.path.exists():

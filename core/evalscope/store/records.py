@@ -19,7 +19,7 @@ added::
 
 (``metrics`` before ``scorer_key`` when the scorer names metrics.) Under ``--repeats K`` (K > 1) a
 sample has K prediction lines and K review lines, each with ``"repeat": k`` after ``sample_id``
-(see ``evalscope.run.repeats``). ``scorer_key`` says what
+(see ``evalscope.repeats``). ``scorer_key`` says what
 produced the review, so a resume can keep it (see ``evalscope.run.review_reuse``).
 
 Lines of the earlier shape (``prompt`` with ``data``, a ``completion`` beside the response;
@@ -113,7 +113,7 @@ def read_samples(run_dir: str | Path, dataset: str, subset: str, model_id: str |
     ``repeat``). ``model_id`` may be left out when the folder holds one model. The whole subset is
     read into memory: this is for tests and small runs.
     """
-    from evalscope.run.repeats import answer_id
+    from evalscope.repeats import answer_id
     from evalscope.store.jsonl import decode_line
     from evalscope.store.outputs import safe_name
 
