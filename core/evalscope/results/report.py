@@ -12,6 +12,7 @@ from typing import Any
 
 from evalscope.scorers.base import metric_value
 from evalscope.scorers.metrics import ScoreTally, WeightedTally
+from evalscope.utils.table import text_table
 
 USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
@@ -240,13 +241,7 @@ def summary_table(reports: list[dict[str, Any]]) -> str:
         header.append(name)
         cells = [_number(((result.get("metric_scores") or {}).get(name) or {}).get("score")) for result in results]
         rows = [[*row, cell] for row, cell in zip(rows, cells)]
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
-    line = "+" + "+".join("-" * (width + 2) for width in widths) + "+"
-
-    def fmt(cells: list[str]) -> str:
-        return "| " + " | ".join(str(cell).ljust(width) for cell, width in zip(cells, widths)) + " |"
-
-    return "\n".join([line, fmt(header), line, *(fmt(row) for row in rows), line])
+    return text_table(header, rows)
 
 
 def _row(report: dict[str, Any], metric: str, result: dict[str, Any]) -> list[str]:
