@@ -9,7 +9,7 @@ import sys
 def command_report(run_dir: str, as_json: bool) -> int:
     """Print the summary table of the run in ``run_dir`` from its files (``--json``: the reports)."""
     from evalscope.results.reader import load_run, run_reports
-    from evalscope.results.report import summary_table
+    from evalscope.results.summary import summary_table
 
     run = load_run(run_dir)
     reports, unscored = run_reports(run)

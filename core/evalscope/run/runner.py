@@ -29,7 +29,8 @@ from evalscope.models.transport import answer_settings
 from evalscope.plugins.manager import Plugins, load_plugins
 from evalscope.plugins.registry import Registration
 from evalscope.results.provenance import provenance, software
-from evalscope.results.report import build_report, summary_table, truncation_warning
+from evalscope.results.report import build_report, truncation_warning
+from evalscope.results.summary import summary_table
 from evalscope.run.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
 from evalscope.run.jobs import BenchmarkJob, DatasetRun
 from evalscope.run.resume import RunFolder, evaluated, open_run_folder, remove_if_unused, with_saved_config
