@@ -166,13 +166,13 @@ class Scheduler:
         """Every sample of the run, in order; each subset is opened when the pool reaches it."""
         for dataset in self.datasets:
             for position, name in enumerate(dataset.subsets):
-                samples, subset = self.source.open(dataset, name, position)
+                prompted, subset = self.source.open(dataset, name, position)
                 subset.answers = AnswerGroups(self.repeats)
                 self._open.append(subset)
                 self._progress.set_description_str(f"{dataset.name}/{name}", refresh=False)
                 self._progress.refresh()
                 count = from_cache = 0
-                for sample, prompt, repeat in self._answers(dataset, samples):
+                for sample, prompt, repeat in self._answers(prompted):
                     count += 1
                     self._progress.total += 1
                     key, record = self.source.cached(subset, sample, prompt, repeat)
@@ -186,18 +186,15 @@ class Scheduler:
                 )
         self.source.fed()
 
-    def _answers(self, dataset: DatasetRun, samples: Iterable[Sample]) -> Iterator[tuple[Sample, dict, int | None]]:
+    def _answers(self, prompted: Iterable[tuple[Sample, dict]]) -> Iterator[tuple[Sample, dict, int | None]]:
         """``(sample, prompt, repeat)`` of each answer to ask for: each sample once (``repeat`` None), or, with
         ``repeats`` > 1, each batch of samples once per answer index."""
-        build_prompt = dataset.job.benchmark.build_prompt
         if self.repeats == 1:
-            for sample in samples:
-                yield sample, build_prompt(sample), None
+            for sample, prompt in prompted:
+                yield sample, prompt, None
             return
-        iterator = iter(samples)
-        while chunk := [
-            (sample, build_prompt(sample)) for sample in itertools.islice(iterator, self.driver.batch_size)
-        ]:
+        iterator = iter(prompted)
+        while chunk := list(itertools.islice(iterator, self.driver.batch_size)):
             for repeat in range(self.repeats):
                 for sample, prompt in chunk:
                     yield sample, prompt, repeat

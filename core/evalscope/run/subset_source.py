@@ -1,9 +1,10 @@
 """Where the scheduler's samples come from and where their lines go, one subset at a time.
 
-``SubsetSource`` is the run folder as the scheduler sees it: it opens a subset (its samples, read lazily and
-limited by ``--limit``; its prediction store; the predictions and reviews a resumed run may reuse), answers
-whether a sample's prediction (and its review) can be reused, builds each new prediction line, and finishes a
-subset (its earlier reviews closed, its report written through ``write_report``).
+``SubsetSource`` is the run folder as the scheduler sees it: it opens a subset (its samples, read lazily,
+limited by ``--limit``, each with its prompt built; its prediction store; the predictions and reviews a
+resumed run may reuse), answers whether a sample's prediction (and its review) can be reused, builds each
+new prediction line, and finishes a subset (its earlier reviews closed, its report written through
+``write_report``).
 """
 
 from __future__ import annotations
@@ -62,8 +63,9 @@ class SubsetSource:
         self._reviews: dict[str, EarlierReviews] = {}  # by reviews file, while its subset is open
         self._review_counts = ReviewCounts()
 
-    def open(self, dataset: DatasetRun, subset: str, position: int) -> tuple[Iterable[Sample], SubsetRun]:
-        """``subset``'s samples (read one at a time) and its ``SubsetRun``, its reusable records indexed."""
+    def open(self, dataset: DatasetRun, subset: str, position: int) -> tuple[Iterable[tuple[Sample, dict]], SubsetRun]:
+        """``subset``'s samples with their ready prompts (read and built one at a time), and its ``SubsetRun``, its
+        reusable records indexed."""
         self.started.setdefault(dataset.name, time.time())
         loaded = unique_samples(dataset.job.benchmark.load(subset), dataset.name, subset)
         samples = apply_limit(loaded, self.limit)
@@ -82,7 +84,9 @@ class SubsetSource:
             self._reviews[str(reviews_path)] = EarlierReviews(
                 old_reviews, self._review_counts, in_place=cache_from is None
             )
-        return samples, SubsetRun(dataset, subset, position, store, reviews_path)
+        build_prompt = dataset.job.benchmark.build_prompt
+        prompted = ((sample, build_prompt(sample)) for sample in samples)
+        return prompted, SubsetRun(dataset, subset, position, store, reviews_path)
 
     def cached(
         self, subset: SubsetRun, sample: Sample, prompt: dict, repeat: int | None
