@@ -1,15 +1,18 @@
 """The managed llama.cpp engine: its start-up time, and evalscope driving it beside a bare client.
 
     python benchmarks/engine_throughput.py [--gguf PATH] [--limit 400] [--concurrency 1 4]
-        [--max-tokens 32] [--repeat 3] [--startup-repeat 5]
+        [--max-tokens 32] [--repeat 3] [--startup-repeat 5] [--engine-settings JSON]
 
 Without ``--gguf`` the tiny test model of ``tests/tiny_gguf.py`` is written to a temporary folder
 (2 layers, width 64; its answers are gibberish, but the server, tokenizer and sampling are real
-and the engine is the whole cost of an answer). Needs ``llama-cpp-python[server]``, the
-``evalscope-llama-cpp`` plugin, and (without ``--gguf``) the ``gguf`` package.
+and the engine is the whole cost of an answer). ``--engine-settings`` (a JSON object, e.g.
+``'{"n_threads": 1}'``) is given to every engine, as ``--model-args`` gives it to a run's. Needs
+the ``evalscope-llama-cpp`` plugin (and its ``xllamacpp``, llama.cpp's own server) and, without
+``--gguf``, the ``gguf`` package.
 
 1. Start-up, ``--startup-repeat`` times: the engine is started exactly as the ``llama_cpp`` model
-   starts it (``LlamaCppModel.engine_command``, through ``ManagedEngine.launch``), and the time from
+   starts it (``LlamaCppModel.engine_command``, through ``ManagedEngine.launch``, with as many slots,
+   ``n_parallel``, as the largest ``--concurrency``), and the time from
    the process start to the first ``200`` from ``GET /v1/models`` is taken, polling every 10 ms.
    (evalscope itself polls every ``POLL_INTERVAL`` = 0.25 s, so a run may wait up to 0.25 s more.)
 2. Throughput, for each ``--concurrency`` N and ``--repeat`` times, the first ``--limit`` GSM8K
@@ -22,7 +25,9 @@ and the engine is the whole cost of an answer). Needs ``llama-cpp-python[server]
      evalscope's own start-up and stopping the engine at the end are in, as the bare client's
      start-up is in its time;
    - ``evalscope (api-url)``: ``evalscope eval --model PATH --api-url URL --eval-batch-size N ...``
-     against one engine the script keeps running (started as in 1), i.e. the OpenAI API model
+     against one engine the script keeps running (started as in 1, so with a slot for each request
+     in flight, and without llama.cpp's prompt cache in RAM, which would hand the second client
+     the first one's prompts already computed), i.e. the OpenAI API model
      that the managed engine drives, without the engine's own layer, as a whole process;
    - ``bare aiohttp``: ``benchmarks/bare_client.py`` with N in flight, against that same engine.
 
@@ -30,7 +35,7 @@ and the engine is the whole cost of an answer). Needs ``llama-cpp-python[server]
    stored: each prediction's ``prompt`` and the report's effective ``generation_config``, turned
    into body fields by evalscope's own ``request_params`` (``max_tokens``, ``temperature: 0``,
    ``seed``), with the model name the engine serves. That they are the same is checked, each run:
-   the engine's access log must show one ``POST /v1/chat/completions`` per question for each
+   the engine's log must show one finished slot task (``release: ... stop processing``) per question for each
    client, and the sums of ``usage.prompt_tokens`` and ``usage.completion_tokens`` (read from the
    evalscope report, and summed by the bare client from its answers) must be equal for all three.
    Equal prompt tokens mean the same prompts through the same chat template; since decoding is
@@ -39,7 +44,7 @@ and the engine is the whole cost of an answer). Needs ``llama-cpp-python[server]
 3. The fixed cost: one question, ``evalscope (api-url)`` beside the bare client (start-up and
    shutdown of each process), ``--repeat`` times.
 
-It prints the machine (CPU model, cores, Python, llama-cpp-python), the load average before and
+It prints the machine (CPU model, cores, Python, xllamacpp), the load average before and
 after, and per row the median wall time (min-max over the repeats), requests per second, the
 ratio to the bare client, and the median CPU seconds of the client process and of the engine
 during the run (the managed run's engine is its child, so only the whole process's CPU, engine
@@ -69,12 +74,15 @@ BARE_CLIENT = Path(__file__).resolve().parent / "bare_client.py"
 MODEL_ID = "tiny"
 STARTING = re.compile(r"starting llama\.cpp server for ")
 READY = re.compile(r"llama\.cpp server ready on ")
-POST_LINE = b"POST /v1/chat/completions"
+ANSWERED_LINE = b"| stop processing"  # the engine's log line for a slot that finished a request
 STARTUP_POLL = 0.01  # seconds
+# The engine kept for two clients in turn must not answer the second from the first one's prompts, which
+# llama.cpp's server keeps in a prompt cache in RAM; a managed run's fresh engine has nothing cached either.
+KEPT_ENGINE_SETTINGS = {"cache_ram_mib": 0}
 
 
 def machine() -> str:
-    """CPU model, cores, Python and llama-cpp-python versions, in one line."""
+    """CPU model, cores, Python and xllamacpp versions, in one line."""
     cpu = platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -83,10 +91,7 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (
-        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"llama-cpp-python {version('llama_cpp_python')}"
-    )
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, xllamacpp {version('xllamacpp')}"
 
 
 def load() -> str:
@@ -94,18 +99,20 @@ def load() -> str:
     return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def llama_model(gguf: Path):
-    """The ``llama_cpp`` model of evalscope for ``gguf``, as ``--model-plugin llama_cpp --model PATH`` makes it."""
+def llama_model(gguf: Path, slots: int = 1, settings: dict | None = None):
+    """The ``llama_cpp`` model of evalscope for ``gguf`` with ``slots`` requests in flight, as
+    ``--model-plugin llama_cpp --model PATH --eval-batch-size SLOTS --model-args SETTINGS`` makes it."""
     from evalscope_llama_cpp.model import LlamaCppModel
 
-    return LlamaCppModel(config={"model": str(gguf)})
+    return LlamaCppModel(config={"model": str(gguf), "concurrency": slots, **(settings or {})})
 
 
-def start_engine(gguf: Path, log_path: Path):
-    """Start the engine as evalscope does; returns it and the seconds until ``GET /v1/models`` answered."""
+def start_engine(gguf: Path, log_path: Path, slots: int, settings: dict | None = None):
+    """Start the engine as evalscope does (``slots`` in flight); returns it and the seconds until ``GET /v1/models``
+    answered."""
     from evalscope.models.engine import ManagedEngine
 
-    model = llama_model(gguf)
+    model = llama_model(gguf, slots, settings)
     engine = ManagedEngine(model.engine_name, model.engine_command, log_path)
     started = time.perf_counter()
     engine.launch()
@@ -123,11 +130,11 @@ def start_engine(gguf: Path, log_path: Path):
         time.sleep(STARTUP_POLL)
 
 
-def startup_times(gguf: Path, workdir: Path, repeat: int) -> list[float]:
-    """Start and stop the engine ``repeat`` times; the start-up times in seconds."""
+def startup_times(gguf: Path, workdir: Path, repeat: int, slots: int, settings: dict) -> list[float]:
+    """Start and stop the engine (``slots`` in flight, ``settings``) ``repeat`` times; the start-up times in seconds."""
     times = []
     for number in range(repeat):
-        engine, seconds = start_engine(gguf, workdir / f"startup-{number}.log")
+        engine, seconds = start_engine(gguf, workdir / f"startup-{number}.log", slots, settings)
         engine.stop()
         times.append(seconds)
     return times
@@ -167,6 +174,7 @@ def fail(what: str, result_out: str, result_err: str) -> None:
 def run_managed(gguf: Path, args: argparse.Namespace, concurrency: int, work_dir: Path) -> tuple[float, float]:
     """One managed run; returns (wall time less the engine's start-up, whole wall time), in seconds."""
     command = [*evalscope_head(), "eval", "--model-plugin", "llama_cpp", "--model", str(gguf)]
+    command += ["--model-args", json.dumps(args.engine_settings)]
     command += workload_args(args, concurrency, work_dir)
     seen: dict[str, float] = {}
     lines: list[str] = []
@@ -247,17 +255,17 @@ def write_bodies(work_dir: Path, served_model: str, path: Path) -> int:
     return count
 
 
-def posts(log_path: Path) -> int:
-    """How many chat requests the engine's access log shows."""
-    return log_path.read_bytes().count(POST_LINE)
+def answered(log_path: Path) -> int:
+    """How many requests the engine's log shows answered."""
+    return log_path.read_bytes().count(ANSWERED_LINE)
 
 
-def posts_since(log_path: Path, before: int, expected: int) -> int:
-    """Chat requests logged since the log showed ``before``; waits up to 2 s for ``expected`` (the log lags)."""
+def answered_since(log_path: Path, before: int, expected: int) -> int:
+    """Answers logged since the log showed ``before``; waits up to 2 s for ``expected`` (the log lags)."""
     deadline = time.monotonic() + 2.0
-    while posts(log_path) - before < expected and time.monotonic() < deadline:
+    while answered(log_path) - before < expected and time.monotonic() < deadline:
         time.sleep(0.05)
-    return posts(log_path) - before
+    return answered(log_path) - before
 
 
 def fixed_cost(engine, gguf: Path, args: argparse.Namespace, workdir: Path) -> dict[str, list[float]]:
@@ -302,6 +310,7 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=32, help="max_new_tokens of every answer")
     parser.add_argument("--repeat", type=int, default=3, help="runs per row")
     parser.add_argument("--startup-repeat", type=int, default=5, help="engine start-ups to time")
+    parser.add_argument("--engine-settings", type=json.loads, default={}, help="JSON settings of every engine")
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
@@ -316,14 +325,16 @@ def main() -> None:
             gguf = write_tiny_gguf(workdir / "tiny.gguf")
         gguf = gguf.resolve()
         print(f"model: {gguf} ({gguf.stat().st_size / 1e6:.1f} MB)")
+        print(f"engine settings: {json.dumps(args.engine_settings)}")
 
-        startups = startup_times(gguf, workdir, args.startup_repeat)
+        slots = max(args.concurrency)
+        startups = startup_times(gguf, workdir, args.startup_repeat, slots, args.engine_settings)
         print()
-        print(f"engine start-up (process start to GET /v1/models answering), {len(startups)} starts:")
+        print(f"engine start-up (process start to GET /v1/models answering, {slots} slots), {len(startups)} starts:")
         print(f"  median {spread(startups)} s")
 
         engine_log = workdir / "engine.log"
-        engine, _ = start_engine(gguf, engine_log)
+        engine, _ = start_engine(gguf, engine_log, slots, {**args.engine_settings, **KEPT_ENGINE_SETTINGS})
         served = llama_model(gguf).served_model()
         rows = []
         try:
@@ -344,29 +355,29 @@ def main() -> None:
                     times["evalscope (managed)"].append(without_startup)
                     whole.append(wall)
                     expected = tokens(managed_dir)
-                    managed_posts = posts(managed_dir / "logs" / "engine-0.log")
+                    managed_answered = answered(managed_dir / "logs" / "engine-0.log")
                     bodies = workdir / f"bodies-{concurrency}-{number}.jsonl"
                     count = write_bodies(managed_dir, served, bodies)
 
-                    before = posts(engine_log)
+                    before = answered(engine_log)
                     api_dir = workdir / f"api-{concurrency}-{number}"
                     cpu, served_cpu = children_cpu(), process_cpu(engine.process.pid)
                     times["evalscope (api-url)"].append(run_api(engine, gguf, args, concurrency, api_dir))
                     client_cpu["evalscope (api-url)"].append(children_cpu() - cpu)
                     engine_cpu["evalscope (api-url)"].append(process_cpu(engine.process.pid) - served_cpu)
-                    api_posts = posts_since(engine_log, before, count)
+                    api_answered = answered_since(engine_log, before, count)
                     api_tokens = tokens(api_dir)
 
-                    before = posts(engine_log)
+                    before = answered(engine_log)
                     cpu, served_cpu = children_cpu(), process_cpu(engine.process.pid)
                     bare_time, bare_tokens = run_bare(engine, bodies, concurrency)
                     client_cpu["bare aiohttp"].append(children_cpu() - cpu)
                     engine_cpu["bare aiohttp"].append(process_cpu(engine.process.pid) - served_cpu)
                     times["bare aiohttp"].append(bare_time)
-                    bare_posts = posts_since(engine_log, before, count)
+                    bare_answered = answered_since(engine_log, before, count)
 
-                    seen = {"managed": (managed_posts, expected), "api-url": (api_posts, api_tokens)}
-                    seen["bare"] = (bare_posts, bare_tokens)
+                    seen = {"managed": (managed_answered, expected), "api-url": (api_answered, api_tokens)}
+                    seen["bare"] = (bare_answered, bare_tokens)
                     if any(value != (count, expected) for value in seen.values()):
                         raise SystemExit(
                             f"the clients did not send the same requests ({count} questions): "

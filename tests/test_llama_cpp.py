@@ -1,14 +1,16 @@
-"""The llama_cpp model plugin against a real llama.cpp server (llama-cpp-python) on a tiny GGUF made here.
+"""The llama_cpp model plugin against llama.cpp's own server (xllamacpp) on a tiny GGUF made here.
 
-Skipped when llama-cpp-python or the plugin is not installed, except in CI (``CI=true``), where
-the README's install command installs both and these tests must run.
+Skipped when xllamacpp or the plugin is not installed, except in CI (``CI=true``), where the
+README's install command installs both and these tests must run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,10 +22,10 @@ from pathlib import Path
 import pytest
 from tiny_gguf import write_tiny_gguf
 
-INSTALLED = all(importlib.util.find_spec(name) is not None for name in ("llama_cpp", "evalscope_llama_cpp"))
+INSTALLED = all(importlib.util.find_spec(name) is not None for name in ("xllamacpp", "evalscope_llama_cpp"))
 pytestmark = pytest.mark.skipif(
     not INSTALLED and os.environ.get("CI") != "true",
-    reason="llama-cpp-python or evalscope-llama-cpp is not installed (pip install -e plugins/llama_cpp)",
+    reason="xllamacpp or evalscope-llama-cpp is not installed (pip install -e plugins/llama_cpp)",
 )
 
 GENERATION = json.dumps({"max_new_tokens": 12, "do_sample": False})
@@ -67,7 +69,7 @@ def run_evalscope(model: Path, work: Path, *extra: str, limit: int = 3) -> subpr
 
 
 def engine_pids(model: Path) -> list[int]:
-    """The processes running llama_cpp.server on ``model`` (a path unique to the test)."""
+    """The processes running the plugin's server on ``model`` (a path unique to the test)."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -77,7 +79,7 @@ def engine_pids(model: Path) -> list[int]:
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if b"llama_cpp.server" in argv and str(model).encode() in argv and state != "Z":
+        if b"evalscope_llama_cpp.serve" in argv and str(model).encode() in argv and state != "Z":
             pids.append(int(entry.name))
     return pids
 
@@ -93,6 +95,49 @@ def wait_for(condition, what: str) -> None:
 def predictions(work: Path) -> list[dict]:
     path = work / "predictions" / "tiny" / "gsm8k_main.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def engine_log(work: Path, n: int = 0) -> str:
+    return (work / "logs" / f"engine-{n}.log").read_text(encoding="utf-8", errors="replace")
+
+
+SLOT_EVENT = re.compile(r"(launch_slot_|release): id\s+(\d+) \| task")
+
+
+def answered_tasks(log: str) -> int:
+    """How many requests the server's slots finished, from its log."""
+    return sum(1 for match in SLOT_EVENT.finditer(log) if match[1] == "release")
+
+
+def most_slots_busy(log: str) -> int:
+    """The most slots that were computing an answer at the same moment, from the order of the log's slot lines."""
+    busy: set[str] = set()
+    most = 0
+    for match in SLOT_EVENT.finditer(log):
+        if match[1] == "launch_slot_":
+            busy.add(match[2])
+        else:
+            busy.discard(match[2])
+        most = max(most, len(busy))
+    return most
+
+
+def slots(log: str) -> int:
+    """The number of parallel slots the server was started with, from its log."""
+    return int(re.search(r"n_slots = (\d+)", log)[1])
+
+
+def listening_addresses(port: int) -> list[str]:
+    """The addresses (IPv4 hex as in /proc/net/tcp, IPv6 likewise) with a socket listening on ``port``."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                address, port_hex = local.rsplit(":", 1)
+                if state == "0A" and int(port_hex, 16) == port:
+                    found.append(address)
+    return found
 
 
 def answer(record: dict) -> str:
@@ -130,8 +175,7 @@ def test_a_gsm8k_run_on_a_gguf_file_goes_through_a_real_llama_cpp_server_that_st
     records = predictions(work)
     assert len(records) == 3
     assert all(isinstance(answer(record), str) and answer(record) for record in records)
-    log = (work / "logs" / "engine-0.log").read_text(encoding="utf-8", errors="replace")
-    assert "POST /v1/chat/completions" in log  # the answers came from the engine
+    assert answered_tasks(engine_log(work)) == 3  # the answers came from the engine
     assert engine_pids(gguf_path) == []
 
 
@@ -149,9 +193,8 @@ def test_the_engine_listens_on_loopback_with_a_key_of_this_run_that_no_output_sh
     process = started_run(gguf_path, work, stderr_path)
     (pid,) = engine_pids(gguf_path)
     argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
-    key, port = argv[argv.index("--api_key") + 1], argv[argv.index("--port") + 1]
-    assert argv[argv.index("--host") + 1] == "127.0.0.1"
-    assert argv[argv.index("--interrupt_requests") + 1] == "False"
+    key, port = argv[argv.index("--api-key") + 1], argv[argv.index("--port") + 1]
+    assert listening_addresses(int(port)) == ["0100007F"]  # 127.0.0.1 only
     models = f"http://127.0.0.1:{port}/v1/models"
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(models, timeout=30)
@@ -223,12 +266,12 @@ def reviews(work: Path) -> list[dict]:
 
 
 def streamed_run(model: Path, work: Path, *model_args: str) -> subprocess.CompletedProcess:
-    """8 streamed answers, 4 in flight, no retries (a cut-off stream shows as that sample's error)."""
-    flags = ("--stream", "--eval-batch-size", "4", "--retries", "0", *model_args)
+    """8 streamed answers, 4 in flight (a stream cut off on every attempt shows as that sample's error)."""
+    flags = ("--stream", "--eval-batch-size", "4", *model_args)
     return run_evalscope(model, work, *flags, limit=8)
 
 
-def test_concurrent_streamed_answers_finish_with_the_engine_settings_evalscope_chooses(gguf_path, tmp_path):
+def test_concurrent_streamed_answers_all_finish(gguf_path, tmp_path):
     work = tmp_path / "out"
     result = streamed_run(gguf_path, work)
 
@@ -239,15 +282,57 @@ def test_concurrent_streamed_answers_finish_with_the_engine_settings_evalscope_c
     assert all(record["response"]["choices"][0]["finish_reason"] in ("stop", "length") for record in records)
 
 
-def test_with_llama_cpp_s_own_default_the_cut_off_streams_are_recorded_as_errors(gguf_path, tmp_path):
+def test_one_engine_computes_several_answers_at_once_with_a_slot_for_each_request_in_flight(gguf_path, tmp_path):
     work = tmp_path / "out"
-    result = streamed_run(gguf_path, work, "--model-args", '{"interrupt_requests": true}')
+    generation = json.dumps({"max_new_tokens": 32, "do_sample": False})
+    result = run_evalscope(gguf_path, work, "--eval-batch-size", "4", "--generation-config", generation, limit=8)
 
-    assert result.returncode == 1  # the server cut streams off; evalscope says so instead of scoring them
-    errors = [record["error"] for record in predictions(work) if record["error"] is not None]
-    assert errors
-    assert all("the stream ended before the answer finished (no finish_reason)" in error for error in errors)
-    assert json.loads((work / "reports" / "tiny" / "gsm8k.json").read_text(encoding="utf-8"))["errors"] == len(errors)
+    assert result.returncode == 0, result.stderr
+    log = engine_log(work)
+    assert slots(log) == 4  # n_parallel followed --eval-batch-size
+    assert most_slots_busy(log) >= 2
+    assert answered_tasks(log) == 8
+    assert all(record["error"] is None for record in predictions(work))
+
+
+def test_n_parallel_from_model_args_wins_over_the_requests_in_flight(gguf_path, tmp_path):
+    work = tmp_path / "out"
+    result = run_evalscope(gguf_path, work, "--eval-batch-size", "4", "--model-args", '{"n_parallel": 2}', limit=6)
+
+    assert result.returncode == 0, result.stderr
+    log = engine_log(work)
+    assert slots(log) == 2 and most_slots_busy(log) <= 2
+    assert answered_tasks(log) == 6
+
+
+def test_model_args_reach_the_server_as_llama_cpp_settings(gguf_path, tmp_path):
+    work = tmp_path / "out"
+    settings = {"model_alias": "tiny-chat", "n_threads": 1, "flash_attn_type": "disabled"}
+    result = run_evalscope(gguf_path, work, "--model-args", json.dumps(settings), limit=2)
+
+    assert result.returncode == 0, result.stderr
+    assert [record["response"]["model"] for record in predictions(work)] == ["tiny-chat", "tiny-chat"]
+    assert "threadpool init, n_threads = 1" in engine_log(work)
+
+
+@pytest.mark.parametrize(
+    ("settings", "line"),
+    [
+        ({"n_ctx": "big"}, "llama.cpp server: setting 'n_ctx' cannot be 'big'"),
+        ({"n_cxt": 4096}, "llama.cpp server: unknown setting 'n_cxt' (not a field of xllamacpp.CommonParams)"),
+        ({"flash_attn_type": "sometimes"}, "llama.cpp server: flash_attn_type: 'sometimes' is not one of"),
+    ],
+    ids=["wrong-type", "unknown", "not-a-choice"],
+)
+def test_a_setting_the_server_cannot_take_stops_the_run_at_start_naming_it(gguf_path, tmp_path, settings, line):
+    work = tmp_path / "out"
+    result = run_evalscope(gguf_path, work, "--model-args", json.dumps(settings))
+
+    assert result.returncode == 1
+    log = work / "logs" / "engine-0.log"
+    assert f"evalscope: error: llama.cpp server exited with code 1 before it answered; see {log}" in result.stderr
+    assert line in result.stderr
+    assert not list(work.rglob("*.jsonl"))  # nothing was asked
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
@@ -272,7 +357,8 @@ def test_two_replicas_both_answer(gguf_path, tmp_path):
     result = run_evalscope(gguf_path, work, "--model-args", '{"replicas": 2}', "--eval-batch-size", "2", limit=6)
 
     assert result.returncode == 0, result.stderr
-    for n in (0, 1):
-        log = (work / "logs" / f"engine-{n}.log").read_text(encoding="utf-8", errors="replace")
-        assert "POST /v1/chat/completions" in log
+    logs = [engine_log(work, n) for n in (0, 1)]
+    assert [slots(log) for log in logs] == [1, 1]  # each replica has a slot for its share of the 2 in flight
+    assert all(answered_tasks(log) for log in logs)
+    assert sum(answered_tasks(log) for log in logs) == 6
     assert len(predictions(work)) == 6

@@ -1,7 +1,7 @@
-"""evalscope plugin that registers the model ``llama_cpp``: a GGUF file served by llama-cpp-python's server.
+"""evalscope plugin that registers the model ``llama_cpp``: a GGUF file served by llama.cpp's own server.
 
-The server module is not imported here (start-up stays light); the model runs it as a child
-process, ``python -m llama_cpp.server``.
+The server (``xllamacpp``) is not imported here (start-up stays light); the model runs it in a child
+process, ``python -m evalscope_llama_cpp.serve``.
 """
 
 from evalscope import hookimpl
