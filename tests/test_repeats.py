@@ -18,8 +18,8 @@ from run_folders import wait_for_lines
 from evalscope import TaskConfig, run_task
 from evalscope.models.base import CustomModel
 from evalscope.repeats import AnswerKeys, pass_at_k
+from evalscope.results.reader import read_samples
 from evalscope.store.cache_keys import cache_key
-from evalscope.store.records import read_samples
 
 RIGHT = {"0": 0, "1": 1, "2": 2, "3": 4}  # how many of its 4 answers are right, by sample id
 

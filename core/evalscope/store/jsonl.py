@@ -1,4 +1,4 @@
-"""The one JSONL codec of the run folder (``encode_line``, ``decode_line``) and its per-sample record files.
+"""The one JSONL codec of the run folder (``encode_line``, ``decode_line``, ``read_jsonl``) and its record files.
 
 ``JsonlRecords`` indexes a predictions or reviews file without holding it; ``PredictionStore`` is the append-only,
 flushed-per-batch predictions file that makes a run resumable.
@@ -157,3 +157,19 @@ class PredictionStore(JsonlRecords):
                     return
                 position -= step
             handle.truncate(0)
+
+
+def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    """The records of a JSONL file ([] when it is missing); a line cut short by a crash is skipped."""
+    if not Path(path).exists():
+        return []
+    records = []
+    with Path(path).open("rb") as handle:
+        for line in handle:
+            try:
+                record = decode_line(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and "sample_id" in record:
+                records.append(record)
+    return records

@@ -34,7 +34,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from evalscope.store.records import read_samples
+    from evalscope.results.reader import read_samples
     from evalscope.testing.benchmark_check import check_benchmark
     from evalscope.testing.common import UndescribedOptionsWarning
     from evalscope.testing.model_check import DEFAULT_QUERIES, check_model, make_prompts
@@ -49,7 +49,7 @@ _MODULES = {
     "check_plugin_registers": "evalscope.testing.plugin_check",
     "check_scorer": "evalscope.testing.scorer_check",
     "make_prompts": "evalscope.testing.model_check",
-    "read_samples": "evalscope.store.records",
+    "read_samples": "evalscope.results.reader",
 }
 __all__ = [
     "DEFAULT_QUERIES",
