@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-TRANSPORT_ONLY = {"transport_only": True}
+TRANSPORT_ONLY: dict[str, Any] = {"transport_only": True}
 
 
 def transport_field(default: Any, **kwargs: Any) -> Any:

@@ -14,10 +14,13 @@ import importlib
 import inspect
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalscope.errors import ConfigError, PluginError
 from evalscope.plugins.registry import Registration
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 KINDS = ("benchmark", "model", "scorer", "sandbox")
 PLURALS = {"benchmark": "benchmarks", "model": "models", "scorer": "scorers", "sandbox": "sandboxes"}
@@ -29,7 +32,7 @@ NO_OPTIONS = {
 }
 
 
-def declared_options(factory: Any) -> type | None:
+def declared_options(factory: Any) -> type[BaseModel] | None:
     """The pydantic model class ``factory`` declares as its options, or None when it declares none.
 
     Raises ``PluginError`` when ``Options`` names something that cannot be imported or is not a

@@ -37,6 +37,7 @@ def make_prompts(
     prompts: list[dict] = []
     origin_inputs: list[dict] = []
     for index, query in enumerate(queries):
+        raw: dict[str, Any]
         if isinstance(query, dict):
             prompt = copy.deepcopy(query)
             raw = {"prompt": copy.deepcopy(query)}
