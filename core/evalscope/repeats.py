@@ -129,7 +129,7 @@ def _mean_metrics(answer_metrics: list[dict[str, Any]]) -> dict[str, Any]:
         entries = [metrics[name] for metrics in answer_metrics if metric_value(metrics.get(name)) is not None]
         if not entries:
             continue
-        mean = sum(metric_value(entry) for entry in entries) / len(entries)
+        mean = sum(metric_value(entry) or 0.0 for entry in entries) / len(entries)
         first = entries[0]
         means[name] = {"value": mean, "weight": first["weight"]} if isinstance(first, dict) else mean
     return means
