@@ -111,10 +111,11 @@ class Scheduler:
         self._batches = 0
         self._scorer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evalscope-scorer")
         self._scoring_failure: BaseException | None = None
-        self._failed: asyncio.Future | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._slots: asyncio.Semaphore | None = None
-        self._ascore_slots: asyncio.Semaphore | None = None
+        # Bound to the event loop, so made when ``run`` starts:
+        self._failed: asyncio.Future
+        self._loop: asyncio.AbstractEventLoop
+        self._slots: asyncio.Semaphore
+        self._ascore_slots: asyncio.Semaphore
         self._scoring_tasks: set[asyncio.Task] = set()
         self._open: list[SubsetRun] = []
         self._progress: Any = None
