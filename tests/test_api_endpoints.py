@@ -12,8 +12,8 @@ from openai_server import FakeOpenAIServer
 
 from evalscope.config import TaskConfig
 from evalscope.errors import ModelError
-from evalscope.records import completion, full_prompt
-from evalscope.runner import run_task
+from evalscope.run.runner import run_task
+from evalscope.store.records import completion, full_prompt
 
 SAMPLES = 400
 

@@ -17,7 +17,7 @@ import pytest
 from evalscope import run_task
 from evalscope.errors import ConfigError, DataError
 from evalscope.models import CustomModel
-from evalscope.outputs import cache_key
+from evalscope.store.cache_keys import cache_key
 
 
 def greedy(prompt, width):
@@ -39,7 +39,7 @@ KEY_SCRIPT = textwrap.dedent(
     import functools, json, sys
     sys.path.insert(0, sys.argv[1])
     from test_cache_keys import Sampling, greedy
-    from evalscope.outputs import cache_key
+    from evalscope.store.cache_keys import cache_key
 
     config = {
         "stop": {"Question:", "User:", "</s>", "###", "Problem:", "Q:"},

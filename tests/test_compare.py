@@ -9,7 +9,7 @@ import pytest
 from run_folders import write_run
 
 from evalscope.cli import main
-from evalscope.compare import mcnemar_exact, paired_statistics, student_t_cdf, student_t_quantile
+from evalscope.results.compare import mcnemar_exact, paired_statistics, student_t_cdf, student_t_quantile
 
 
 def test_mcnemar_exact_by_hand():

@@ -27,7 +27,7 @@ PLUGINS = ROOT / "plugins"
 # String literals that name plugins as documentation only, by their start: the examples and the --model help of
 # `evalscope eval --help` (tests/test_cli_discover.py pins them), and a placeholder API key that is a model's name.
 DOCUMENTATION = {
-    "cli.py": ("examples:\n  evalscope --model-plugin dummy --datasets gsm8k", "what to evaluate: with --api-url"),
+    "cli/main.py": ("examples:\n  evalscope --model-plugin dummy --datasets gsm8k", "what to evaluate: with --api-url"),
     "utils/secrets.py": ("dummy",),
 }
 

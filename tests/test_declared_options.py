@@ -10,7 +10,7 @@ from evalscope.benchmarks.options import BenchmarkOptions as DefaultOptions
 from evalscope.builtins.models import openai_api_model
 from evalscope.builtins.scorers import ExactMatch
 from evalscope.models import CustomModel
-from evalscope.plugin_info import declared_options
+from evalscope.plugins.info import declared_options
 from evalscope.testing import check_benchmark, check_model, check_plugin_registers, check_scorer
 
 
@@ -139,8 +139,8 @@ BUNDLED = (
 
 
 def test_every_option_of_the_bundled_plugins_has_a_description():
-    from evalscope.plugin_info import KINDS, describe
     from evalscope.plugins import get_plugins
+    from evalscope.plugins.info import KINDS, describe
 
     plugins = get_plugins()
     distributions = {info.name: info.distribution for info in plugins.infos}

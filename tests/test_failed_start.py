@@ -7,7 +7,7 @@ from openai_server import FakeOpenAIServer
 
 from evalscope.config import TaskConfig
 from evalscope.errors import ModelError
-from evalscope.runner import run_task
+from evalscope.run.runner import run_task
 
 
 @pytest.fixture
@@ -56,8 +56,8 @@ def test_a_resumed_run_that_fails_its_model_check_keeps_its_folder(counting, run
 
 
 def test_a_folder_holding_what_an_engine_wrote_is_kept(tmp_path):
-    from evalscope.outputs import RunDir
-    from evalscope.resume import RunFolder, remove_if_unused
+    from evalscope.run.resume import RunFolder, remove_if_unused
+    from evalscope.store.outputs import RunDir
 
     run_dir = RunDir.create(str(tmp_path / "run"), no_timestamp=True)
     (run_dir.root / "logs" / "engine-0.log").touch()  # named in the error the user reads

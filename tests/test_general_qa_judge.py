@@ -12,7 +12,7 @@ from openai_server import FakeOpenAIServer
 from evalscope import TaskConfig, run_task
 from evalscope.errors import ConfigError
 from evalscope.models import CustomModel
-from evalscope.records import read_samples
+from evalscope.results.reader import read_samples
 
 KEY = "sk-judge-secret-4711"
 ROWS = [

@@ -11,7 +11,7 @@ import pytest
 from evalscope import TaskConfig, run_task
 from evalscope.models import CustomModel
 from evalscope.plugins import get_plugins
-from evalscope.records import completion
+from evalscope.store.records import completion
 
 NUM_TEST = 1319
 

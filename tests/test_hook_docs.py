@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from evalscope import hookspecs
+from evalscope.plugins import hookspecs
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
 HEADING = re.compile(r"^### (\w+)\((.*)\)\s*$", re.MULTILINE)
 
 
 def hook_specs() -> dict[str, object]:
-    """Every function in evalscope.hookspecs marked as a hook spec."""
+    """Every function in evalscope.plugins.hookspecs marked as a hook spec."""
     marker = f"{hookspecs.PROJECT_NAME}_spec"
     return {
         name: value for name, value in vars(hookspecs).items() if inspect.isfunction(value) and hasattr(value, marker)
@@ -72,4 +72,4 @@ def test_each_hook_spec_is_documented_with_its_signature(name):
 
 def test_no_documented_hook_is_missing_from_the_specs():
     stale = sorted(set(documented_hooks()) - set(hook_specs()))
-    assert not stale, f"{DOC.name} documents hooks that evalscope.hookspecs does not declare: {', '.join(stale)}"
+    assert not stale, f"{DOC.name} documents hooks that the hook specifications do not declare: {', '.join(stale)}"

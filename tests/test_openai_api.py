@@ -13,8 +13,8 @@ from quiz_api import QUIZ
 from evalscope.config import TaskConfig
 from evalscope.errors import ConfigError, ModelError, SampleErrors
 from evalscope.models.openai_api import backoff_delay, request_params, retry_after_seconds
-from evalscope.records import completion, full_prompt
-from evalscope.runner import run_task
+from evalscope.run.runner import run_task
+from evalscope.store.records import completion, full_prompt
 
 FAULTY = "Capital of France?"
 

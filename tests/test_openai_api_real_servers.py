@@ -18,8 +18,8 @@ from evalscope.config import TaskConfig
 from evalscope.errors import APIStoppedError, ModelError, SampleErrors
 from evalscope.models.breaker import ConnectionBreaker
 from evalscope.models.openai_api import STREAM_CUT, server_message
-from evalscope.records import completion, full_prompt
-from evalscope.runner import run_task
+from evalscope.run.runner import run_task
+from evalscope.store.records import completion, full_prompt
 
 QUESTION_OF = {str(index): question for index, (question, _) in enumerate(QUESTIONS)}  # by sample id
 FAULTY = "Capital of France?"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from evalscope.errors import ConfigError
-from evalscope.runner import run_task
+from evalscope.run.runner import run_task
 
 API = ["--model", "m", "--api-url", "http://127.0.0.1:9/v1", "--datasets", "gsm8k"]
 

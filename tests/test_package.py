@@ -12,7 +12,7 @@ def test_the_model_base_classes_import_from_the_package(tmp_path):
     code = (
         "import sys\n"
         "import evalscope\n"
-        "heavy = ('evalscope.models.base', 'evalscope.config', 'evalscope.runner')\n"
+        "heavy = ('evalscope.models.base', 'evalscope.config', 'evalscope.run.runner')\n"
         "loaded = sorted(m for m in heavy if m in sys.modules)\n"
         "from evalscope import AsyncModel, CustomModel\n"
         "import evalscope.models\n"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from evalscope import TaskConfig, run_task
 from evalscope.models import CustomModel
-from evalscope.outputs import decode_line, encode_line
 from evalscope.plugins import get_plugins
-from evalscope.records import completion, full_prompt, stored_prompt
+from evalscope.store.jsonl import decode_line, encode_line
+from evalscope.store.records import completion, full_prompt, stored_prompt
 
 REVIEW_FIELDS = {
     "sample_id",
@@ -121,7 +121,7 @@ def test_cache_keys_stay_those_of_earlier_versions():
     their cache."""
     import hashlib
 
-    from evalscope.outputs import CacheKeys, cache_key
+    from evalscope.store.cache_keys import CacheKeys, cache_key
 
     model = {"model_id": "m", "eval_type": "plugin", "model_args": {"b": 1, "a": [1, 2]}}
     config = {"temperature": 0.0, "seed": 42}

@@ -17,9 +17,9 @@ from run_folders import wait_for_lines
 
 from evalscope import TaskConfig, run_task
 from evalscope.models.base import CustomModel
-from evalscope.outputs import cache_key
-from evalscope.records import read_samples
 from evalscope.repeats import AnswerKeys, pass_at_k
+from evalscope.results.reader import read_samples
+from evalscope.store.cache_keys import cache_key
 
 RIGHT = {"0": 0, "1": 1, "2": 2, "3": 4}  # how many of its 4 answers are right, by sample id
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from evalscope.report import SubsetTally, build_report, summary_table
+from evalscope.results.report import SubsetTally, build_report
+from evalscope.results.summary import summary_table
 from evalscope.scorers.metrics import ScoreTally
 
 

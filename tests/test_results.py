@@ -10,7 +10,7 @@ import pytest
 from run_folders import write_run
 
 from evalscope.cli import main
-from evalscope.results import load_run
+from evalscope.results.reader import load_run
 
 SAMPLES = [
     {"id": "1", "question": "Q1 <b>", "completion": "so 18", "score": 1.0, "prediction": "18", "reasoning": "hmm"},

@@ -16,7 +16,7 @@ from openai_server import FakeOpenAIServer
 
 from evalscope import TaskConfig, run_task
 from evalscope.models import CustomModel
-from evalscope.records import read_samples
+from evalscope.results.reader import read_samples
 
 ROWS = [{"id": f"q{n}", "query": f"What is {n} + {n}?", "response": str(2 * n)} for n in range(6)]
 REVIEWS = Path("reviews") / "answers" / "general_qa_sums.jsonl"

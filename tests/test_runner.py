@@ -344,7 +344,7 @@ def test_bad_flags_are_one_line_errors_with_a_suggestion(run_cli, tmp_path, args
 
 def test_a_plugin_model_receives_model_and_model_args_in_its_config(tmp_path):
     from evalscope.plugins import get_plugins
-    from evalscope.runner import Runner
+    from evalscope.run.runner import Runner
 
     runner = Runner(TaskConfig(model_plugin="echo-answer", model="ckpt-7b", model_args={"delay": 0}, datasets=["quiz"]))
     model = runner._build_model(get_plugins())

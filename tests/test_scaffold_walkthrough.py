@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from evalscope.records import completion
+from evalscope.store.records import completion
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evalscope.records import completion
+from evalscope.store.records import completion
 
 SHAKY_PLUGIN = '''
 """Benchmark ``shaky`` (3 questions) whose scorer ``shaky`` raises on sample 1 and returns None on sample 2."""
@@ -104,7 +104,7 @@ def test_a_scorer_that_raises_on_one_sample_records_it_and_every_dataset_is_repo
 )
 def test_a_score_with_bad_named_metrics_is_a_scoring_error(metrics, problem):
     from evalscope.benchmarks import Sample
-    from evalscope.runner import score_sample
+    from evalscope.run.scoring import score_sample
     from evalscope.scorers import Score, Scorer
 
     class Named(Scorer):
@@ -119,7 +119,7 @@ def test_a_score_with_bad_named_metrics_is_a_scoring_error(metrics, problem):
 
 def test_named_metrics_are_kept_in_the_review():
     from evalscope.benchmarks import Sample
-    from evalscope.runner import score_sample
+    from evalscope.run.scoring import score_sample
     from evalscope.scorers import Score, Scorer
 
     class Named(Scorer):

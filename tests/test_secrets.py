@@ -13,7 +13,7 @@ from quiz_api import NO_KEYS, QUIZ_MODEL, quiz_api_args
 
 from evalscope import run_task
 from evalscope.models import CustomModel
-from evalscope.records import completion
+from evalscope.store.records import completion
 from evalscope.utils.secrets import add_secret, redact, start_run_secrets
 
 ODD_KEY = 'LEAKHEAD-"quo\\te-ключ-☃-LEAKTAIL'  # a quote, a backslash and non-ASCII text

@@ -132,7 +132,7 @@ def test_a_bad_threshold_is_one_line_naming_the_field(value):
 
 
 def test_the_threshold_flag_takes_a_count_a_fraction_or_a_truth_value(run_cli, tmp_path):
-    from evalscope.cli import parse_fail_on_error
+    from evalscope.cli.main import parse_fail_on_error
 
     assert [parse_fail_on_error(text) for text in ("true", "False", "3", "0.1")] == [True, False, 3, 0.1]
     result = run_cli("--model-plugin", "dummy", "--datasets", "gsm8k", "--fail-on-error", "lots")

@@ -10,7 +10,7 @@ import re
 from run_folders import write_run
 
 from evalscope.cli import main
-from evalscope.results import load_run
+from evalscope.results.reader import load_run
 from evalscope.view.page import embedded_json, page_data, render_page
 
 HOSTILE = "</script><script>alert(1)</script><!-- <img src=x onerror=alert(2)> & </SCRIPT >"

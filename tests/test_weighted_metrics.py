@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from run_folders import write_run
 
-from evalscope.report import MetricTallies
-from evalscope.results import load_run, run_reports, scored
+from evalscope.results.reader import load_run, run_reports, scored
+from evalscope.results.report import MetricTallies
 from evalscope.scorers.base import metrics_problem, weighted
 
 # Three prompts with 1, 2 and 4 instructions, of which 1, 1 and 3 were followed.

@@ -11,13 +11,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from evalscope.hookspecs import hookimpl
+from evalscope.plugins.hookspecs import hookimpl
 from evalscope.version import __version__
 
 if TYPE_CHECKING:
     from evalscope.config import TaskConfig
     from evalscope.models.base import AsyncModel, CustomModel
-    from evalscope.runner import run_task
+    from evalscope.run.runner import run_task
 
 __all__ = ["AsyncModel", "CustomModel", "TaskConfig", "__version__", "hookimpl", "run_task"]
 
@@ -25,7 +25,7 @@ _LAZY = {
     "AsyncModel": "evalscope.models.base",
     "CustomModel": "evalscope.models.base",
     "TaskConfig": "evalscope.config",
-    "run_task": "evalscope.runner",
+    "run_task": "evalscope.run.runner",
 }
 
 

@@ -1,5 +1,5 @@
 """``python -m evalscope`` runs the command-line interface."""
 
-from evalscope.cli import main
+from evalscope.cli.main import main
 
 raise SystemExit(main())

@@ -13,8 +13,8 @@ from __future__ import annotations
 from math import comb
 from typing import Any
 
-from evalscope.outputs import CacheKeys
 from evalscope.scorers.base import metric_value, unit_number
+from evalscope.store.cache_keys import CacheKeys
 
 
 def request_config(infer_cfg: dict[str, Any], repeat: int | None) -> dict[str, Any]:
@@ -129,14 +129,14 @@ def _mean_metrics(answer_metrics: list[dict[str, Any]]) -> dict[str, Any]:
         entries = [metrics[name] for metrics in answer_metrics if metric_value(metrics.get(name)) is not None]
         if not entries:
             continue
-        mean = sum(metric_value(entry) for entry in entries) / len(entries)
+        mean = sum(metric_value(entry) or 0.0 for entry in entries) / len(entries)
         first = entries[0]
         means[name] = {"value": mean, "weight": first["weight"]} if isinstance(first, dict) else mean
     return means
 
 
 def repeated_samples(answers: list[dict[str, Any]], repeats: list[int | None]) -> list[dict[str, Any]]:
-    """The samples of a run folder read with ``--repeats`` (``evalscope.results.sample`` of each answer, with
+    """The samples of a run folder read with ``--repeats`` (``evalscope.results.reader.sample`` of each answer, with
     its index in ``repeats``): one per sample id, in first-seen order, as ``repeated_sample`` makes it."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for answer, repeat in zip(answers, repeats):
@@ -145,7 +145,7 @@ def repeated_samples(answers: list[dict[str, Any]], repeats: list[int | None]) -
 
 
 def repeated_sample(answers: list[dict[str, Any]]) -> dict[str, Any]:
-    """One sample from its answers (``evalscope.results.sample`` of each, with its ``repeat``): the first
+    """One sample from its answers (``evalscope.results.reader.sample`` of each, with its ``repeat``): the first
     answer's fields, its ``score``, ``metrics``, ``error`` and ``scoring_error`` those of ``sample_review``
     (the score is None until every answer is scored), and ``answers``, each answer without the
     prompt (``messages``) the sample shows once."""

@@ -69,7 +69,7 @@ class Benchmark(ABC):
 
     def scoring_config(self) -> dict[str, Any]:
         """The options that change how this benchmark's answers are scored: on resume, a review scored under
-        another scoring config is scored again (see ``evalscope.review_reuse``).
+        another scoring config is scored again (see ``evalscope.run.review_reuse``).
 
         Default: every option except ``subset_list`` and ``system_prompt`` (which choose samples and build
         prompts; a prompt that changes is predicted anew anyway), secret values masked. Override it to

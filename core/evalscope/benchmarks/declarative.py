@@ -187,7 +187,7 @@ class HubBenchmark(Benchmark):
         if count == 0 or not self.few_shot_split:
             return ""
         if subset not in self._few_shot:
-            samples = []
+            samples: list[Sample] = []
             for position, row in enumerate(self.rows(subset, self.few_shot_split)):
                 if len(samples) == count:
                     break

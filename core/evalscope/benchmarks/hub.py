@@ -64,10 +64,10 @@ def split_rows(
         return
     files = split_files(root, config, split)
     if not files:
-        where = f"{config}/" if config else ""
+        folder = f"{config}/" if config else ""
         raise DataError(
             f"no {split} split of {hub_id}{f' (config {config})' if config else ''} in {root}: expected "
-            f"{root / where}{split}-00000-of-00001.parquet (or {split}.jsonl, or under data/) as in the hub repository"
+            f"{root / folder}{split}-00000-of-00001.parquet (or {split}.jsonl, or under data/) as in the hub repository"
         )
     for path in files:
         yield from read_rows(path, where)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalscope.hookspecs import hookimpl
+from evalscope.plugins.hookspecs import hookimpl
 
 OPENAI_API_MODEL = "openai_api"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from evalscope.benchmarks.base import Sample
-from evalscope.hookspecs import hookimpl
+from evalscope.plugins.hookspecs import hookimpl
 from evalscope.scorers.base import Score, Scorer
 
 

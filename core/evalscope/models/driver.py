@@ -75,15 +75,6 @@ def finish_reason(response: dict) -> Any:
     return response["choices"][0].get("finish_reason")
 
 
-def reasoning_text(response: dict) -> str | None:
-    """The reasoning of a validated chat response (``reasoning_content``, or ``reasoning``), or None."""
-    message = response["choices"][0].get("message") or {}
-    for name in REASONING_FIELDS:
-        if isinstance(message.get(name), str):
-            return message[name]
-    return None
-
-
 class ModelDriver:
     """Drives one model: how many prompts per call, how many calls in flight, and the call itself."""
 

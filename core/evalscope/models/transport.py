@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-TRANSPORT_ONLY = {"transport_only": True}
+TRANSPORT_ONLY: dict[str, Any] = {"transport_only": True}
 
 
 def transport_field(default: Any, **kwargs: Any) -> Any:
@@ -29,7 +29,7 @@ def is_transport_only(field: Any) -> bool:
 def answer_settings(settings: Mapping[str, Any], model: Any) -> dict[str, Any]:
     """``settings`` (a model's ``--model-args``) without the options that ``model``'s declared ``Options``
     mark transport-only; all of them when it declares none."""
-    from evalscope.plugin_info import declared_options
+    from evalscope.plugins.info import declared_options
 
     options = declared_options(type(model))
     fields = options.model_fields if options is not None else {}

@@ -58,7 +58,7 @@ def builtin_names(kind: str) -> list[str]:
     """The names the core's built-in plugins register for ``kind``, which a new plugin cannot reuse."""
     import importlib
 
-    from evalscope.plugins import BUILTIN_PLUGINS
+    from evalscope.plugins.manager import BUILTIN_PLUGINS
 
     names: list[str] = []
     for module_name in BUILTIN_PLUGINS:

@@ -85,11 +85,6 @@ def metric_value(entry: Any) -> float | None:
     return entry if unit_number(entry) else None
 
 
-def metric_weight(entry: Any) -> float:
-    """The weight of a named metric's entry: its ``weight`` when it is a ``weighted`` mapping, else 1."""
-    return entry["weight"] if isinstance(entry, dict) else 1.0
-
-
 def _weighted_problem(entry: dict) -> str | None:
     if set(entry) != {"value", "weight"}:
         return f"has keys {sorted(entry)}, expected value and weight"

@@ -122,7 +122,8 @@ def _answer_phrase_letters(text: str, options: dict[str, str]) -> list[str]:
     for phrase in _ANSWER_PHRASE.finditer(text):
         if _WALK_THROUGH.search(text, max(0, phrase.start() - 30), phrase.start()):
             continue  # "Now, consider each choice:" introduces the options, it does not pick one
-        line = _PHRASE_LINE.match(text, phrase.end()).group(1)
+        line_match = _PHRASE_LINE.match(text, phrase.end())
+        line = line_match.group(1) if line_match else ""
         wanted = _normalize(line)
         quoted = None if _names_a_letter(line, wanted, options) else _option_named(wanted, options)
         if quoted:

@@ -21,24 +21,36 @@ says what is wrong and what the contract expects::
 Installing evalscope also installs a pytest plugin (``evalscope.testing.pytest_plugin``)
 with the fixtures ``evalscope_plugins`` and ``evalscope_run``. ``read_samples(run_dir, dataset,
 subset)`` reads back what a run stored for each sample (its review joined with its prediction).
+
+The checks drive a component through the same code the runner uses (``ModelDriver``,
+``response_problem``, ``cache_key``, ``load_plugins``), so a component that passes its
+check behaves in a run. One module per kind: ``model_check``, ``benchmark_check``,
+``scorer_check``, ``plugin_check``; ``common`` holds what they share.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from evalscope.records import read_samples
-    from evalscope.testing.checks import (
-        DEFAULT_QUERIES,
-        UndescribedOptionsWarning,
-        check_benchmark,
-        check_model,
-        check_plugin_registers,
-        check_scorer,
-        make_prompts,
-    )
+    from evalscope.results.reader import read_samples
+    from evalscope.testing.benchmark_check import check_benchmark
+    from evalscope.testing.common import UndescribedOptionsWarning
+    from evalscope.testing.model_check import DEFAULT_QUERIES, check_model, make_prompts
+    from evalscope.testing.plugin_check import check_plugin_registers
+    from evalscope.testing.scorer_check import check_scorer
 
+_MODULES = {
+    "DEFAULT_QUERIES": "evalscope.testing.model_check",
+    "UndescribedOptionsWarning": "evalscope.testing.common",
+    "check_benchmark": "evalscope.testing.benchmark_check",
+    "check_model": "evalscope.testing.model_check",
+    "check_plugin_registers": "evalscope.testing.plugin_check",
+    "check_scorer": "evalscope.testing.scorer_check",
+    "make_prompts": "evalscope.testing.model_check",
+    "read_samples": "evalscope.results.reader",
+}
 __all__ = [
     "DEFAULT_QUERIES",
     "UndescribedOptionsWarning",
@@ -53,12 +65,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     # The checks load on first use: the pytest plugin in this package is imported by every pytest run.
-    if name == "read_samples":
-        from evalscope.records import read_samples
-
-        return read_samples
-    if name in __all__:
-        from evalscope.testing import checks
-
-        return getattr(checks, name)
-    raise AttributeError(f"module 'evalscope.testing' has no attribute {name!r}")
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'evalscope.testing' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

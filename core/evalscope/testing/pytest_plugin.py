@@ -19,8 +19,8 @@ import pytest
 
 @pytest.fixture
 def evalscope_plugins() -> Any:
-    """The installed plugins and their registries (``evalscope.plugins.Plugins``), loaded afresh."""
-    from evalscope.plugins import get_plugins
+    """The installed plugins and their registries (``evalscope.plugins.manager.Plugins``), loaded afresh."""
+    from evalscope.plugins.manager import get_plugins
 
     return get_plugins(reload=True)
 
@@ -35,7 +35,7 @@ def evalscope_run(tmp_path: Any) -> Any:
     """
 
     def run(**fields: Any) -> dict[str, dict[str, Any]]:
-        from evalscope.runner import run_task
+        from evalscope.run.runner import run_task
 
         fields.setdefault("work_dir", str(tmp_path / "outputs"))
         fields.setdefault("no_timestamp", True)

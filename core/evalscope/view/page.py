@@ -16,8 +16,8 @@ import os
 from importlib import resources
 from typing import Any
 
-from evalscope.compare import compare_runs
-from evalscope.results import Run, run_reports
+from evalscope.results.compare import compare_runs
+from evalscope.results.reader import Run, run_reports
 from evalscope.view.questions import last_user_text, own_questions
 
 PREFIX_MIN = 200  # shorter common prompt prefixes are not worth factoring out
@@ -31,10 +31,10 @@ def page_data(runs: list[Run]) -> dict[str, Any]:
     per sample id: ``id``, ``messages`` (the prompt), ``question`` (the sample's own question: the
     review's, else its prompt without what all prompts of the group share, see
     ``evalscope.view.questions``; left out when it is the last user message) and ``cells`` (that
-    sample in each column, or None: the fields of ``evalscope.results.sample`` that are not None or
+    sample in each column, or None: the fields of ``evalscope.results.reader.sample`` that are not None or
     False, with ``messages`` only where a run's prompt differs). Message contents may be ``[prefix index, rest]``: the
     group's common prompt prefix is stored once in ``prefixes``. ``compare``: the first run against each other run (see
-    ``evalscope.compare``), with ``a`` and ``b`` the run indexes.
+    ``evalscope.results.compare``), with ``a`` and ``b`` the run indexes.
     """
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     prefixes: list[str] = []
@@ -114,7 +114,7 @@ def embedded_json(data: Any) -> str:
 def write_view(run_dirs: list[str], output: str | None) -> str:
     """Write the page for ``run_dirs`` and return its path (default: see ``default_output``)."""
     from evalscope.errors import ConfigError
-    from evalscope.results import load_run
+    from evalscope.results.reader import load_run
 
     runs = [load_run(run_dir) for run_dir in run_dirs]
     output = output or default_output(run_dirs)

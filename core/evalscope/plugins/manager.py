@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 
 import pluggy
 
-from evalscope import hookspecs
 from evalscope.errors import PluginError
-from evalscope.registry import Registry
+from evalscope.plugins import hookspecs
+from evalscope.plugins.registry import Registry
 from evalscope.utils.logger import get_logger
 
 ENTRY_POINT_GROUP = "evalscope"
@@ -80,7 +80,7 @@ _cached: Plugins | None = None
 
 def get_plugins(reload: bool = False) -> Plugins:
     """The process's plugins, loaded once (for ``evalscope plugins`` and lookups outside a run); a run loads its
-    own (``evalscope.runner.Runner``)."""
+    own (``evalscope.run.runner.Runner``)."""
     global _cached
     if _cached is None or reload:
         _cached = load_plugins()

@@ -1,6 +1,6 @@
 """The runner: config -> plugins -> model and benchmarks -> predictions -> reviews -> reports.
 
-Data flows one way. All samples of the run go through one scheduler (``evalscope.scheduler``).
+Data flows one way. All samples of the run go through one scheduler (``evalscope.run.scheduler``).
 Each finished prediction is appended to disk at once, keyed by the sample id and a digest of
 what produced it, so a killed run resumes where it stopped.
 """
@@ -8,21 +8,15 @@ what produced it, so a killed run resumes where it stopped.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
-import math
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalscope.benchmarks.base import Benchmark, Sample
 from evalscope.config import MODEL_EVAL_TYPES, TaskConfig
 from evalscope.errors import (
     APIStoppedError,
     ConfigError,
-    DataError,
     EvalscopeError,
     ModelError,
     SampleErrors,
@@ -30,44 +24,31 @@ from evalscope.errors import (
     TooManyFailures,
     one_line,
 )
-from evalscope.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
-from evalscope.models.driver import Generation, ModelDriver, finish_reason
+from evalscope.models.driver import ModelDriver
 from evalscope.models.transport import answer_settings
-from evalscope.outputs import PredictionStore, RunDir, canonical, write_json
-from evalscope.plugins import Plugins, load_plugins
-from evalscope.provenance import provenance, software
-from evalscope.records import completion, current_shape, prediction_record
-from evalscope.registry import Registration
-from evalscope.repeats import AnswerKeys, answer_id, reused_answer
-from evalscope.report import SubsetTally, build_report, summary_table, truncation_warning
-from evalscope.resume import RunFolder, evaluated, open_run_folder, remove_if_unused, with_saved_config
-from evalscope.review_reuse import (
-    SCORER_KEY,
-    EarlierReviews,
-    ReviewCounts,
+from evalscope.plugins.manager import Plugins, load_plugins
+from evalscope.plugins.registry import Registration
+from evalscope.results.provenance import provenance, software
+from evalscope.results.report import build_report, truncation_warning
+from evalscope.results.summary import summary_table
+from evalscope.run.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
+from evalscope.run.jobs import BenchmarkJob, DatasetRun
+from evalscope.run.resume import RunFolder, evaluated, open_run_folder, remove_if_unused, with_saved_config
+from evalscope.run.review_reuse import (
     ScorerKeys,
-    drop_earlier_partials,
     scorer_identity,
 )
-from evalscope.scheduler import DatasetRun, Scheduler, SubsetRun
-from evalscope.scorers.base import Score, Scorer, build_scorer, is_async_scorer, metrics_problem, unit_number
+from evalscope.run.scheduler import Scheduler
+from evalscope.run.scoring import SampleScorer
+from evalscope.run.subset_source import SubsetSource
+from evalscope.scorers.base import build_scorer
 from evalscope.stop_policy import StopPolicy
+from evalscope.store.cache_keys import canonical
+from evalscope.store.outputs import RunDir, write_json
 from evalscope.utils.logger import add_file_handler, get_logger, run_scope
 from evalscope.utils.secrets import add_secret, redact_mapping, secret_values, start_run_secrets
 
 logger = get_logger()
-
-
-@dataclass
-class BenchmarkJob:
-    """A benchmark ready to run: the scorer that grades it, the subsets to evaluate (checked up front) and
-    the ``scorer_key`` of its reviews."""
-
-    name: str
-    benchmark: Benchmark
-    scorer: Scorer
-    subsets: list[str]
-    scorer_keys: ScorerKeys
 
 
 def run_task(
@@ -76,8 +57,8 @@ def run_task(
     """Run an evaluation and return ``{dataset: report}``.
 
     ``task_cfg`` is a ``TaskConfig``, a dict, or the path of a YAML/JSON file; without it,
-    ``kwargs`` are the config's fields. Outputs go to the run folder (see ``evalscope.outputs``).
-    ``plugins`` are the run's plugins (``evalscope.plugins.load_plugins(select=...)``); by default
+    ``kwargs`` are the config's fields. Outputs go to the run folder (see ``evalscope.store.outputs``).
+    ``plugins`` are the run's plugins (``evalscope.plugins.manager.load_plugins(select=...)``); by default
     the run loads its own.
     """
     config = TaskConfig.load(task_cfg) if task_cfg is not None else TaskConfig(**kwargs)
@@ -271,116 +252,29 @@ class Runner:
 
     async def _run_jobs(self, jobs: list[BenchmarkJob], driver: ModelDriver, run_dir: RunDir):
         datasets = [
-            DatasetRun(job, effective_generation_config(job.benchmark.generation_config, self.config), subsets)
+            DatasetRun(job, effective_generation_config(job.benchmark.generation_config, self.config), job.subsets)
             for job in jobs
-            for subsets in [job.subsets]
         ]
-        keys = {dataset.name: AnswerKeys(self.model_identity, dataset.infer_cfg) for dataset in datasets}
-        cache_from = self.folder.cache_from if self.folder is not None else None
-        resume = bool(self.config.use_cache) and cache_from is None
-        started: dict[str, float] = {}
-        previous: dict[str, tuple[Any, int]] = {}
-        source: list[PredictionStore] = []
-        reviews: dict[str, EarlierReviews] = {}  # by reviews file, while its subset is open
-        review_counts = ReviewCounts()
-
-        def open_subset(dataset: DatasetRun, subset: str, position: int) -> tuple[Iterable[Sample], SubsetRun]:
-            started.setdefault(dataset.name, time.time())
-            loaded = unique_samples(dataset.job.benchmark.load(subset), dataset.name, subset)
-            samples = apply_limit(loaded, self.config.limit)
-            store = PredictionStore(run_dir.predictions_path(self.model_id, dataset.name, subset), resume=resume)
-            if source:
-                source.pop().close()
-            if cache_from is None:
-                source.append(store)
-            else:  # a resume that changed what is evaluated: read the old folder, copy what it reuses
-                old = cache_from.predictions_path(self.model_id, dataset.name, subset)
-                source.append(PredictionStore(old, resume=True))
-            previous.clear()
-            previous.update(source[0].index())
-            reviews_path = run_dir.reviews_path(self.model_id, dataset.name, subset)
-            if self.config.use_cache:
-                old_reviews = (cache_from or run_dir).reviews_path(self.model_id, dataset.name, subset)
-                reviews[str(reviews_path)] = EarlierReviews(old_reviews, review_counts, in_place=cache_from is None)
-            return samples, SubsetRun(dataset, subset, position, store, reviews_path)
-
-        def cached(
-            subset: SubsetRun, sample: Sample, prompt: dict, repeat: int | None
-        ) -> tuple[str | None, dict | None]:
-            found = previous.get(sample.id if repeat is None else (sample.id, repeat))
-            if found is None and cache_from is not None and repeat in (None, 0):  # --repeats changed: answer 0 is kept
-                found = previous.get((sample.id, 0) if repeat is None else sample.id)
-            if found is None:
-                return None, None  # the key is computed beside the request, once the model answered
-            key = keys[subset.dataset.name].key(prompt, repeat)
-            if found[0] != key:
-                return key, None
-            record = reused_answer(source[0].read(found[1]), repeat)
-            if cache_from is not None:
-                subset.store.append(current_shape(record))
-            return key, record
-
-        def earlier_review(subset: SubsetRun, sample: Sample, record: dict) -> tuple[dict, bytes] | None:
-            earlier = reviews.get(str(subset.reviews_path))
-            if earlier is None:
-                return None
-            return earlier.take(answer_id(record), subset.dataset.job.scorer_keys.key(sample, record))
-
-        def make_record(
-            sample: Sample,
-            prompt: dict,
-            key: str | None,
-            generation: Generation,
-            dataset: DatasetRun,
-            repeat: int | None,
-        ):
-            key = key or keys[dataset.name].key(prompt, repeat)
-            return prediction_record(self.model_id, sample.id, prompt, key, generation, repeat)
-
-        def subset_done(subset: SubsetRun) -> None:
-            earlier = reviews.pop(str(subset.reviews_path), None)
-            if earlier is not None:
-                earlier.close()
-            drop_earlier_partials(subset.reviews_path)
-            warn_scoring_errors(
-                f"{subset.dataset.name}/{subset.name}", subset.dataset.job.benchmark.scorer, subset.tally
-            )
-            self._write_report(subset.dataset, started[subset.dataset.name], run_dir, driver)
-
-        self.scheduler = Scheduler(
-            driver,
+        source = SubsetSource(
+            self.model_id,
+            self.model_identity,
             datasets,
-            open_subset=open_subset,
-            cached=cached,
-            make_record=make_record,
-            score=lambda dataset, sample, record: keyed(
-                score_sample(dataset.job.scorer, sample, record, self.policy, dataset.job.benchmark.scorer),
-                dataset.job,
-                sample,
-                record,
-            ),
-            ascore=lambda dataset, sample, record: akeyed(
-                ascore_sample(dataset.job.scorer, sample, record, self.policy, dataset.job.benchmark.scorer),
-                dataset.job,
-                sample,
-                record,
-            ),
-            scores_async=lambda dataset: is_async_scorer(dataset.job.scorer),
-            earlier_review=earlier_review,
-            fed=lambda: logger.info(review_counts.summary()) if self.config.use_cache else None,
-            subset_done=subset_done,
-            policy=self.policy,
-            repeats=self.config.repeats,
+            run_dir,
+            limit=self.config.limit,
+            use_cache=bool(self.config.use_cache),
+            cache_from=self.folder.cache_from if self.folder is not None else None,
+            write_report=lambda dataset, started: self._write_report(dataset, started, run_dir, driver),
         )
+        scorer = SampleScorer(self.policy)
+        self.scheduler = Scheduler(driver, datasets, source, scorer, self.policy, repeats=self.config.repeats)
         try:
             await self.scheduler.run()
             self.ctrl_c.check()
             self.policy.check_stopped()
         finally:
-            for store in [*source, *reviews.values()]:
-                store.close()
+            source.close()
             await driver.aclose()
-            await close_scorers(job.scorer for job in jobs)
+            await scorer.close(jobs)
         return {dataset.name: dataset.report for dataset in datasets}
 
     def _write_report(self, dataset: DatasetRun, started: float, run_dir: RunDir, driver: ModelDriver) -> None:
@@ -459,31 +353,6 @@ def model_identity(config: TaskConfig, model_id: str, model: Any) -> dict[str, A
     return identity
 
 
-def unique_samples(samples: Iterable[Sample], benchmark: str, subset: str) -> Iterable[Sample]:
-    """``samples``, each id checked against the ids before it (one id is one prediction and one review).
-
-    A list is checked whole at once, so a repeated id stops the run before any request; samples that
-    are yielded lazily are checked as they come, before the model is asked about the repeated one.
-    """
-    if isinstance(samples, list):
-        for _ in _checked_ids(samples, benchmark, subset):
-            pass
-        return samples
-    return _checked_ids(samples, benchmark, subset)
-
-
-def _checked_ids(samples: Iterable[Sample], benchmark: str, subset: str) -> Iterator[Sample]:
-    seen: set[str] = set()
-    for sample in samples:
-        if sample.id in seen:
-            raise DataError(
-                f"benchmark {benchmark!r} yields the sample id {sample.id!r} twice in subset {subset!r}; "
-                "sample ids must be unique"
-            )
-        seen.add(sample.id)
-        yield sample
-
-
 def log_stop_reason(handler: logging.Handler, exc: BaseException, ctrl_c_pressed: bool, run_dir: RunDir) -> None:
     """Write why the run stopped into the run's log file (the terminal hears it from the caller)."""
     if isinstance(exc, KeyboardInterrupt):
@@ -495,17 +364,7 @@ def log_stop_reason(handler: logging.Handler, exc: BaseException, ctrl_c_pressed
         reason = f"run failed: {exc}"
     else:
         reason = f"run failed: unexpected {one_line(exc)}"
-    handler.handle(logger.makeRecord(logger.name, logging.ERROR, __file__, 0, reason, None, None))
-
-
-def warn_scoring_errors(where: str, scorer_name: str, tally: SubsetTally) -> None:
-    """Log one warning when the scorer could not score some of ``where``'s samples."""
-    if tally.scoring_errors:
-        sample_id, problem = tally.first_scoring_error
-        logger.warning(
-            f"{where}: scorer {scorer_name!r} failed on {tally.scoring_errors} of {tally.samples} samples "
-            f"(sample {sample_id}: {problem}); they are counted as scoring_errors, not scored"
-        )
+    handler.handle(logger.makeRecord(logger.name, logging.ERROR, __file__, 0, reason, (), None))
 
 
 def unscored_samples_problem(reports: list[dict[str, Any]], run_dir: RunDir) -> str | None:
@@ -531,119 +390,3 @@ def options_dict(options: Any) -> dict[str, Any]:
     if hasattr(options, "model_dump"):
         return options.model_dump(mode="json")
     return dict(getattr(options, "__dict__", {}))
-
-
-def apply_limit(samples: Iterable[Sample], limit: int | float | None) -> Iterable[Sample]:
-    """The first ``limit`` samples (a count, read lazily; or a fraction of them rounded up, which needs the
-    subset's size, so the samples are read first)."""
-    if limit is None:
-        return samples
-    if isinstance(limit, float) and limit < 1:
-        samples = list(samples)
-        return samples[: math.ceil(len(samples) * limit)]
-    return itertools.islice(samples, int(limit))
-
-
-def score_sample(
-    scorer: Scorer, sample: Sample, record: dict, policy: StopPolicy | None = None, name: str | None = None
-) -> dict[str, Any]:
-    """The review of one sample: what scoring added to its prediction (see ``evalscope.records``).
-
-    ``truncated`` says the answer hit ``max_tokens``. A scorer that raises (or returns something
-    other than a ``Score``) does not stop the run: the review records the reason in
-    ``scoring_error`` and has no score; except when ``policy`` finds the exception fatal (a judge
-    whose key is refused): ``ScorerStopped``, naming the scorer ``name``, stops the run.
-    """
-    review = unscored_review(sample, record)
-    if review["error"] is not None:
-        return review
-    try:
-        score = scorer.score(completion(record), sample)
-    except Exception as exc:
-        return graded_review(review, None, scoring_failure(exc, policy, name or type(scorer).__name__))
-    return graded_review(review, score)
-
-
-async def ascore_sample(
-    scorer: Scorer, sample: Sample, record: dict, policy: StopPolicy | None = None, name: str | None = None
-) -> dict[str, Any]:
-    """``score_sample`` through the scorer's ``ascore`` (see ``Scorer``)."""
-    review = unscored_review(sample, record)
-    if review["error"] is not None:
-        return review
-    try:
-        score = await scorer.ascore(completion(record), sample)
-    except Exception as exc:
-        return graded_review(review, None, scoring_failure(exc, policy, name or type(scorer).__name__))
-    return graded_review(review, score)
-
-
-def scoring_failure(exc: Exception, policy: StopPolicy | None, scorer: str) -> str:
-    """The scoring error ``exc`` records, as ``policy`` (by default, the run's default one) classifies it."""
-    return (policy or StopPolicy()).scoring_error(exc, scorer)
-
-
-def keyed(review: dict[str, Any], job: BenchmarkJob, sample: Sample, record: dict) -> dict[str, Any]:
-    """``review`` with its ``scorer_key`` (see ``evalscope.review_reuse``)."""
-    review[SCORER_KEY] = job.scorer_keys.key(sample, record)
-    return review
-
-
-async def akeyed(review: Any, job: BenchmarkJob, sample: Sample, record: dict) -> dict[str, Any]:
-    """``keyed`` of an awaited review."""
-    return keyed(await review, job, sample, record)
-
-
-async def close_scorers(scorers: Any) -> None:
-    """Await the ``aclose()`` of each scorer that defines one (see ``Scorer``)."""
-    for scorer in scorers:
-        close = getattr(scorer, "aclose", None)
-        if close is not None:
-            await close()
-
-
-def unscored_review(sample: Sample, record: dict) -> dict[str, Any]:
-    """The review of ``sample``'s prediction before its score: ``error`` is the prediction's."""
-    response = record.get("response")
-    return {
-        "sample_id": sample.id,
-        **({"repeat": record["repeat"]} if "repeat" in record else {}),
-        "prediction": None,
-        "gold": None,
-        "score": 0.0,
-        "correct": False,
-        "explanation": None,
-        "truncated": response is not None and finish_reason(response) == "length",
-        "error": record.get("error"),
-        "scoring_error": None,
-    }
-
-
-def graded_review(review: dict[str, Any], score: Any, failure: str | None = None) -> dict[str, Any]:
-    """``review`` with the scorer's ``score``, or with ``scoring_error`` set (to ``failure``, the
-    scorer's exception, or what is wrong with ``score``) and no score."""
-    problem = failure or score_problem(score)
-    if problem is not None:
-        review.update(score=None, correct=None, scoring_error=problem)
-        return review
-    review.update(
-        prediction=score.prediction,
-        gold=score.gold,
-        score=score.value,
-        correct=score.value == 1.0,
-        explanation=score.explanation,
-    )
-    if score.metrics:
-        review["metrics"] = dict(score.metrics)
-    return review
-
-
-def score_problem(score: Any) -> str | None:
-    """Say what is wrong with a scorer's result, or None if it is a ``Score`` with a number in [0, 1]
-    whose ``metrics``, if any, map names to numbers in [0, 1]."""
-    if not isinstance(score, Score):
-        return f"the scorer returned {type(score).__name__}, expected a Score"
-    if not unit_number(score.value):
-        return f"the scorer returned a Score whose value is {score.value!r}, expected a number in [0, 1]"
-    problem = metrics_problem(score.metrics)
-    return f"the scorer returned a Score whose {problem}" if problem else None

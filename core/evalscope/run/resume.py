@@ -19,7 +19,8 @@ from typing import Any
 
 from evalscope.config import MODEL_EVAL_TYPES, TaskConfig
 from evalscope.errors import ConfigError
-from evalscope.outputs import RunDir, cache_key
+from evalscope.store.cache_keys import cache_key
+from evalscope.store.outputs import RunDir
 from evalscope.utils.secrets import MASK, redact_mapping
 
 EVALUATED_FILE = "evaluated.json"

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from evalscope.benchmarks.base import Benchmark, Sample
-from evalscope.outputs import CacheKeys, JsonlRecords, decode_line
-from evalscope.records import completion
+from evalscope.store.cache_keys import CacheKeys
+from evalscope.store.jsonl import JsonlRecords, decode_line
+from evalscope.store.records import completion
 
 SCORER_KEY = "scorer_key"
 EARLIER_PARTIAL = ".partial-"
@@ -49,13 +50,10 @@ class ScorerKeys:
 
     def key(self, sample: Sample, record: dict) -> str:
         """The ``scorer_key`` of the review of ``record`` (a prediction line) for ``sample``."""
-        graded = {
-            "cache_key": record.get("cache_key"),
-            "completion": completion(record),
-            "sample": {"input": sample.input, "target": sample.target, "raw": sample.raw},
-        }
+        graded_sample: dict[str, Any] = {"input": sample.input, "target": sample.target, "raw": sample.raw}
         if sample.options is not None:  # options as asked (a shuffled order is part of what was graded)
-            graded["sample"]["options"] = sample.options
+            graded_sample["options"] = sample.options
+        graded = {"cache_key": record.get("cache_key"), "completion": completion(record), "sample": graded_sample}
         return self._keys.key(graded)
 
 
@@ -84,8 +82,8 @@ class EarlierReviews:
     def __init__(self, reviews_path: Path, counts: ReviewCounts, in_place: bool) -> None:
         """Read ``reviews_path``'s reviews (and its partial ones); with ``in_place`` (the resume writes the same
         folder) its ``.partial`` file is moved aside first, so the run's new one does not overwrite it."""
-        partial = partial_path(reviews_path)
-        if in_place and partial.exists():
+        partial: Path | None = partial_path(reviews_path)
+        if in_place and partial is not None and partial.exists():
             number = 1 + max((_partial_number(path) for path in earlier_partials(reviews_path)), default=0)
             partial.rename(reviews_path.with_name(f"{partial.name}-{number}"))
             partial = None

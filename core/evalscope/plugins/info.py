@@ -14,10 +14,13 @@ import importlib
 import inspect
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalscope.errors import ConfigError, PluginError
-from evalscope.registry import Registration
+from evalscope.plugins.registry import Registration
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 KINDS = ("benchmark", "model", "scorer", "sandbox")
 PLURALS = {"benchmark": "benchmarks", "model": "models", "scorer": "scorers", "sandbox": "sandboxes"}
@@ -29,7 +32,7 @@ NO_OPTIONS = {
 }
 
 
-def declared_options(factory: Any) -> type | None:
+def declared_options(factory: Any) -> type[BaseModel] | None:
     """The pydantic model class ``factory`` declares as its options, or None when it declares none.
 
     Raises ``PluginError`` when ``Options`` names something that cannot be imported or is not a
@@ -129,8 +132,8 @@ def _qualified_name(factory: Any) -> str:
 
 def find(name: str) -> list[Registration]:
     """Every registration named ``name``, one per kind; a ``ConfigError`` listing the known names if none."""
-    from evalscope.plugins import get_plugins
-    from evalscope.registry import closest_hint
+    from evalscope.plugins.manager import get_plugins
+    from evalscope.plugins.registry import closest_hint
 
     plugins = get_plugins()
     found = [plugins.registry(kind).get(name) for kind in KINDS if name in plugins.registry(kind)]
@@ -171,7 +174,7 @@ def format_component(entry: dict[str, Any]) -> str:
 
 def command_show(name: str, as_json: bool) -> int:
     """Print the description and options of every component registered as ``name``."""
-    from evalscope.plugins import get_plugins
+    from evalscope.plugins.manager import get_plugins
 
     infos = {info.name: info for info in get_plugins().infos}
     entries = []
@@ -187,7 +190,7 @@ def command_show(name: str, as_json: bool) -> int:
 
 def command_list(as_json: bool) -> int:
     """Print the loaded plugins, their versions and what each registers."""
-    from evalscope.plugins import get_plugins
+    from evalscope.plugins.manager import get_plugins
 
     rows = [
         {

@@ -20,7 +20,7 @@ added::
 (``metrics`` before ``scorer_key`` when the scorer names metrics.) Under ``--repeats K`` (K > 1) a
 sample has K prediction lines and K review lines, each with ``"repeat": k`` after ``sample_id``
 (see ``evalscope.repeats``). ``scorer_key`` says what
-produced the review, so a resume can keep it (see ``evalscope.review_reuse``).
+produced the review, so a resume can keep it (see ``evalscope.run.review_reuse``).
 
 Lines of the earlier shape (``prompt`` with ``data``, a ``completion`` beside the response;
 reviews with ``input``, ``target``, ``completion`` and ``reasoning``) are read the same way.
@@ -29,7 +29,6 @@ reviews with ``input``, ``target``, ``completion`` and ``reasoning``) are read t
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 from evalscope.models.driver import Generation, response_text
@@ -102,46 +101,3 @@ def _derived_system_prompt(messages: list) -> Any:
     if isinstance(first, dict) and first.get("role") == "system":
         return first.get("content")
     return None
-
-
-def read_samples(run_dir: str | Path, dataset: str, subset: str, model_id: str | None = None) -> list[dict]:
-    """Each sample of one subset of a run folder, with its prediction and its review joined by ``sample_id``.
-
-    Every item has the review's fields, plus ``prompt`` (as the benchmark built it, see
-    ``full_prompt``), ``response`` and ``completion`` from the sample's last prediction line, in the
-    order of the reviews file (under ``--repeats``, one item per answer, joined by sample id and
-    ``repeat``). ``model_id`` may be left out when the folder holds one model. The whole subset is
-    read into memory: this is for tests and small runs.
-    """
-    from evalscope.outputs import decode_line, safe_name
-    from evalscope.repeats import answer_id
-
-    root = Path(run_dir)
-    if model_id is None:
-        models = sorted(path.name for path in (root / "reviews").iterdir() if path.is_dir())
-        if len(models) != 1:
-            raise ValueError(f"{root} holds the models {models}; pass model_id")
-        folder = models[0]
-    else:
-        folder = safe_name(model_id)
-    name = f"{safe_name(dataset)}_{safe_name(subset)}.jsonl"
-    predictions: dict[str | tuple[str, int], dict] = {}
-    with (root / "predictions" / folder / name).open("rb") as handle:
-        for line in handle:
-            record = decode_line(line)
-            predictions[answer_id(record)] = record
-    samples = []
-    with (root / "reviews" / folder / name).open("rb") as handle:
-        for line in handle:
-            review = decode_line(line)
-            record = predictions.get(answer_id(review), {})
-            prompt = record.get("prompt")
-            samples.append(
-                {
-                    **review,
-                    "prompt": full_prompt(prompt) if isinstance(prompt, dict) else prompt,
-                    "response": record.get("response"),
-                    "completion": completion(record) if record else None,
-                }
-            )
-    return samples

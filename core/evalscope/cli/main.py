@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def result_commands():  # noqa: ANN201 - the module, imported when one of its commands runs
     """The module of ``report``, ``compare`` and ``view``."""
-    from evalscope import result_commands as module
+    from evalscope.cli import results as module
 
     return module
 
@@ -339,7 +339,7 @@ def command_eval(options: dict[str, Any]) -> int:
     """Run ``evalscope eval`` with the parsed flags."""
     from evalscope.config import TaskConfig
     from evalscope.errors import ConfigError, SampleErrors
-    from evalscope.runner import Runner
+    from evalscope.run.runner import Runner
 
     config_path = options.pop("config", None)
     base = None
@@ -382,7 +382,7 @@ def command_plugins(options: dict[str, Any]) -> int:
         from evalscope.scaffold import command_new
 
         return command_new(options["name"], options["kind"], options["path"])
-    from evalscope import plugin_info
+    from evalscope.plugins import info as plugin_info
 
     if action == "show":
         return plugin_info.command_show(options["name"], as_json=options["json"])

@@ -8,8 +8,8 @@ import sys
 
 def command_report(run_dir: str, as_json: bool) -> int:
     """Print the summary table of the run in ``run_dir`` from its files (``--json``: the reports)."""
-    from evalscope.report import summary_table
-    from evalscope.results import load_run, run_reports
+    from evalscope.results.reader import load_run, run_reports
+    from evalscope.results.summary import summary_table
 
     run = load_run(run_dir)
     reports, unscored = run_reports(run)
@@ -30,11 +30,11 @@ def command_report(run_dir: str, as_json: bool) -> int:
 
 
 def command_compare(run_a: str, run_b: str, as_json: bool, metric: str | None = None) -> int:
-    """Print the paired comparison of two runs (``--json``: a list of objects, see ``evalscope.compare``);
+    """Print the paired comparison of two runs (``--json``: a list of objects, see ``evalscope.results.compare``);
     with ``metric``, of that named metric of the samples instead of their score."""
-    from evalscope.compare import JSON_KEYS, compare_runs, compare_table, config_differences
     from evalscope.errors import ConfigError
-    from evalscope.results import load_run, metric_names
+    from evalscope.results.compare import JSON_KEYS, compare_runs, compare_table, config_differences
+    from evalscope.results.reader import load_run, metric_names
 
     first, second = load_run(run_a), load_run(run_b)
     rows = compare_runs(first, second, metric)

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from evalscope.errors import ConfigError
-from evalscope.outputs import safe_name
+from evalscope.store.jsonl import read_jsonl
+from evalscope.store.outputs import safe_name
+from evalscope.store.records import completion, full_prompt
 
 
 @dataclass
@@ -78,22 +80,6 @@ def load_run(path: str | Path) -> Run:
     return Run(root=root, reports=reports, subsets=list(found.values()))
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """The records of a JSONL file ([] when it is missing); a line cut short by a crash is skipped."""
-    if not path.exists():
-        return []
-    records = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(record, dict) and "sample_id" in record:
-                records.append(record)
-    return records
-
-
 def join_records(predictions: list[dict[str, Any]], reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One sample per id: its last prediction line joined to its review (``sample`` describes the fields).
 
@@ -127,7 +113,8 @@ def sample(prediction: dict[str, Any] | None, review: dict[str, Any] | None, sam
     review = review or {}
     response = prediction.get("response") if isinstance(prediction.get("response"), dict) else None
     choice = _first_choice(response)
-    message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+    message = choice.get("message")
+    message = message if isinstance(message, dict) else {}
     completion = review.get("completion")
     if completion is None:
         completion = prediction.get("completion")
@@ -139,8 +126,10 @@ def sample(prediction: dict[str, Any] | None, review: dict[str, Any] | None, sam
         reasoning = next(
             (message[k] for k in ("reasoning_content", "reasoning") if isinstance(message.get(k), str)), None
         )
-    prompt = prediction.get("prompt") if isinstance(prediction.get("prompt"), dict) else {}
-    messages = prompt.get("messages") if isinstance(prompt.get("messages"), list) else []
+    prompt = prediction.get("prompt")
+    prompt = prompt if isinstance(prompt, dict) else {}
+    messages = prompt.get("messages")
+    messages = messages if isinstance(messages, list) else []
     if not messages and isinstance(prompt.get("data"), list):
         messages = [{"role": "user", "content": str(item)} for item in prompt["data"]]
     error = review.get("error", prediction.get("error"))
@@ -253,7 +242,7 @@ def run_reports(run: Run) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     A dataset without a report file gets one built from its reviews (metric ``score``), the way the
     runner builds it, without usage, generation config or provenance.
     """
-    from evalscope.report import MetricTallies, SubsetTally, build_report
+    from evalscope.results.report import MetricTallies, SubsetTally, build_report
     from evalscope.scorers.metrics import ScoreTally
 
     reported = {(report.get("model_name"), report.get("dataset_name")) for report in run.reports}
@@ -285,3 +274,43 @@ def run_reports(run: Run) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             results.append(tally.result(item.subset))
         reports.append(build_report(model_id, dataset, "score", results, overall, usage={}, metrics=metrics))
     return reports, unscored
+
+
+def read_samples(run_dir: str | Path, dataset: str, subset: str, model_id: str | None = None) -> list[dict]:
+    """Each sample of one subset of a run folder, with its prediction and its review joined by ``sample_id``.
+
+    Every item has the review's fields, plus ``prompt`` (as the benchmark built it, see
+    ``full_prompt``), ``response`` and ``completion`` from the sample's last prediction line, in the
+    order of the reviews file (under ``--repeats``, one item per answer, joined by sample id and
+    ``repeat``). ``model_id`` may be left out when the folder holds one model. The whole subset is
+    read into memory: this is for tests and small runs.
+    """
+    from evalscope.repeats import answer_id
+
+    root = Path(run_dir)
+    if model_id is None:
+        models = sorted(path.name for path in (root / "reviews").iterdir() if path.is_dir())
+        if len(models) != 1:
+            raise ValueError(f"{root} holds the models {models}; pass model_id")
+        folder = models[0]
+    else:
+        folder = safe_name(model_id)
+    name = f"{safe_name(dataset)}_{safe_name(subset)}.jsonl"
+    predictions_file, reviews_file = (root / kind / folder / name for kind in ("predictions", "reviews"))
+    for path in (predictions_file, reviews_file):
+        if not path.is_file():
+            raise FileNotFoundError(f"no such file: {path}")
+    predictions = {answer_id(record): record for record in read_jsonl(predictions_file)}
+    samples = []
+    for review in read_jsonl(reviews_file):
+        record = predictions.get(answer_id(review), {})
+        prompt = record.get("prompt")
+        samples.append(
+            {
+                **review,
+                "prompt": full_prompt(prompt) if isinstance(prompt, dict) else prompt,
+                "response": record.get("response"),
+                "completion": completion(record) if record else None,
+            }
+        )
+    return samples

@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from evalscope.results import Run, metric_names, scored
+from evalscope.results.reader import Run, metric_names, scored
+from evalscope.utils.table import text_table
 
 FLIPS_SHOWN = 5
 
@@ -167,13 +168,7 @@ def compare_table(rows: list[dict[str, Any]]) -> str:
         ]
         for row in rows
     ]
-    widths = [max(len(cell) for cell in column) for column in zip(header, *body)]
-    line = "+" + "+".join("-" * (width + 2) for width in widths) + "+"
-
-    def fmt(cells: list[str]) -> str:
-        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths)) + " |"
-
-    lines = [line, fmt(header), line, *(fmt(row) for row in body), line]
+    lines = [text_table(header, body)]
     for row in rows:
         for direction, label in (("a_only_ids", "right in A only"), ("b_only_ids", "right in B only")):
             ids = row[direction]

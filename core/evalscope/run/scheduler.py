@@ -11,7 +11,7 @@ thread, off the loop, which does not wait for it (unless it is ``SCORING_BACKLOG
 behind). Either way the scoring thread writes each review line and adds it to the subset's running
 aggregates; when the last sample of a subset is scored, its reviews file and its dataset's report
 are written. No record is kept in memory once it is scored: only the aggregates the reports need.
-A cached prediction whose earlier review can be kept (see ``evalscope.review_reuse``) is not scored:
+A cached prediction whose earlier review can be kept (see ``evalscope.run.review_reuse``) is not scored:
 the scoring thread writes that review's line as it was and adds it to the aggregates.
 
 With ``repeats`` K > 1 (see ``evalscope.repeats``) each sample is K work items, one per answer: the
@@ -28,19 +28,21 @@ import itertools
 import os
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from evalscope.benchmarks.base import Sample
-from evalscope.models.driver import Generation, ModelDriver
-from evalscope.outputs import PredictionStore, encode_line
+from evalscope.models.driver import ModelDriver
 from evalscope.repeats import AnswerGroups, request_config
-from evalscope.report import MetricTallies, SubsetTally, UsageTally
-from evalscope.review_reuse import partial_path
-from evalscope.scorers.metrics import ScoreTally
+from evalscope.run.jobs import DatasetRun, SubsetRun
+from evalscope.run.review_reuse import partial_path
 from evalscope.stop_policy import StopPolicy
+from evalscope.store.jsonl import encode_line
 from evalscope.utils.logger import get_logger
+
+if TYPE_CHECKING:
+    from evalscope.run.scoring import SampleScorer
+    from evalscope.run.subset_source import SubsetSource
 
 logger = get_logger()
 
@@ -50,54 +52,6 @@ before the workers wait for it."""
 
 CACHED_CHUNK = 64
 """Cached predictions handed to the scorer at once."""
-
-
-@dataclass
-class DatasetRun:
-    """One dataset of the run: its job, generation config, subsets and running aggregates."""
-
-    job: Any
-    infer_cfg: dict[str, Any]
-    subsets: list[str]
-    scores: ScoreTally = field(default_factory=ScoreTally)
-    metrics: MetricTallies = field(default_factory=MetricTallies)
-    usage: UsageTally = field(default_factory=UsageTally)
-    results: dict[int, dict[str, Any]] = field(default_factory=dict)
-    report: dict[str, Any] | None = None
-
-    @property
-    def name(self) -> str:
-        """The dataset's name."""
-        return self.job.name
-
-    def finished_subsets(self) -> list[dict[str, Any]]:
-        """The results of the subsets scored so far, in the benchmark's subset order."""
-        return [self.results[position] for position in sorted(self.results)]
-
-    @property
-    def complete(self) -> bool:
-        """Whether every subset is scored."""
-        return len(self.results) == len(self.subsets)
-
-
-@dataclass
-class SubsetRun:
-    """One subset of a dataset: its prediction store, reviews file and running aggregates.
-
-    ``remaining`` is how many of its samples are fed but not yet scored, and ``counted`` whether all
-    are fed; both change in the scoring thread only, which finishes the subset when both say so.
-    """
-
-    dataset: DatasetRun
-    name: str
-    position: int
-    store: PredictionStore
-    reviews_path: Path
-    remaining: int = 0
-    counted: bool = False
-    tally: SubsetTally = field(default_factory=SubsetTally)
-    reviews: Any = None
-    answers: AnswerGroups = field(default_factory=lambda: AnswerGroups(1))
 
 
 @dataclass
@@ -128,49 +82,28 @@ class Finished:
 class Scheduler:
     """Runs every sample of ``datasets`` through ``driver`` and the scorer; see the module docstring.
 
-    The caller supplies what is specific to its run: ``open_subset(dataset, subset, position)``
-    returns ``(samples, SubsetRun)``, ``samples`` an iterable read one sample at a time;
-    ``cached(subset_run, sample, prompt, repeat)`` returns
-    ``(key, record)`` (``record`` when a stored prediction can be reused, ``key`` None when it was
-    not computed); ``earlier_review(subset_run, sample, record)`` returns the ``(review, line)`` kept
-    for a cached ``record``, or None to score it; ``make_record(sample, prompt, key, generation,
-    dataset_run, repeat)`` builds the prediction line (``repeat``: the answer's index, None when
-    ``repeats`` is 1); ``score(dataset_run, sample, record)`` returns the review, and
-    ``ascore`` (the same, awaited) serves the datasets for which ``scores_async(dataset_run)`` is true;
-    ``subset_done(subset_run)`` is called (in the scoring thread) when a subset is complete, and ``fed()``
-    once every sample has been looked up in the cache. ``policy`` (the run's ``StopPolicy``) counts each
-    scored sample and says when to start no new batch; an exception out of the model or a scorer that it
-    found fatal stops the run at once (``run`` raises it), the samples finished so far kept.
+    What is specific to the run comes in two objects: ``source`` (a ``SubsetSource``) opens each subset, says
+    which stored predictions and reviews can be reused, builds each prediction line and finishes each subset;
+    ``scorer`` (a ``SampleScorer``) grades each prediction, awaited on the loop when ``scores_async`` says so.
+    ``policy`` (the run's ``StopPolicy``) counts each scored sample and says when to start no new batch; an
+    exception out of the model or a scorer that it found fatal stops the run at once (``run`` raises it), the
+    samples finished so far kept.
     """
 
     def __init__(
         self,
         driver: ModelDriver,
         datasets: list[DatasetRun],
-        open_subset: Callable[[DatasetRun, str, int], tuple[Iterable[Sample], SubsetRun]],
-        cached: Callable[[SubsetRun, Sample, dict, int | None], tuple[str | None, dict | None]],
-        make_record: Callable[[Sample, dict, str | None, Generation, DatasetRun, int | None], dict],
-        score: Callable[[DatasetRun, Sample, dict], dict],
-        subset_done: Callable[[SubsetRun], None],
+        source: SubsetSource,
+        scorer: SampleScorer,
         policy: StopPolicy,
-        ascore: Callable[[DatasetRun, Sample, dict], Awaitable[dict]] | None = None,
-        scores_async: Callable[[DatasetRun], bool] = lambda dataset: False,
-        earlier_review: Callable[[SubsetRun, Sample, dict], tuple[dict, bytes] | None] = lambda *_: None,
-        fed: Callable[[], None] = lambda: None,
         repeats: int = 1,
     ) -> None:
         self.driver = driver
         self.datasets = datasets
-        self.open_subset = open_subset
-        self.cached = cached
-        self.make_record = make_record
-        self.score = score
-        self.subset_done = subset_done
+        self.source = source
+        self.scorer = scorer
         self.policy = policy
-        self.ascore = ascore
-        self.scores_async = scores_async
-        self.earlier_review = earlier_review
-        self.fed = fed
         self.repeats = repeats
         self.kept = 0
         self._feed: Iterator[WorkItem] = self._items()
@@ -178,10 +111,11 @@ class Scheduler:
         self._batches = 0
         self._scorer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evalscope-scorer")
         self._scoring_failure: BaseException | None = None
-        self._failed: asyncio.Future | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._slots: asyncio.Semaphore | None = None
-        self._ascore_slots: asyncio.Semaphore | None = None
+        # Bound to the event loop, so made when ``run`` starts:
+        self._failed: asyncio.Future
+        self._loop: asyncio.AbstractEventLoop
+        self._slots: asyncio.Semaphore
+        self._ascore_slots: asyncio.Semaphore
         self._scoring_tasks: set[asyncio.Task] = set()
         self._open: list[SubsetRun] = []
         self._progress: Any = None
@@ -233,38 +167,35 @@ class Scheduler:
         """Every sample of the run, in order; each subset is opened when the pool reaches it."""
         for dataset in self.datasets:
             for position, name in enumerate(dataset.subsets):
-                samples, subset = self.open_subset(dataset, name, position)
+                prompted, subset = self.source.open(dataset, name, position)
                 subset.answers = AnswerGroups(self.repeats)
                 self._open.append(subset)
                 self._progress.set_description_str(f"{dataset.name}/{name}", refresh=False)
                 self._progress.refresh()
                 count = from_cache = 0
-                for sample, prompt, repeat in self._answers(dataset, samples):
+                for sample, prompt, repeat in self._answers(prompted):
                     count += 1
                     self._progress.total += 1
-                    key, record = self.cached(subset, sample, prompt, repeat)
+                    key, record = self.source.cached(subset, sample, prompt, repeat)
                     from_cache += record is not None
-                    review = self.earlier_review(subset, sample, record) if record is not None else None
+                    review = self.source.earlier_review(subset, sample, record) if record is not None else None
                     yield WorkItem(subset, sample, prompt, key, record, review, repeat)
                 self._submit(self._subset_fed, subset, count)
                 what = "samples" if self.repeats == 1 else f"answers ({count // self.repeats} samples × {self.repeats})"
                 logger.info(
                     f"{dataset.name}/{name}: {count} {what}, {from_cache} from cache, {count - from_cache} to predict"
                 )
-        self.fed()
+        self.source.fed()
 
-    def _answers(self, dataset: DatasetRun, samples: Iterable[Sample]) -> Iterator[tuple[Sample, dict, int | None]]:
+    def _answers(self, prompted: Iterable[tuple[Sample, dict]]) -> Iterator[tuple[Sample, dict, int | None]]:
         """``(sample, prompt, repeat)`` of each answer to ask for: each sample once (``repeat`` None), or, with
         ``repeats`` > 1, each batch of samples once per answer index."""
-        build_prompt = dataset.job.benchmark.build_prompt
         if self.repeats == 1:
-            for sample in samples:
-                yield sample, build_prompt(sample), None
+            for sample, prompt in prompted:
+                yield sample, prompt, None
             return
-        iterator = iter(samples)
-        while chunk := [
-            (sample, build_prompt(sample)) for sample in itertools.islice(iterator, self.driver.batch_size)
-        ]:
+        iterator = iter(prompted)
+        while chunk := list(itertools.islice(iterator, self.driver.batch_size)):
             for repeat in range(self.repeats):
                 for sample, prompt in chunk:
                     yield sample, prompt, repeat
@@ -312,7 +243,7 @@ class Scheduler:
                 Finished(
                     item.subset,
                     item.sample,
-                    self.make_record(item.sample, item.prompt, item.key, generation, dataset, item.repeat),
+                    self.source.make_record(item.sample, item.prompt, item.key, generation, dataset, item.repeat),
                 )
                 for item, generation in zip(batch, generations)
             ]
@@ -328,9 +259,9 @@ class Scheduler:
         slots), else in the scoring thread (waiting while it is far behind), which also records the
         earlier reviews that are kept."""
         self._raise_scoring_failure()
-        in_thread = [entry for entry in finished if entry.review or not self.scores_async(entry.subset.dataset)]
+        in_thread = [entry for entry in finished if entry.review or not self.scorer.scores_async(entry.subset.dataset)]
         for entry in finished:
-            if not entry.review and self.scores_async(entry.subset.dataset):
+            if not entry.review and self.scorer.scores_async(entry.subset.dataset):
                 await self._ascore_slots.acquire()
                 task = asyncio.ensure_future(self._ascore_one(entry.subset, entry.sample, entry.record))
                 self._scoring_tasks.add(task)
@@ -344,7 +275,7 @@ class Scheduler:
 
     async def _ascore_one(self, subset: SubsetRun, sample: Sample, record: dict) -> None:
         try:
-            review = await self.ascore(subset.dataset, sample, record)
+            review = await self.scorer.ascore(subset.dataset, sample, record)
         except Exception as exc:  # found fatal by the stop policy: the run stops
             self._fail(exc)
             return
@@ -382,7 +313,9 @@ class Scheduler:
             if entry.review is not None:
                 self._record(entry.subset, entry.review[0], entry.record, line=entry.review[1])
             else:
-                self._record(entry.subset, self.score(entry.subset.dataset, entry.sample, entry.record), entry.record)
+                self._record(
+                    entry.subset, self.scorer.score(entry.subset.dataset, entry.sample, entry.record), entry.record
+                )
         self._progress.update(len(finished))
 
     def _record_one(self, subset: SubsetRun, review: dict, record: dict) -> None:
@@ -418,7 +351,7 @@ class Scheduler:
         os.replace(partial_path(subset.reviews_path), subset.reviews_path)
         subset.store.close()
         subset.dataset.results[subset.position] = subset.tally.result(subset.name)
-        self.subset_done(subset)
+        self.source.done(subset)
 
 
 async def show_retry_status(progress: Any, model: Any, every: float = 0.5) -> None:
