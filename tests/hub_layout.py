@@ -5,21 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
-def _shared_data() -> Path | None:
-    """The benchmark data kept beside the repository: ``shared/data`` in a folder above it (or
-    ``$EVALSCOPE_BENCHMARK_DATA``)."""
-    import os
-
-    if os.environ.get("EVALSCOPE_BENCHMARK_DATA"):
-        return Path(os.environ["EVALSCOPE_BENCHMARK_DATA"])
-    for parent in Path(__file__).resolve().parents:
-        if (parent / "shared" / "data" / "SOURCES.md").is_file():
-            return parent / "shared" / "data"
-    return None
-
-
-SHARED_DATA = _shared_data()
+TEST_DATA = Path(__file__).with_name("data")  # compressed copies of whole splits (see its README)
 
 
 def write_split(root: Path, rows: list[dict], split: str, config: str | None = None, fmt: str = "parquet") -> Path:
@@ -39,10 +25,8 @@ def write_split(root: Path, rows: list[dict], split: str, config: str | None = N
 
 
 def shared_rows(name: str) -> list[dict]:
-    """The rows of a JSONL file under the shared benchmark data (``mmlu/test.jsonl``)."""
-    import pytest
+    """The rows of a split kept in ``tests/data`` (``mmlu/test.jsonl`` reads ``tests/data/mmlu/test.jsonl.xz``)."""
+    import lzma
 
-    if SHARED_DATA is None or not (SHARED_DATA / name).is_file():
-        pytest.skip(f"no copy of the benchmark data file {name} beside the repository")
-    text = (SHARED_DATA / name).read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.split("\n") if line.strip()]
+    with lzma.open(TEST_DATA / f"{name}.xz", "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
