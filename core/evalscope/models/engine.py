@@ -145,9 +145,9 @@ class EngineModel(AsyncModel):
         All replicas are launched first, then waited for; if one fails, all are stopped.
         """
         from evalscope.config import API_EVAL_TYPE
-        from evalscope.plugins.manager import get_plugins
+        from evalscope.plugins.manager import current_plugins
 
-        api_model = get_plugins().models.for_eval_type(API_EVAL_TYPE).factory
+        api_model = current_plugins().models.for_eval_type(API_EVAL_TYPE).factory
         api_key = new_api_key()
         try:
             for index in range(self.replicas):

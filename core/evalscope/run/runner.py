@@ -26,7 +26,7 @@ from evalscope.errors import (
 )
 from evalscope.models.driver import ModelDriver
 from evalscope.models.transport import answer_settings
-from evalscope.plugins.manager import Plugins, load_plugins
+from evalscope.plugins.manager import Plugins, load_plugins, plugins_of_run
 from evalscope.plugins.registry import Registration
 from evalscope.results.provenance import provenance, software
 from evalscope.results.report import build_report, truncation_warning
@@ -87,16 +87,16 @@ class Runner:
         The run's log file gets only this run's records; the logger's level is restored after it.
         """
         with run_scope(debug=self.config.debug):
-            return self._run()
+            if self.plugins is None:
+                self.plugins = load_plugins()
+            with plugins_of_run(self.plugins):
+                return self._run(self.plugins)
 
-    def _run(self) -> dict[str, dict[str, Any]]:
+    def _run(self, plugins: Plugins) -> dict[str, dict[str, Any]]:
         config = self.config
         start_run_secrets()
         for secret in config.secret_values():
             add_secret(secret)
-        if self.plugins is None:
-            self.plugins = load_plugins()
-        plugins = self.plugins
         self.software = software(plugins.infos)
         jobs = self._build_jobs(plugins)
         model = self._build_model(plugins)
