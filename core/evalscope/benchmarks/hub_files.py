@@ -41,6 +41,31 @@ def split_files(root: Path, config: str | None, split: str) -> list[Path]:
     return []
 
 
+def check_local_path(value: str | None, file_name: str, layout: str | None = None) -> str | None:
+    """A benchmark's ``local_path`` option: ``value`` when it is None, a file, or a folder holding ``file_name``;
+    else ValueError saying why (``layout`` describes the folder expected)."""
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    if path.is_dir():
+        if not (path / file_name).is_file():
+            raise ValueError(
+                f"the folder has no {file_name} ({layout or f'give a folder with {file_name}, or a JSONL file'})"
+            )
+    elif not path.is_file():
+        raise ValueError(f"no such file or folder (give a folder with {file_name}, or a JSONL file)")
+    return value
+
+
+def local_data_file(local_path: str | None, file_name: str, bundled: Path) -> Path:
+    """The file a benchmark reads: ``bundled`` without ``local_path``, else ``local_path`` itself, or ``file_name``
+    inside that folder."""
+    if local_path is None:
+        return bundled
+    path = Path(local_path).expanduser()
+    return path / file_name if path.is_dir() else path
+
+
 def read_rows(path: Path, where: tuple[str, Any] | None = None) -> Iterator[dict[str, Any]]:
     """The rows of one parquet, JSONL or JSON file, one at a time, as loaded; with ``where=(field, value)``
     only those whose field equals the value (a parquet file is filtered before its rows are built)."""

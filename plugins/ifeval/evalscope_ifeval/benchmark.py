@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 
 from evalscope.benchmarks.base import Benchmark, BenchmarkOptions, Sample
-from evalscope.benchmarks.hub_files import jsonl_file_rows
+from evalscope.benchmarks.hub_files import check_local_path, jsonl_file_rows, local_data_file
 from evalscope.errors import DataError
 from evalscope_ifeval.instructions import prompt_instructions
 
@@ -28,15 +28,7 @@ class IFEvalOptions(BenchmarkOptions):
     @field_validator("local_path")
     @classmethod
     def _check_local_path(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        path = Path(value).expanduser()
-        if path.is_dir():
-            if not (path / HUB_FILE_NAME).is_file():
-                raise ValueError(f"the folder has no {HUB_FILE_NAME} (google/IFEval's layout)")
-        elif not path.is_file():
-            raise ValueError(f"no such file or folder (give a folder with {HUB_FILE_NAME}, or a JSONL file)")
-        return value
+        return check_local_path(value, HUB_FILE_NAME, "google/IFEval's layout")
 
     @field_validator("subset_list")
     @classmethod
@@ -63,10 +55,7 @@ class IFEval(Benchmark):
     def data_file(self) -> Path:
         """The JSONL file read: the ``local_path`` file, ``ifeval_input_data.jsonl`` in that folder, or the
         bundled copy."""
-        if self.options.local_path is None:
-            return BUNDLED_FILE
-        path = Path(self.options.local_path).expanduser()
-        return path / HUB_FILE_NAME if path.is_dir() else path
+        return local_data_file(self.options.local_path, HUB_FILE_NAME, BUNDLED_FILE)
 
     def load(self, subset: str) -> list[Sample]:
         """Every prompt, in file order; ``Sample.raw`` is the row (nulls in ``kwargs`` kept as read)."""

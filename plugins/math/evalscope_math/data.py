@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from evalscope.benchmarks.hub_files import RowCheck, jsonl_file_rows
+from evalscope.benchmarks.hub_files import RowCheck, jsonl_file_rows, local_data_file
 
 DATA_DIR = Path(__file__).with_name("data")
 
@@ -33,20 +33,4 @@ def read_rows(path: Path, check: RowCheck, name: str) -> list[dict[str, Any]]:
 
 def data_file(local_path: str | None, file_name: str) -> Path:
     """The file to read: the bundled ``file_name``, ``local_path`` itself, or ``file_name`` inside that folder."""
-    if local_path is None:
-        return DATA_DIR / file_name
-    path = Path(local_path).expanduser()
-    return path / file_name if path.is_dir() else path
-
-
-def check_local_path(value: str | None, file_name: str) -> str | None:
-    """``value`` when it is None, a JSONL file or a folder holding ``file_name``; else ValueError saying why."""
-    if value is None:
-        return None
-    path = Path(value).expanduser()
-    if path.is_dir():
-        if not (path / file_name).is_file():
-            raise ValueError(f"the folder has no {file_name} (give a folder with {file_name}, or a JSONL file)")
-    elif not path.is_file():
-        raise ValueError(f"no such file or folder (give a JSONL file, or a folder with {file_name})")
-    return value
+    return local_data_file(local_path, file_name, DATA_DIR / file_name)
