@@ -8,6 +8,7 @@ every metric's mean with its interval, as for the score.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from evalscope.scorers.base import metric_value
@@ -61,7 +62,7 @@ class SubsetTally:
         self.truncated = 0
         self.no_prediction = 0
 
-    def add(self, review: dict[str, Any]) -> bool:
+    def add(self, review: Mapping[str, Any]) -> bool:
         """Count one review; returns whether it was scored."""
         self.samples += 1
         if review.get("error") is not None:
