@@ -8,13 +8,37 @@ every metric's mean with its interval, as for the score.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, TypedDict
 
 from evalscope.scorers.base import metric_value
 from evalscope.scorers.metrics import ScoreTally, WeightedTally
 
 USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
+
+
+class SampleCounts(TypedDict):
+    """The per-sample counts of report entries (subsets, or whole reports) summed: the answers ``scored`` (their
+    ``num``), ``errors``, ``scoring_errors``, ``truncated`` and ``no_prediction``."""
+
+    scored: int
+    errors: int
+    scoring_errors: int
+    truncated: int
+    no_prediction: int
+
+
+def summed_counts(entries: Iterable[Mapping[str, Any]]) -> SampleCounts:
+    """The counts of ``entries`` summed (a count an entry lacks is 0): the one place the report, its provenance,
+    the truncation warning and the run's end check add them up."""
+    totals = SampleCounts(scored=0, errors=0, scoring_errors=0, truncated=0, no_prediction=0)
+    for entry in entries:
+        totals["scored"] += entry.get("num", 0)
+        totals["errors"] += entry.get("errors", 0)
+        totals["scoring_errors"] += entry.get("scoring_errors", 0)
+        totals["truncated"] += entry.get("truncated", 0)
+        totals["no_prediction"] += entry.get("no_prediction", 0)
+    return totals
 
 
 class MetricTallies:
@@ -126,11 +150,10 @@ class UsageTally:
 
 def truncation_warning(report: dict[str, Any]) -> str | None:
     """The warning for answers that hit ``max_tokens`` in ``report``, or None when none did."""
-    subsets = [subset for metric in report["metrics"] for subset in metric["subsets"]]
-    truncated = sum(subset.get("truncated", 0) for subset in subsets)
+    counts = summed_counts(subset for metric in report["metrics"] for subset in metric["subsets"])
+    truncated, answers = counts["truncated"], counts["scored"]
     if not truncated:
         return None
-    answers = sum(subset["num"] for subset in subsets)
     config = report.get("generation_config") or {}
     limit = config.get("max_new_tokens", config.get("max_tokens"))
     shown = limit if limit is not None else "the server's default"
@@ -154,12 +177,11 @@ def build_report(
     ``macro_score`` over the subsets that have it.
     """
     overall = scores.result()
-    errors = sum(subset["errors"] for subset in subsets)
-    scoring_errors = sum(subset["scoring_errors"] for subset in subsets)
-    truncated = sum(subset["truncated"] for subset in subsets)
+    counts = summed_counts(subsets)
+    errors, scoring_errors, truncated = counts["errors"], counts["scoring_errors"], counts["truncated"]
     subset_scores = [subset["score"] for subset in subsets if subset["score"] is not None]
     macro = sum(subset_scores) / len(subset_scores) if subset_scores else None
-    no_prediction = _no_prediction(sum(subset["no_prediction"] for subset in subsets), overall["num"])
+    no_prediction = _no_prediction(counts["no_prediction"], overall["num"])
     return {
         "name": f"{model_id}@{dataset}",
         "model_name": model_id,
