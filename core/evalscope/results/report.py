@@ -181,7 +181,7 @@ def build_report(
     errors, scoring_errors, truncated = counts["errors"], counts["scoring_errors"], counts["truncated"]
     subset_scores = [subset["score"] for subset in subsets if subset["score"] is not None]
     macro = sum(subset_scores) / len(subset_scores) if subset_scores else None
-    no_prediction = _no_prediction(counts["no_prediction"], overall["num"])
+    no_prediction = _no_prediction(counts["no_prediction"], scores.n)
     return {
         "name": f"{model_id}@{dataset}",
         "model_name": model_id,
