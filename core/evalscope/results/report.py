@@ -9,12 +9,35 @@ every metric's mean with its interval, as for the score.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from evalscope.scorers.base import metric_value
 from evalscope.scorers.metrics import ScoreTally, WeightedTally
 
+if TYPE_CHECKING:
+    from typing_extensions import NotRequired
+
 USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
+
+
+class Report(TypedDict):
+    """A dataset's report (``reports/<model>/<dataset>.json``), in the order written: ``build_report`` makes the
+    aggregates, the runner adds the rest. ``metrics`` holds one entry: the score's ``name``, ``num``, ``score``,
+    ``stderr``, ``ci_low``, ``ci_high``, ``macro_score``, the counts, ``metric_scores`` and ``subsets``."""
+
+    name: str
+    model_name: str
+    dataset_name: str
+    score: float | None
+    metrics: list[dict[str, Any]]
+    errors: int
+    scoring_errors: int
+    truncated: int
+    usage: dict[str, Any]
+    generation_config: NotRequired[dict[str, Any]]
+    served_models: NotRequired[list[str]]
+    complete: NotRequired[bool]
+    provenance: NotRequired[dict[str, Any]]
 
 
 class SampleCounts(TypedDict):
@@ -148,7 +171,7 @@ class UsageTally:
         return {**self.usage, "responses": self.responses, "responses_with_usage": self.with_usage}
 
 
-def truncation_warning(report: dict[str, Any]) -> str | None:
+def truncation_warning(report: Mapping[str, Any]) -> str | None:
     """The warning for answers that hit ``max_tokens`` in ``report``, or None when none did."""
     counts = summed_counts(subset for metric in report["metrics"] for subset in metric["subsets"])
     truncated, answers = counts["truncated"], counts["scored"]
@@ -168,7 +191,7 @@ def build_report(
     scores: ScoreTally,
     usage: dict[str, Any],
     metrics: MetricTallies | None = None,
-) -> dict[str, Any]:
+) -> Report:
     """The report of one dataset: overall score with its uncertainty (from ``scores``), and each subset's.
 
     The overall ``score`` is the mean over samples (micro); ``macro_score`` is the mean of the
