@@ -75,7 +75,7 @@ class EngineModel(AsyncModel):
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
             raise ConfigError(f"startup_timeout must be a positive number of seconds, got {timeout!r}")
         self.startup_timeout = float(timeout)
-        self.replicas = self._count("replicas", 1, minimum=1)
+        self.replicas = self._count("replicas", 1, minimum=1) or 1  # replicas=None: the default
         self.gpus_per_replica = self._count("gpus_per_replica", None, minimum=1)
         api_fields = set(OpenAIAPIOptions.model_fields) - {"model", "api_url", "api_key"}
         self.api_options = {key: value for key, value in self.config.items() if key in api_fields}

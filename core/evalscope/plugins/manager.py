@@ -222,9 +222,9 @@ def _drop_plugins_with_unknown_hooks(manager: pluggy.PluginManager, infos: list[
             manager.check_pending()
             return
         except pluggy.PluginValidationError as exc:
-            name = manager.get_name(exc.plugin)
+            info = by_name[str(manager.get_name(exc.plugin))]
             manager.unregister(exc.plugin)
-            _plugin_failed(by_name[name], f"failed to load: {exc}", "skipped", exc)
+            _plugin_failed(info, f"failed to load: {exc}", "skipped", exc)
 
 
 def _plugin_failed(info: PluginInfo, what: str, consequence: str, exc: BaseException | None = None) -> None:
