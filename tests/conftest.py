@@ -117,6 +117,29 @@ def run_plugins():
 
 
 @pytest.fixture
+def api_model_configs(run_plugins) -> list[dict]:
+    """In ``run_plugins`` (only there), the API model (eval type ``service``) is replaced by one that records the
+    config of each model it builds before building it as the API model does. Returns those configs, in order."""
+    from evalscope.plugins.registry import Registry
+
+    api = run_plugins.models.for_eval_type("service")
+    configs: list[dict] = []
+
+    def recording_api_model(config=None, **kwargs):
+        configs.append(dict(config or {}))
+        return api.factory(config=config, **kwargs)
+
+    recording_api_model.eval_types = api.factory.eval_types
+    models = Registry("model")
+    for registration in run_plugins.models:
+        if registration is not api:
+            models.add(registration.name, registration.factory, registration.plugin)
+    models.add("recording_api", recording_api_model, "tests")
+    run_plugins.models = models
+    return configs
+
+
+@pytest.fixture
 def counting_benchmark(run_plugins):
     """``counting_benchmark(count, name="counting")`` registers in ``run_plugins`` the benchmark ``name``: ``count``
     questions whose answer is the question itself (``counting 0``, ``counting 1``, ...), scored by exact match. Returns

@@ -40,7 +40,7 @@ class StandInEngine(EngineModel):
         ]
 
 
-def run(tmp_path: Path, model: EngineModel) -> dict:
+def run(tmp_path: Path, model: EngineModel, plugins=None) -> dict:
     config = TaskConfig(
         model=model,
         model_id="stand-in",
@@ -49,7 +49,7 @@ def run(tmp_path: Path, model: EngineModel) -> dict:
         work_dir=str(tmp_path),
         no_timestamp=True,
     )
-    return run_task(config)
+    return run_task(config, plugins=plugins)
 
 
 def test_a_run_starts_the_engine_evaluates_through_it_and_stops_it(tmp_path):
@@ -63,6 +63,13 @@ def test_a_run_starts_the_engine_evaluates_through_it_and_stops_it(tmp_path):
     assert "READY http://127.0.0.1:" in log
     key = model.engine.api_key.encode()
     assert not [path for path in tmp_path.rglob("*") if path.is_file() and key in path.read_bytes()]
+
+
+def test_the_engine_is_asked_through_the_api_model_of_the_runs_own_plugins(tmp_path, run_plugins, api_model_configs):
+    model = StandInEngine(config={"model": "stand-in-7b"})
+    run(tmp_path, model, plugins=run_plugins)
+    assert [config["model"] for config in api_model_configs] == ["stand-in-7b"]
+    assert api_model_configs[0]["api_url"] == [model.engine.base_url]
 
 
 def test_each_run_gets_a_fresh_key_and_its_own_log(tmp_path):

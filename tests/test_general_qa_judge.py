@@ -48,7 +48,9 @@ def rubric(row: dict) -> str:
     return judge_messages(row["query"], row["response"], ANSWERS[row["id"]])[-1]["content"]
 
 
-def run(tmp_path: Path, server: FakeOpenAIServer, model=None, use_cache=False, **judge) -> tuple[dict, list[dict]]:
+def run(
+    tmp_path: Path, server: FakeOpenAIServer, model=None, use_cache=False, plugins=None, **judge
+) -> tuple[dict, list[dict]]:
     data = tmp_path / "data" / "trivia.jsonl"
     data.parent.mkdir(parents=True, exist_ok=True)
     data.write_text("".join(json.dumps(row) + "\n" for row in ROWS), encoding="utf-8")
@@ -64,7 +66,7 @@ def run(tmp_path: Path, server: FakeOpenAIServer, model=None, use_cache=False, *
         ignore_errors=True,
         use_cache=str(tmp_path / "out") if use_cache else None,
     )
-    report = run_task(config)["general_qa"]
+    report = run_task(config, plugins=plugins)["general_qa"]
     # a resume with other dataset options (the judge's URL) writes a new folder beside the first: read the newest
     newest = max(tmp_path.rglob("reviews/answers/general_qa_trivia.jsonl"), key=lambda p: p.stat().st_mtime_ns)
     lines = newest.read_text("utf-8").splitlines()
@@ -155,6 +157,15 @@ def test_a_judge_failure_is_a_scoring_error_for_that_sample_only(tmp_path):
     assert model.asked == 3  # each question was asked once, in the first run
     assert [review["scoring_error"] for review in reviews] == [None, None, None]
     assert (report["metrics"][0]["scoring_errors"], report["score"]) == (0, 2 / 3)
+
+
+def test_the_judge_builds_its_model_from_the_runs_own_plugins(tmp_path, run_plugins, api_model_configs):
+    replies = {rubric(row): "CORRECT" for row in ROWS}
+    with FakeOpenAIServer(answers=replies) as server:
+        report, _ = run(tmp_path, server, plugins=run_plugins)
+    assert report["score"] == 1.0
+    assert [config["model_id"] for config in api_model_configs] == ["judge:judge-model"]
+    assert api_model_configs[0]["api_url"] == server.base_url
 
 
 def test_judge_options_are_checked(tmp_path):

@@ -83,7 +83,7 @@ class TaskConfig(BaseModel):
             super().__init__(**data)
         except ValidationError as exc:
             error = ConfigError(f"TaskConfig: {describe_validation_error(exc)}")
-            error.validation_error = exc  # type: ignore[attr-defined] - read by from_flags
+            error.validation_error = exc  # read by from_flags
             raise error from None
 
     @classmethod
@@ -95,7 +95,7 @@ class TaskConfig(BaseModel):
         try:
             return cls(**{**(base or {}), **flags})
         except ConfigError as exc:
-            validation_error = getattr(exc, "validation_error", None)
+            validation_error = exc.validation_error
             if validation_error is None:
                 raise
             raise ConfigError(describe_validation_error(validation_error, flags=flags)) from None

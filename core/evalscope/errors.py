@@ -3,6 +3,10 @@
 The CLI prints these as one line (a traceback only with ``--debug``).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 
 class EvalscopeError(Exception):
     """Base class of the errors shown to users as one line."""
@@ -21,6 +25,7 @@ class ConfigError(EvalscopeError):
         super().__init__(message)
         self.cli_message = cli_message
         self.fields = fields
+        self.validation_error: Any = None  # the pydantic ValidationError behind it, when there is one
 
 
 class PluginError(EvalscopeError):

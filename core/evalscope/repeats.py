@@ -10,6 +10,7 @@ the scorer failed on (``scoring_error``) is counted as such, not scored.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from math import comb
 from typing import Any
 
@@ -90,7 +91,7 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - comb(n - c, k) / comb(n, k)
 
 
-def sample_review(answers: list[dict[str, Any]]) -> dict[str, Any]:
+def sample_review(answers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The review of one sample from the reviews of its answers (all of them), as the report counts it.
 
     ``score`` is the answers' mean score; ``metrics`` holds ``mean@n`` and ``pass@k`` (an answer is
@@ -168,9 +169,9 @@ class AnswerGroups:
 
     def __init__(self, repeats: int) -> None:
         self.repeats = repeats
-        self._waiting: dict[str, list[dict[str, Any]]] = {}
+        self._waiting: dict[str, list[Mapping[str, Any]]] = {}
 
-    def add(self, review: dict[str, Any]) -> dict[str, Any] | None:
+    def add(self, review: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """Take one answer's review; returns the sample's ``sample_review`` once its last answer is in, else None."""
         if self.repeats == 1:
             return review

@@ -19,7 +19,7 @@ the end-of-run check in the runner) asks one ``StopPolicy``, configured from ``-
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
@@ -122,7 +122,7 @@ class StopPolicy:
             raise ScorerStopped(f"scorer {scorer!r} stopped the run: {one_line(exc)}") from exc
         return one_line(exc)
 
-    def count(self, review: dict[str, Any], where: str = "") -> None:
+    def count(self, review: Mapping[str, Any], where: str = "") -> None:
         """Count one finished sample (its review): failed when it has an ``error`` or a ``scoring_error``."""
         self.finished += 1
         problem = review.get("error") or review.get("scoring_error")

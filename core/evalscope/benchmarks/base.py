@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -60,8 +61,8 @@ class Benchmark(ABC):
         return chosen
 
     @abstractmethod
-    def load(self, subset: str) -> list[Sample]:
-        """Load every sample of ``subset``, in a stable order."""
+    def load(self, subset: str) -> list[Sample] | Iterator[Sample]:
+        """Every sample of ``subset``, in a stable order: a list, or an iterator that reads them as asked."""
 
     @abstractmethod
     def build_prompt(self, sample: Sample) -> dict:

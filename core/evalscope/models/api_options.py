@@ -100,6 +100,7 @@ def api_run_options(config: TaskConfig) -> dict[str, Any]:
             "an API model needs model=NAME (the model name the server knows)",
             cli_message="an API model needs --model NAME (the model name the server knows)",
         )
+    api_key: str | None
     if config.api_key is not None:
         api_key = config.api_key.get_secret_value()
     else:

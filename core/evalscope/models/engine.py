@@ -75,7 +75,7 @@ class EngineModel(AsyncModel):
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
             raise ConfigError(f"startup_timeout must be a positive number of seconds, got {timeout!r}")
         self.startup_timeout = float(timeout)
-        self.replicas = self._count("replicas", 1, minimum=1)
+        self.replicas = self._count("replicas", 1, minimum=1) or 1  # replicas=None: the default
         self.gpus_per_replica = self._count("gpus_per_replica", None, minimum=1)
         api_fields = set(OpenAIAPIOptions.model_fields) - {"model", "api_url", "api_key"}
         self.api_options = {key: value for key, value in self.config.items() if key in api_fields}
@@ -145,9 +145,9 @@ class EngineModel(AsyncModel):
         All replicas are launched first, then waited for; if one fails, all are stopped.
         """
         from evalscope.config import API_EVAL_TYPE
-        from evalscope.plugins.manager import get_plugins
+        from evalscope.plugins.manager import current_plugins
 
-        api_model = get_plugins().models.for_eval_type(API_EVAL_TYPE).factory
+        api_model = current_plugins().models.for_eval_type(API_EVAL_TYPE).factory
         api_key = new_api_key()
         try:
             for index in range(self.replicas):

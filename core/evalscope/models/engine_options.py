@@ -30,7 +30,7 @@ _OWN: dict[str, Any] = {
         Field(None, ge=1, description="GPUs of each replica: replica i gets CUDA_VISIBLE_DEVICES i*g .. i*g+g-1"),
     ),
 }
-_API = {
+_API: dict[str, Any] = {  # name: (annotation, FieldInfo), as create_model takes them
     name: (field.annotation, field)
     for name, field in OpenAIAPIOptions.model_fields.items()
     if name not in SET_BY_THE_ENGINE and name not in _OWN

@@ -145,7 +145,7 @@ class ManagedEngine:
         started = time.monotonic()
         next_notice = started
         while True:
-            code = self.process.poll()
+            code = self.exit_code()
             if code is not None:
                 raise ModelError(self._failure(f"exited with code {code} before it answered"))
             if self._answers():

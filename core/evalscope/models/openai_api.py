@@ -148,7 +148,7 @@ class OpenAIAPIModel(AsyncModel):
         if self._fatal is not None:
             raise ModelError(self._fatal)
         session = self._session
-        if session is None or not self._checked.done():
+        if session is None or self._checked is None or not self._checked.done():
             session = await self._start()
         body = self._body(prompt, infer_cfg)
         options = self.options
@@ -231,6 +231,8 @@ class OpenAIAPIModel(AsyncModel):
             self._open_session()
             self._checked = asyncio.ensure_future(self._check_model())
         await asyncio.shield(self._checked)
+        if self._session is None:  # closed (aclose) while the check ran
+            raise ModelError(f"{self.label}: the model was closed")
         return self._session
 
     async def _check_model(self) -> None:
@@ -249,11 +251,13 @@ class OpenAIAPIModel(AsyncModel):
             raise ModelError(self._fatal)
 
     async def _check_endpoint(self, endpoint: Endpoint) -> None:
-        options = self.options
+        options, session = self.options, self._session
+        if session is None:  # closed (aclose) before the check
+            return
         base = base_url(endpoint.url)
         try:
             timeout = aiohttp.ClientTimeout(total=min(MODEL_CHECK_TIMEOUT, options.timeout))
-            async with self._session.get(f"{base}/models", proxy=endpoint.proxy, timeout=timeout) as response:
+            async with session.get(f"{base}/models", proxy=endpoint.proxy, timeout=timeout) as response:
                 data = await response.json(content_type=None) if response.status == 200 else None
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             logger.debug(f"{self.label}: GET {endpoint.shown}/models failed ({self._clean(describe_exception(exc))})")
@@ -300,7 +304,8 @@ class OpenAIAPIModel(AsyncModel):
         else:
             params = {**self.options.extra_body, **request_params(infer_cfg)}
             self._params_for = (infer_cfg, params)
-            self._choices_asked = params.get("n") if isinstance(params.get("n"), int) else 1
+            asked = params.get("n")
+            self._choices_asked = asked if isinstance(asked, int) else 1
         body: dict[str, Any] = {"model": self.options.model}
         if self.mode == "chat":
             body["messages"] = prompt["messages"]

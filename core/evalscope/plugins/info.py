@@ -192,26 +192,27 @@ def command_list(as_json: bool) -> int:
     """Print the loaded plugins, their versions and what each registers."""
     from evalscope.plugins.manager import get_plugins
 
-    rows = [
-        {
-            "name": info.name,
-            "distribution": info.distribution,
-            "version": info.version,
-            "builtin": info.builtin,
-            "registers": info.registers,
-            "error": info.error,
-        }
-        for info in get_plugins().infos
-    ]
+    infos = get_plugins().infos
     if as_json:
+        rows = [
+            {
+                "name": info.name,
+                "distribution": info.distribution,
+                "version": info.version,
+                "builtin": info.builtin,
+                "registers": info.registers,
+                "error": info.error,
+            }
+            for info in infos
+        ]
         print(json.dumps(rows, indent=2))
         return 0
     table = [("PLUGIN", "DISTRIBUTION", "VERSION", "REGISTERS")]
-    for row in rows:
-        registers = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in row["registers"].items())
-        if row["error"]:
-            registers = f"FAILED TO LOAD: {row['error']}"
-        table.append((row["name"], row["distribution"], row["version"], registers or "-"))
+    for info in infos:
+        registers = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in info.registers.items())
+        if info.error:
+            registers = f"FAILED TO LOAD: {info.error}"
+        table.append((info.name, info.distribution, info.version, registers or "-"))
     widths = [max(len(row[i]) for row in table) for i in range(3)]
     for row in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3])

@@ -22,7 +22,9 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import pluggy
@@ -85,6 +87,26 @@ def get_plugins(reload: bool = False) -> Plugins:
     if _cached is None or reload:
         _cached = load_plugins()
     return _cached
+
+
+_run_plugins: ContextVar[Plugins | None] = ContextVar("evalscope_run_plugins", default=None)
+
+
+@contextmanager
+def plugins_of_run(plugins: Plugins) -> Iterator[None]:
+    """Make ``plugins`` what ``current_plugins()`` returns in this context (the runner's, for the run's duration;
+    the scoring thread and the run's event loop inherit it)."""
+    token = _run_plugins.set(plugins)
+    try:
+        yield
+    finally:
+        _run_plugins.reset(token)
+
+
+def current_plugins() -> Plugins:
+    """The plugins of the run in progress in this context, or the process's (``get_plugins()``) outside a run: what
+    a component asks for another one it builds (an engine model's API model, a judge's model, a sandbox)."""
+    return _run_plugins.get() or get_plugins()
 
 
 def forget_plugins() -> None:
@@ -200,9 +222,9 @@ def _drop_plugins_with_unknown_hooks(manager: pluggy.PluginManager, infos: list[
             manager.check_pending()
             return
         except pluggy.PluginValidationError as exc:
-            name = manager.get_name(exc.plugin)
+            info = by_name[str(manager.get_name(exc.plugin))]
             manager.unregister(exc.plugin)
-            _plugin_failed(by_name[name], f"failed to load: {exc}", "skipped", exc)
+            _plugin_failed(info, f"failed to load: {exc}", "skipped", exc)
 
 
 def _plugin_failed(info: PluginInfo, what: str, consequence: str, exc: BaseException | None = None) -> None:

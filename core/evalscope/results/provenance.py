@@ -8,6 +8,7 @@ import platform
 from datetime import datetime, timezone
 from typing import Any
 
+from evalscope.results.report import summed_counts
 from evalscope.utils.secrets import redact_mapping
 
 
@@ -29,15 +30,13 @@ def sample_counts(subsets: list[dict[str, Any]]) -> dict[str, int]:
 
     The one place where a new per-sample count joins the provenance.
     """
-    scored = sum(subset["num"] for subset in subsets)
-    errors = sum(subset["errors"] for subset in subsets)
-    scoring_errors = sum(subset["scoring_errors"] for subset in subsets)
+    counts = summed_counts(subsets)
     return {
-        "n": scored + errors + scoring_errors,
-        "scored": scored,
-        "errors": errors,
-        "scoring_errors": scoring_errors,
-        "truncated": sum(subset["truncated"] for subset in subsets),
+        "n": counts["scored"] + counts["errors"] + counts["scoring_errors"],
+        "scored": counts["scored"],
+        "errors": counts["errors"],
+        "scoring_errors": counts["scoring_errors"],
+        "truncated": counts["truncated"],
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -236,7 +237,7 @@ def _guess_names(root: Path, file: Path) -> tuple[str, str, str]:
     return file.parent.name, dataset or stem, subset or "default"
 
 
-def run_reports(run: Run) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def run_reports(run: Run) -> tuple[list[Mapping[str, Any]], list[dict[str, Any]]]:
     """The run's reports, and the subsets it has predictions for but no scores (an interrupted run).
 
     A dataset without a report file gets one built from its reviews (metric ``score``), the way the
@@ -262,7 +263,7 @@ def run_reports(run: Run) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                     "predictions": len(item.samples),
                 }
             )
-    reports = list(run.reports)
+    reports: list[Mapping[str, Any]] = list(run.reports)
     for (model_id, dataset), subsets in built.items():
         overall, metrics, results = ScoreTally(), MetricTallies(), []
         for item in subsets:

@@ -8,12 +8,60 @@ every metric's mean with its interval, as for the score.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from evalscope.scorers.base import metric_value
 from evalscope.scorers.metrics import ScoreTally, WeightedTally
 
+if TYPE_CHECKING:
+    from typing_extensions import NotRequired
+
 USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
+
+
+class Report(TypedDict):
+    """A dataset's report (``reports/<model>/<dataset>.json``), in the order written: ``build_report`` makes the
+    aggregates, the runner adds the rest. ``metrics`` holds one entry: the score's ``name``, ``num``, ``score``,
+    ``stderr``, ``ci_low``, ``ci_high``, ``macro_score``, the counts, ``metric_scores`` and ``subsets``."""
+
+    name: str
+    model_name: str
+    dataset_name: str
+    score: float | None
+    metrics: list[dict[str, Any]]
+    errors: int
+    scoring_errors: int
+    truncated: int
+    usage: dict[str, Any]
+    generation_config: NotRequired[dict[str, Any]]
+    served_models: NotRequired[list[str]]
+    complete: NotRequired[bool]
+    provenance: NotRequired[dict[str, Any]]
+
+
+class SampleCounts(TypedDict):
+    """The per-sample counts of report entries (subsets, or whole reports) summed: the answers ``scored`` (their
+    ``num``), ``errors``, ``scoring_errors``, ``truncated`` and ``no_prediction``."""
+
+    scored: int
+    errors: int
+    scoring_errors: int
+    truncated: int
+    no_prediction: int
+
+
+def summed_counts(entries: Iterable[Mapping[str, Any]]) -> SampleCounts:
+    """The counts of ``entries`` summed (a count an entry lacks is 0): the one place the report, its provenance,
+    the truncation warning and the run's end check add them up."""
+    totals = SampleCounts(scored=0, errors=0, scoring_errors=0, truncated=0, no_prediction=0)
+    for entry in entries:
+        totals["scored"] += entry.get("num", 0)
+        totals["errors"] += entry.get("errors", 0)
+        totals["scoring_errors"] += entry.get("scoring_errors", 0)
+        totals["truncated"] += entry.get("truncated", 0)
+        totals["no_prediction"] += entry.get("no_prediction", 0)
+    return totals
 
 
 class MetricTallies:
@@ -61,7 +109,7 @@ class SubsetTally:
         self.truncated = 0
         self.no_prediction = 0
 
-    def add(self, review: dict[str, Any]) -> bool:
+    def add(self, review: Mapping[str, Any]) -> bool:
         """Count one review; returns whether it was scored."""
         self.samples += 1
         if review.get("error") is not None:
@@ -123,13 +171,12 @@ class UsageTally:
         return {**self.usage, "responses": self.responses, "responses_with_usage": self.with_usage}
 
 
-def truncation_warning(report: dict[str, Any]) -> str | None:
+def truncation_warning(report: Mapping[str, Any]) -> str | None:
     """The warning for answers that hit ``max_tokens`` in ``report``, or None when none did."""
-    subsets = [subset for metric in report["metrics"] for subset in metric["subsets"]]
-    truncated = sum(subset.get("truncated", 0) for subset in subsets)
+    counts = summed_counts(subset for metric in report["metrics"] for subset in metric["subsets"])
+    truncated, answers = counts["truncated"], counts["scored"]
     if not truncated:
         return None
-    answers = sum(subset["num"] for subset in subsets)
     config = report.get("generation_config") or {}
     limit = config.get("max_new_tokens", config.get("max_tokens"))
     shown = limit if limit is not None else "the server's default"
@@ -144,7 +191,7 @@ def build_report(
     scores: ScoreTally,
     usage: dict[str, Any],
     metrics: MetricTallies | None = None,
-) -> dict[str, Any]:
+) -> Report:
     """The report of one dataset: overall score with its uncertainty (from ``scores``), and each subset's.
 
     The overall ``score`` is the mean over samples (micro); ``macro_score`` is the mean of the
@@ -153,12 +200,11 @@ def build_report(
     ``macro_score`` over the subsets that have it.
     """
     overall = scores.result()
-    errors = sum(subset["errors"] for subset in subsets)
-    scoring_errors = sum(subset["scoring_errors"] for subset in subsets)
-    truncated = sum(subset["truncated"] for subset in subsets)
+    counts = summed_counts(subsets)
+    errors, scoring_errors, truncated = counts["errors"], counts["scoring_errors"], counts["truncated"]
     subset_scores = [subset["score"] for subset in subsets if subset["score"] is not None]
     macro = sum(subset_scores) / len(subset_scores) if subset_scores else None
-    no_prediction = _no_prediction(sum(subset["no_prediction"] for subset in subsets), overall["num"])
+    no_prediction = _no_prediction(counts["no_prediction"], scores.n)
     return {
         "name": f"{model_id}@{dataset}",
         "model_name": model_id,

@@ -3,12 +3,13 @@ metric."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from evalscope.utils.table import text_table
 
 
-def summary_table(reports: list[dict[str, Any]]) -> str:
+def summary_table(reports: Sequence[Mapping[str, Any]]) -> str:
     """A plain-text table of every report: one row per dataset and subset.
 
     A dataset with several subsets gets two more rows: ``OVERALL (micro)``, the mean over samples,
@@ -52,7 +53,7 @@ def summary_table(reports: list[dict[str, Any]]) -> str:
     return text_table(header, rows)
 
 
-def _row(report: dict[str, Any], metric: str, result: dict[str, Any]) -> list[str]:
+def _row(report: Mapping[str, Any], metric: str, result: dict[str, Any]) -> list[str]:
     return [
         report["model_name"],
         report["dataset_name"],

@@ -9,7 +9,7 @@ from typing import Any
 
 from evalscope.benchmarks.base import Benchmark
 from evalscope.repeats import AnswerGroups
-from evalscope.results.report import MetricTallies, SubsetTally, UsageTally
+from evalscope.results.report import MetricTallies, Report, SubsetTally, UsageTally
 from evalscope.run.review_reuse import ScorerKeys
 from evalscope.scorers.base import Scorer
 from evalscope.scorers.metrics import ScoreTally
@@ -39,7 +39,7 @@ class DatasetRun:
     metrics: MetricTallies = field(default_factory=MetricTallies)
     usage: UsageTally = field(default_factory=UsageTally)
     results: dict[int, dict[str, Any]] = field(default_factory=dict)
-    report: dict[str, Any] | None = None
+    report: Report | None = None
 
     @property
     def name(self) -> str:

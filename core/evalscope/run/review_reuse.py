@@ -19,6 +19,7 @@ file is complete.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ class ScorerKeys:
     def __init__(self, identity: dict[str, Any]) -> None:
         self._keys = CacheKeys(identity, {})
 
-    def key(self, sample: Sample, record: dict) -> str:
+    def key(self, sample: Sample, record: Mapping[str, Any]) -> str:
         """The ``scorer_key`` of the review of ``record`` (a prediction line) for ``sample``."""
         graded_sample: dict[str, Any] = {"input": sample.input, "target": sample.target, "raw": sample.raw}
         if sample.options is not None:  # options as asked (a shuffled order is part of what was graded)

@@ -26,10 +26,10 @@ from evalscope.errors import (
 )
 from evalscope.models.driver import ModelDriver
 from evalscope.models.transport import answer_settings
-from evalscope.plugins.manager import Plugins, load_plugins
+from evalscope.plugins.manager import Plugins, load_plugins, plugins_of_run
 from evalscope.plugins.registry import Registration
 from evalscope.results.provenance import provenance, software
-from evalscope.results.report import build_report, truncation_warning
+from evalscope.results.report import build_report, summed_counts, truncation_warning
 from evalscope.results.summary import summary_table
 from evalscope.run.interrupt import STOPPED_AFTER_BATCH, CtrlC, StopRequested
 from evalscope.run.jobs import BenchmarkJob, DatasetRun
@@ -87,16 +87,16 @@ class Runner:
         The run's log file gets only this run's records; the logger's level is restored after it.
         """
         with run_scope(debug=self.config.debug):
-            return self._run()
+            if self.plugins is None:
+                self.plugins = load_plugins()
+            with plugins_of_run(self.plugins):
+                return self._run(self.plugins)
 
-    def _run(self) -> dict[str, dict[str, Any]]:
+    def _run(self, plugins: Plugins) -> dict[str, dict[str, Any]]:
         config = self.config
         start_run_secrets()
         for secret in config.secret_values():
             add_secret(secret)
-        if self.plugins is None:
-            self.plugins = load_plugins()
-        plugins = self.plugins
         self.software = software(plugins.infos)
         jobs = self._build_jobs(plugins)
         model = self._build_model(plugins)
@@ -369,8 +369,8 @@ def log_stop_reason(handler: logging.Handler, exc: BaseException, ctrl_c_pressed
 
 def unscored_samples_problem(reports: list[dict[str, Any]], run_dir: RunDir) -> str | None:
     """Why the run should exit non-zero: samples that failed or could not be scored; None if all were scored."""
-    errors = sum(report["errors"] for report in reports)
-    scoring_errors = sum(report["scoring_errors"] for report in reports)
+    counts = summed_counts(reports)
+    errors, scoring_errors = counts["errors"], counts["scoring_errors"]
     problems = []
     if errors:
         problems.append(

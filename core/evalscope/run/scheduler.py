@@ -26,7 +26,7 @@ import asyncio
 import contextvars
 import itertools
 import os
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -75,8 +75,8 @@ class Finished:
 
     subset: SubsetRun
     sample: Sample
-    record: dict
-    review: tuple[dict, bytes] | None = None
+    record: Mapping[str, Any]  # a new PredictionLine, or a stored line reused as read
+    review: tuple[Mapping[str, Any], bytes] | None = None
 
 
 class Scheduler:
@@ -273,7 +273,7 @@ class Scheduler:
         future = self._submit(self._score_many, in_thread)
         future.add_done_callback(lambda _: loop.call_soon_threadsafe(slots.release))
 
-    async def _ascore_one(self, subset: SubsetRun, sample: Sample, record: dict) -> None:
+    async def _ascore_one(self, subset: SubsetRun, sample: Sample, record: Mapping[str, Any]) -> None:
         try:
             review = await self.scorer.ascore(subset.dataset, sample, record)
         except Exception as exc:  # found fatal by the stop policy: the run stops
@@ -318,11 +318,13 @@ class Scheduler:
                 )
         self._progress.update(len(finished))
 
-    def _record_one(self, subset: SubsetRun, review: dict, record: dict) -> None:
+    def _record_one(self, subset: SubsetRun, review: Mapping[str, Any], record: Mapping[str, Any]) -> None:
         self._record(subset, review, record)
         self._progress.update(1)
 
-    def _record(self, subset: SubsetRun, review: dict, record: dict, line: bytes | None = None) -> None:
+    def _record(
+        self, subset: SubsetRun, review: Mapping[str, Any], record: Mapping[str, Any], line: bytes | None = None
+    ) -> None:
         if subset.reviews is None:
             subset.reviews = partial_path(subset.reviews_path).open("wb")
         subset.reviews.write(line if line is not None else encode_line(review))
@@ -331,8 +333,9 @@ class Scheduler:
         if sample_review is not None and subset.tally.add(sample_review):
             subset.dataset.scores.add(sample_review["score"])
             subset.dataset.metrics.add(sample_review.get("metrics"))
-        if record.get("response") is not None:
-            subset.dataset.usage.add(record["response"])
+        response = record.get("response")
+        if response is not None:
+            subset.dataset.usage.add(response)
         subset.remaining -= 1
         if subset.counted and subset.remaining == 0:
             self._finish_subset(subset)

@@ -7,15 +7,15 @@ a scorer raises: a scoring error recorded in the review, or fatal (``ScorerStopp
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from evalscope.benchmarks.base import Sample
 from evalscope.models.driver import finish_reason
 from evalscope.run.jobs import BenchmarkJob, DatasetRun
-from evalscope.run.review_reuse import SCORER_KEY
 from evalscope.scorers.base import Score, Scorer, is_async_scorer, metrics_problem, unit_number
 from evalscope.stop_policy import StopPolicy
-from evalscope.store.records import completion
+from evalscope.store.records import ReviewLine, completion, repeat_field
 
 
 class SampleScorer:
@@ -29,12 +29,12 @@ class SampleScorer:
         """Whether ``dataset``'s scorer is awaited on the event loop (it has ``ascore``)."""
         return is_async_scorer(dataset.job.scorer)
 
-    def score(self, dataset: DatasetRun, sample: Sample, record: dict) -> dict[str, Any]:
+    def score(self, dataset: DatasetRun, sample: Sample, record: Mapping[str, Any]) -> ReviewLine:
         """The keyed review of ``sample``'s prediction ``record`` (in the scoring thread)."""
         job = dataset.job
         return keyed(score_sample(job.scorer, sample, record, self.policy, job.benchmark.scorer), job, sample, record)
 
-    async def ascore(self, dataset: DatasetRun, sample: Sample, record: dict) -> dict[str, Any]:
+    async def ascore(self, dataset: DatasetRun, sample: Sample, record: Mapping[str, Any]) -> ReviewLine:
         """``score`` through the scorer's ``ascore``."""
         job = dataset.job
         review = await ascore_sample(job.scorer, sample, record, self.policy, job.benchmark.scorer)
@@ -49,8 +49,8 @@ class SampleScorer:
 
 
 def score_sample(
-    scorer: Scorer, sample: Sample, record: dict, policy: StopPolicy | None = None, name: str | None = None
-) -> dict[str, Any]:
+    scorer: Scorer, sample: Sample, record: Mapping[str, Any], policy: StopPolicy | None = None, name: str | None = None
+) -> ReviewLine:
     """The review of one sample: what scoring added to its prediction (see ``evalscope.store.records``).
 
     ``truncated`` says the answer hit ``max_tokens``. A scorer that raises (or returns something
@@ -62,15 +62,15 @@ def score_sample(
     if review["error"] is not None:
         return review
     try:
-        score = scorer.score(completion(record), sample)
+        score = scorer.score(completion(record) or "", sample)  # a prediction without an error has a response
     except Exception as exc:
         return graded_review(review, None, scoring_failure(exc, policy, name or type(scorer).__name__))
     return graded_review(review, score)
 
 
 async def ascore_sample(
-    scorer: Scorer, sample: Sample, record: dict, policy: StopPolicy | None = None, name: str | None = None
-) -> dict[str, Any]:
+    scorer: Any, sample: Sample, record: Mapping[str, Any], policy: StopPolicy | None = None, name: str | None = None
+) -> ReviewLine:
     """``score_sample`` through the scorer's ``ascore`` (see ``Scorer``)."""
     review = unscored_review(sample, record)
     if review["error"] is not None:
@@ -87,18 +87,18 @@ def scoring_failure(exc: Exception, policy: StopPolicy | None, scorer: str) -> s
     return (policy or StopPolicy()).scoring_error(exc, scorer)
 
 
-def keyed(review: dict[str, Any], job: BenchmarkJob, sample: Sample, record: dict) -> dict[str, Any]:
+def keyed(review: ReviewLine, job: BenchmarkJob, sample: Sample, record: Mapping[str, Any]) -> ReviewLine:
     """``review`` with its ``scorer_key`` (see ``evalscope.run.review_reuse``)."""
-    review[SCORER_KEY] = job.scorer_keys.key(sample, record)
+    review["scorer_key"] = job.scorer_keys.key(sample, record)
     return review
 
 
-def unscored_review(sample: Sample, record: dict) -> dict[str, Any]:
+def unscored_review(sample: Sample, record: Mapping[str, Any]) -> ReviewLine:
     """The review of ``sample``'s prediction before its score: ``error`` is the prediction's."""
     response = record.get("response")
     return {
         "sample_id": sample.id,
-        **({"repeat": record["repeat"]} if "repeat" in record else {}),
+        **repeat_field(record.get("repeat")),
         "prediction": None,
         "gold": None,
         "score": 0.0,
@@ -110,20 +110,15 @@ def unscored_review(sample: Sample, record: dict) -> dict[str, Any]:
     }
 
 
-def graded_review(review: dict[str, Any], score: Any, failure: str | None = None) -> dict[str, Any]:
+def graded_review(review: ReviewLine, score: Any, failure: str | None = None) -> ReviewLine:
     """``review`` with the scorer's ``score``, or with ``scoring_error`` set (to ``failure``, the
     scorer's exception, or what is wrong with ``score``) and no score."""
     problem = failure or score_problem(score)
     if problem is not None:
-        review.update(score=None, correct=None, scoring_error=problem)
+        review["score"], review["correct"], review["scoring_error"] = None, None, problem
         return review
-    review.update(
-        prediction=score.prediction,
-        gold=score.gold,
-        score=score.value,
-        correct=score.value == 1.0,
-        explanation=score.explanation,
-    )
+    review["prediction"], review["gold"] = score.prediction, score.gold
+    review["score"], review["correct"], review["explanation"] = score.value, score.value == 1.0, score.explanation
     if score.metrics:
         review["metrics"] = dict(score.metrics)
     return review

@@ -24,7 +24,7 @@ from evalscope.run.jobs import DatasetRun, SubsetRun
 from evalscope.run.review_reuse import EarlierReviews, ReviewCounts, drop_earlier_partials
 from evalscope.store.jsonl import PredictionStore
 from evalscope.store.outputs import RunDir
-from evalscope.store.records import current_shape, prediction_record
+from evalscope.store.records import PredictionLine, current_shape, prediction_record
 from evalscope.utils.logger import get_logger
 
 logger = get_logger()
@@ -122,7 +122,7 @@ class SubsetSource:
         generation: Generation,
         dataset: DatasetRun,
         repeat: int | None,
-    ) -> dict[str, Any]:
+    ) -> PredictionLine:
         """The prediction line of ``sample``'s new ``generation`` (answer ``repeat``, None without ``--repeats``)."""
         key = key or self.keys[dataset.name].key(prompt, repeat)
         return prediction_record(self.model_id, sample.id, prompt, key, generation, repeat)

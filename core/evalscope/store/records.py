@@ -29,19 +29,64 @@ reviews with ``input``, ``target``, ``completion`` and ``reasoning``) are read t
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from evalscope.models.driver import Generation, response_text
+
+if TYPE_CHECKING:
+    from typing_extensions import NotRequired
+
+
+class RepeatField(TypedDict, total=False):
+    """``repeat``: the answer's index under ``--repeats K`` (K > 1), after ``sample_id``; absent otherwise."""
+
+    repeat: int
+
+
+class PredictionLine(TypedDict):
+    """One line of a ``predictions/`` file, in the order written."""
+
+    sample_id: str
+    repeat: NotRequired[int]
+    cache_key: str
+    model_id: str
+    prompt: dict[str, Any]
+    response: dict[str, Any] | None
+    error: str | None
+    time: float
+
+
+class ReviewLine(TypedDict):
+    """One line of a ``reviews/`` file, in the order written (``metrics`` only when the scorer names metrics)."""
+
+    sample_id: str
+    repeat: NotRequired[int]
+    prediction: Any
+    gold: Any
+    score: float | None
+    correct: bool | None
+    explanation: str | None
+    truncated: bool
+    error: str | None
+    scoring_error: str | None
+    metrics: NotRequired[dict[str, Any]]
+    scorer_key: NotRequired[str]
+
+
+def repeat_field(repeat: int | None) -> RepeatField:
+    """``{"repeat": repeat}``, or nothing without a repeat index."""
+    return {} if repeat is None else {"repeat": repeat}
 
 
 def prediction_record(
     model_id: str, sample_id: str, prompt: dict, key: str, generation: Generation, repeat: int | None = None
-) -> dict:
+) -> PredictionLine:
     """The line stored for one prediction: the prompt once (``stored_prompt``) and the raw response; with
     ``repeat`` (the answer's index under ``--repeats``), ``repeat`` after ``sample_id``."""
     return {
         "sample_id": sample_id,
-        **({} if repeat is None else {"repeat": repeat}),
+        **repeat_field(repeat),
         "cache_key": key,
         "model_id": model_id,
         "prompt": stored_prompt(prompt),
@@ -85,7 +130,7 @@ def full_prompt(stored: dict) -> dict:
     return prompt
 
 
-def completion(record: dict) -> str | None:
+def completion(record: Mapping[str, Any]) -> str | None:
     """The generated text of a prediction line (None when it failed)."""
     response = record.get("response")
     return response_text(response) if response is not None else None

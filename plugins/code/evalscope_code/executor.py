@@ -18,9 +18,9 @@ REVIEW_OUTPUT_CHARS = 2000
 
 def build_sandbox(name: str) -> Sandbox:
     """The sandbox registered as ``name`` (a ``ConfigError`` naming the registered ones if there is none)."""
-    from evalscope.plugins import get_plugins
+    from evalscope.plugins.manager import current_plugins
 
-    return get_plugins().sandboxes.get(name).factory()
+    return current_plugins().sandboxes.get(name).factory()
 
 
 class CodeExecutor:

@@ -159,8 +159,8 @@ class Judge:
         return Verdict(grade, messages, reply)
 
     def _build_model(self) -> Any:
-        from evalscope.builtins.models import OPENAI_API_MODEL
-        from evalscope.plugins import get_plugins
+        from evalscope.config import API_EVAL_TYPE
+        from evalscope.plugins.manager import current_plugins
 
         options = self.options
         key = options.api_key.get_secret_value() if options.api_key else os.environ.get(JUDGE_KEY_ENV)
@@ -174,4 +174,4 @@ class Judge:
             "retries": options.retries,
             "concurrency": CONNECTION_POOL,
         }
-        return get_plugins().models.get(OPENAI_API_MODEL).factory(config=config)
+        return current_plugins().models.for_eval_type(API_EVAL_TYPE).factory(config=config)

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from evalscope.benchmarks.base import Benchmark, BenchmarkOptions, Sample
+from evalscope.benchmarks.hub_files import check_local_path
 from evalscope.errors import ConfigError, DataError
 from evalscope.utils.logger import get_logger
 from evalscope_gsm8k.data import (
@@ -51,15 +52,7 @@ class GSM8KOptions(BenchmarkOptions):
     @field_validator("local_path")
     @classmethod
     def _check_local_path(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        path = Path(value).expanduser()
-        if path.is_dir():
-            if not (path / "test.jsonl").is_file():
-                raise ValueError("the folder has no test.jsonl (expected test.jsonl and optionally train.jsonl)")
-        elif not path.is_file():
-            raise ValueError("no such file or folder (give a folder with test.jsonl, or a JSONL file)")
-        return value
+        return check_local_path(value, "test.jsonl", "expected test.jsonl and optionally train.jsonl")
 
     @field_validator("dataset_hub")
     @classmethod

@@ -7,13 +7,13 @@ with ``file:line`` and what is wrong with it.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from evalscope.benchmarks.hub_files import jsonl_file_rows
 from evalscope.errors import DataError
 
 DATA_DIR = Path(__file__).with_name("data")
@@ -62,29 +62,8 @@ def read_jsonl(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
 
 def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     """The rows of a GSM8K JSONL file one at a time, each checked as it is read; blank lines are skipped."""
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"gsm8k: cannot read {path}: {exc.strerror or exc}") from None
-    count = 0
-    with handle:
-        try:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line.rstrip("\r\n"))
-                except json.JSONDecodeError as exc:
-                    raise DataError(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-                problem = row_problem(row)
-                if problem:
-                    raise DataError(f"{path}:{number}: {problem}")
-                count += 1
-                yield row
-        except UnicodeDecodeError as exc:
-            raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if not count:
-        raise DataError(f"{path}: no rows")
+    for _, row in jsonl_file_rows(path, row_problem, "gsm8k"):
+        yield row
 
 
 def local_split_path(local_path: str | None, split: str) -> Path | None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 from pydantic import Field, field_validator
 
 from evalscope.benchmarks.base import Benchmark, BenchmarkOptions, Sample
+from evalscope.benchmarks.hub_files import check_local_path, jsonl_file_rows, local_data_file
 from evalscope.errors import DataError
 from evalscope_ifeval.instructions import prompt_instructions
 
@@ -29,15 +28,7 @@ class IFEvalOptions(BenchmarkOptions):
     @field_validator("local_path")
     @classmethod
     def _check_local_path(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        path = Path(value).expanduser()
-        if path.is_dir():
-            if not (path / HUB_FILE_NAME).is_file():
-                raise ValueError(f"the folder has no {HUB_FILE_NAME} (google/IFEval's layout)")
-        elif not path.is_file():
-            raise ValueError(f"no such file or folder (give a folder with {HUB_FILE_NAME}, or a JSONL file)")
-        return value
+        return check_local_path(value, HUB_FILE_NAME, "google/IFEval's layout")
 
     @field_validator("subset_list")
     @classmethod
@@ -64,16 +55,13 @@ class IFEval(Benchmark):
     def data_file(self) -> Path:
         """The JSONL file read: the ``local_path`` file, ``ifeval_input_data.jsonl`` in that folder, or the
         bundled copy."""
-        if self.options.local_path is None:
-            return BUNDLED_FILE
-        path = Path(self.options.local_path).expanduser()
-        return path / HUB_FILE_NAME if path.is_dir() else path
+        return local_data_file(self.options.local_path, HUB_FILE_NAME, BUNDLED_FILE)
 
     def load(self, subset: str) -> list[Sample]:
         """Every prompt, in file order; ``Sample.raw`` is the row (nulls in ``kwargs`` kept as read)."""
         samples = []
         seen: set[str] = set()
-        for number, row in read_rows(self.data_file()):
+        for number, row in jsonl_file_rows(self.data_file(), name="ifeval"):
             where = f"{self.data_file()}:{number}"
             for field in ("key", "prompt", "instruction_id_list", "kwargs"):
                 if field not in row:
@@ -94,27 +82,3 @@ class IFEval(Benchmark):
     def build_prompt(self, sample: Sample) -> dict:
         """One user turn: the prompt as written."""
         return self.chat_prompt(sample.input)
-
-
-def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """The rows of the JSONL file ``path`` with their line numbers (blank lines skipped)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"ifeval: cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    rows = []
-    for number, line in enumerate(text.split("\n"), start=1):  # not splitlines: U+2028 may sit in a string
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(row, dict):
-            raise DataError(f"{path}:{number}: a row is a JSON object, this is a {type(row).__name__}")
-        rows.append((number, row))
-    if not rows:
-        raise DataError(f"{path}: no rows")
-    return rows

@@ -12,8 +12,9 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 
 from evalscope.benchmarks.base import Benchmark, BenchmarkOptions, Sample
+from evalscope.benchmarks.hub_files import check_local_path
 from evalscope.errors import DataError
-from evalscope_math.data import check_local_path, data_file, read_rows, text_fields_problem
+from evalscope_math.data import data_file, read_rows, text_fields_problem
 from evalscope_math.extract import last_boxed
 
 DEFAULT_PROMPT_TEMPLATE = "{query}\nPlease reason step by step, and put your final answer within \\boxed{}."

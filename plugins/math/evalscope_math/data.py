@@ -6,16 +6,12 @@ Files are read with the standard library; every line is checked, and a broken on
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from evalscope.errors import DataError
+from evalscope.benchmarks.hub_files import RowCheck, jsonl_file_rows, local_data_file
 
 DATA_DIR = Path(__file__).with_name("data")
-
-RowCheck = Callable[[dict[str, Any]], str | None]
 
 
 def text_fields_problem(row: Any, fields: tuple[str, ...]) -> str | None:
@@ -32,47 +28,9 @@ def text_fields_problem(row: Any, fields: tuple[str, ...]) -> str | None:
 
 def read_rows(path: Path, check: RowCheck, name: str) -> list[dict[str, Any]]:
     """The rows of the JSONL file ``path``, each passed through ``check`` (None: valid); blank lines skipped."""
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"{name}: cannot read {path}: {exc.strerror or exc}") from None
-    rows: list[dict[str, Any]] = []
-    with handle:
-        try:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataError(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-                problem = check(row)
-                if problem:
-                    raise DataError(f"{path}:{number}: {problem}")
-                rows.append(row)
-        except UnicodeDecodeError as exc:
-            raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if not rows:
-        raise DataError(f"{path}: no rows")
-    return rows
+    return [row for _, row in jsonl_file_rows(path, check, name)]
 
 
 def data_file(local_path: str | None, file_name: str) -> Path:
     """The file to read: the bundled ``file_name``, ``local_path`` itself, or ``file_name`` inside that folder."""
-    if local_path is None:
-        return DATA_DIR / file_name
-    path = Path(local_path).expanduser()
-    return path / file_name if path.is_dir() else path
-
-
-def check_local_path(value: str | None, file_name: str) -> str | None:
-    """``value`` when it is None, a JSONL file or a folder holding ``file_name``; else ValueError saying why."""
-    if value is None:
-        return None
-    path = Path(value).expanduser()
-    if path.is_dir():
-        if not (path / file_name).is_file():
-            raise ValueError(f"the folder has no {file_name} (give a folder with {file_name}, or a JSONL file)")
-    elif not path.is_file():
-        raise ValueError(f"no such file or folder (give a JSONL file, or a folder with {file_name})")
-    return value
+    return local_data_file(local_path, file_name, DATA_DIR / file_name)
