@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from evalscope.scorers.thinking import after_thinking
+
 _BOX = re.compile(r"\\(?:boxed|fbox|framebox)(?![A-Za-z])")
 _BOLD = re.compile(r"\\(?:textbf|mathbf|boldsymbol|bm)\s*(?=\{)")
 _PARENTHESISED_NUMBER = re.compile(r"\(\s*([-+]?\d+)\s*\)")
@@ -19,8 +21,6 @@ _TRAILING = re.compile(r"(?:\s|\\[,;:! ]|\\quad|\.)+$")
 _ANSWER_PHRASE = re.compile(r"answer\s*(?:is|:)\s*:?\s*", re.IGNORECASE)
 _MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 _INTEGER = re.compile(r"(?<![\d.])[-+]?\d+(?:,\d{3})*(?![\d.]*\d)")
-_THINK_OPEN = re.compile(r"<think>", re.IGNORECASE)
-_THINK_CLOSE = re.compile(r"</think>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -127,21 +127,12 @@ def last_integer(text: str) -> Extraction | None:
     return Extraction(found.group().replace(",", ""), "last integer") if found else None
 
 
-def answer_text(completion: str) -> str:
-    """What follows a reasoning model's closed ``<think>`` block; an unclosed one is dropped with all after it."""
-    closes = list(_THINK_CLOSE.finditer(completion))
-    if closes:
-        return completion[closes[-1].end() :]
-    opened = _THINK_OPEN.search(completion)
-    return completion[: opened.start()] if opened else completion
-
-
 Fallback = Callable[[str], Extraction | None]
 
 
 def final_answer(completion: str, fallbacks: Sequence[Fallback] = ()) -> Extraction | None:
     """The final answer of ``completion``: its last box, else the first of ``fallbacks`` that finds one."""
-    text = answer_text(completion)
+    text = after_thinking(completion)
     for rule in (last_boxed, *fallbacks):
         found = rule(text)
         if found is not None:
