@@ -162,6 +162,9 @@ def test_an_unreachable_hub_fails_at_once_in_one_line(monkeypatch, tmp_path):
     assert "\n" not in message
     assert message.startswith("cannot load allenai/ai2_arc (config ARC-Easy) split test from the hub (the hub cannot")
     assert message.endswith("or --dataset-dir DIR with DIR/allenai/ai2_arc/ in the hub's layout")
+    # Offline mode lasted for that load only: the next load, or the next run in this process, probes again.
+    assert [os.environ[name] for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")] == ["0", "0"]
+    assert datasets.config.HF_HUB_OFFLINE is False and huggingface_hub.constants.HF_HUB_OFFLINE is False
 
 
 @pytest.mark.parametrize(

@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from evalscope.benchmarks.hub_files import read_rows, split_files
-from evalscope.errors import DataError
+from evalscope.errors import DataError, one_line
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 PROBE_SECONDS = 3.0
@@ -77,20 +78,19 @@ def hub_rows(hub_id: str, config: str | None, split: str, revision: str | None) 
     """The rows of ``split`` from the hub through ``datasets.load_dataset``; one-line error when it fails."""
     what = f"{hub_id}{f' (config {config})' if config else ''} split {split}"
     how = f"download it and pass dataset-args local_path, or --dataset-dir DIR with DIR/{hub_id}/ in the hub's layout"
-    if not hub_reachable():
-        go_offline()
     try:
         import datasets
     except ImportError:
         raise DataError(
             f"loading {what} from the hub needs the 'datasets' package (pip install datasets); or {how}"
         ) from None
+    offline = hub_offline() or not hub_reachable()
     try:
-        dataset = datasets.load_dataset(hub_id, config, split=split, revision=revision)
+        with offline_mode(offline):
+            dataset = datasets.load_dataset(hub_id, config, split=split, revision=revision)
     except Exception as exc:  # network, authentication, cache: all end the same way for the user
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        offline = " (the hub cannot be reached, offline mode)" if hub_offline() else ""
-        raise DataError(f"cannot load {what} from the hub{offline}: {reason}; {how}") from None
+        note = " (the hub cannot be reached, offline mode)" if offline else ""
+        raise DataError(f"cannot load {what} from the hub{note}: {one_line(exc)}; {how}") from None
     for row in dataset:
         yield dict(row)
 
@@ -113,13 +113,30 @@ def hub_reachable(timeout: float = PROBE_SECONDS) -> bool:
         return False
 
 
-def go_offline() -> None:
-    """Put the hub libraries in offline mode: cached copies still load, nothing waits on the network."""
-    for name in _OFFLINE_VARIABLES:
-        os.environ[name] = "1"
+@contextmanager
+def offline_mode(on: bool) -> Iterator[None]:
+    """While inside, with ``on``, the hub libraries stay offline (cached copies still load, nothing waits on the
+    network); on leaving, their settings are as they were, so the next load (or run) probes the hub again."""
+    if not on:
+        yield
+        return
     import sys
 
+    saved_environment = {name: os.environ.get(name) for name in _OFFLINE_VARIABLES}
+    saved_constants = []
     for module, attribute in (("huggingface_hub.constants", "HF_HUB_OFFLINE"), ("datasets.config", "HF_HUB_OFFLINE")):
         loaded = sys.modules.get(module)
         if loaded is not None and hasattr(loaded, attribute):
+            saved_constants.append((loaded, attribute, getattr(loaded, attribute)))
             setattr(loaded, attribute, True)
+    os.environ.update(dict.fromkeys(_OFFLINE_VARIABLES, "1"))
+    try:
+        yield
+    finally:
+        for name, value in saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        for loaded, attribute, value in saved_constants:
+            setattr(loaded, attribute, value)
