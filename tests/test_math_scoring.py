@@ -175,6 +175,9 @@ def test_the_scorers_pass_the_scorer_checks(math_scorer, aime_scorer):
         (r"\frac{1}{2}", "0.50", False),
         (r"x^2+2x+1", r"(x+1)^2", False),
         (r"\frac", r"\frac", True),  # cannot be normalised: compared as written
+        ("50\\%", "50", True),
+        ("50%", "50", False),  # MATH removes an escaped percent sign only
+        ("1/" + "7" * 5000, "1/7", False),  # too long for int(): compared as written, not a scoring error
     ],
 )
 def test_reference_is_maths_original_string_normalisation(answer, gold, equal):
@@ -186,6 +189,7 @@ def test_reference_normal_form_and_integer_comparison():
     assert normalise(r"5 \text{ cm}") == "5"
     assert integer_equal("025", "25") and integer_equal(" 1,000 ", "1000")
     assert not integer_equal("25.0", "25") and not integer_equal(None, "25") and not integer_equal("x", "25")
+    assert not integer_equal("1" * 5000, "25")  # a degenerate answer scores 0, not a scoring error
 
 
 def test_a_check_that_takes_too_long_is_stopped_and_the_next_one_gets_a_fresh_worker():

@@ -112,6 +112,10 @@ def test_reference_and_ours_differ_where_the_readme_says():
     assert (bold.value, bold.metrics) == (1.0, {"reference": 0.0})
     declared = SimpleEvalsMCQScorer().score("Answer: B", mcq)
     assert (declared.value, declared.metrics) == (1.0, {"reference": 1.0})
+    shouted = SimpleEvalsMCQScorer().score("ANSWER: B", mcq)  # simple-evals matches the phrase in any case
+    assert (shouted.value, shouted.metrics) == (1.0, {"reference": 1.0})
+    because = SimpleEvalsMCQScorer().score("Answer: because of y. Answer: B", mcq)  # it reads "b" of "because"
+    assert (because.value, because.metrics) == (1.0, {"reference": 0.0})
     trailing = BBHScorer().score("So the answer is 24. Let me double-check: 24 is right.", Sample("1", "q", "24"))
     assert (trailing.value, trailing.metrics) == (0.0, {"reference": 0.0})
     lower = BBHScorer().score("Thinking... the answer is (A).", Sample("1", "q", "(A)"))

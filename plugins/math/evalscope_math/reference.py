@@ -77,7 +77,7 @@ def normalise(text: str) -> str:
     text = text.replace("^{\\circ}", "").replace("^\\circ", "")
     text = text.replace("\\$", "")
     text = _remove_right_units(text)
-    text = text.replace("\\%", "").replace("%", "")
+    text = text.replace("\\%", "")  # MATH drops an escaped percent sign only
     text = text.replace(" .", " 0.").replace("{.", "{0.")
     if not text:
         return text
@@ -100,8 +100,10 @@ def math_equivalent(answer: str | None, gold: str | None) -> bool:
         return answer is None and gold is None
     try:
         return normalise(answer) == normalise(gold)
-    except _Unnormalisable:
-        return answer == gold
+    except (
+        Exception
+    ):  # as MATH's is_equiv: what cannot be normalised (a number too long for int()) is compared as written
+        return answer == gold  # as written
 
 
 def integer_equal(answer: str | None, gold: str) -> bool:
@@ -109,4 +111,9 @@ def integer_equal(answer: str | None, gold: str) -> bool:
     if answer is None:
         return False
     written = re.fullmatch(r"\s*([-+]?\d+)\s*", answer.replace(",", "").replace("{,}", ""))
-    return written is not None and int(written.group(1)) == int(gold)
+    if written is None:
+        return False
+    try:
+        return int(written.group(1)) == int(gold)
+    except ValueError:  # more digits than int() takes: no AIME answer
+        return False

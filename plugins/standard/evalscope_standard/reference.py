@@ -1,6 +1,7 @@
 """The ``reference`` metric: 1 or 0 under the scoring rules a benchmark's authors publish, as written there.
 
-- ``simple_evals_letter``: openai/simple-evals (MMLU, GPQA): the first ``Answer\\s*:\\s*([A-D])``.
+- ``simple_evals_letter``: openai/simple-evals (MMLU, GPQA): the first ``(?i)Answer\\s*:\\s*([A-D])`` (any case, so
+  ``answer: because`` reads ``b``, which is no gold letter).
 - ``mmlu_pro_letter``: TIGER-AI-Lab/MMLU-Pro ``compute_accuracy.py``: ``answer is \\(?([A-J])\\)?``, then
   ``.*[aA]nswer:\\s*([A-J])``, then the last capital A-J standing alone, else a letter drawn with
   ``random.choice`` right after ``random.seed(12345)``.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import random
 import re
 
-SIMPLE_EVALS = re.compile(r"Answer\s*:\s*([A-D])")
+SIMPLE_EVALS = re.compile(r"(?i)Answer\s*:\s*([A-D])")
 MMLU_PRO_FIRST = re.compile(r"answer is \(?([A-J])\)?")
 MMLU_PRO_SECOND = re.compile(r".*[aA]nswer:\s*([A-J])")
 MMLU_PRO_LAST = re.compile(r"\b[A-J]\b(?!.*\b[A-J]\b)", re.DOTALL)
