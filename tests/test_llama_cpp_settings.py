@@ -46,6 +46,22 @@ def test_settings_reach_nested_fields_enums_by_name_sets_and_both_thread_pools(p
     assert (params.cpuparams.n_threads, params.cpuparams_batch.n_threads) == (3, 5)
 
 
+def test_n_threads_batch_wins_over_n_threads_whatever_their_order(params):
+    from evalscope_llama_cpp.serve import apply_settings
+
+    apply_settings(params, {"n_threads_batch": 5, "n_threads": 3})
+    assert (params.cpuparams.n_threads, params.cpuparams_batch.n_threads) == (3, 5)
+
+
+def test_settings_that_are_not_json_are_one_line(capsys):
+    from evalscope_llama_cpp.serve import main
+
+    argv = ["--model", "m.gguf", "--host", "127.0.0.1", "--port", "1", "--api-key", "k" * 16, "--settings", "{n_ctx"]
+    assert main(argv) == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("llama.cpp server: --settings is not a JSON object (")
+
+
 @pytest.mark.parametrize(
     ("settings", "message"),
     [

@@ -53,6 +53,8 @@ def apply_settings(params: Any, settings: dict[str, Any], prefix: str = "") -> N
     threads of generation and prompt processing, ``n_threads_batch`` those of prompt processing.
     ``SettingError`` names the first key that is unknown or of the wrong type.
     """
+    if not prefix and "n_threads" in settings:  # first, so that an n_threads_batch given too wins whatever its place
+        settings = {"n_threads": settings["n_threads"], **settings}
     for key, value in settings.items():
         name = prefix + key
         if not prefix and key in THREAD_FIELDS:
@@ -109,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         serve(server_params(args))
+    except json.JSONDecodeError as exc:
+        print(f"llama.cpp server: --settings is not a JSON object ({exc.msg})", file=sys.stderr, flush=True)
+        return 1
     except SettingError as exc:
         print(f"llama.cpp server: {exc}", file=sys.stderr, flush=True)
         return 1
