@@ -241,14 +241,23 @@ def test_bbh_bundled_tasks_run_with_cot_prompts_and_ids_by_position(tmp_path):
     assert len(report["metrics"][0]["subsets"]) == 27
     assert report["score"] == 1.0 and report["metrics"][0]["metric_scores"]["reference"]["score"] == 1.0
     content = model.seen[0]["messages"][-1]["content"]
-    assert (
-        content.count("\n\nQ: ") == 4
-    )  # three exemplars, then the question and content.endswith("\nA: Let's think step by step.")
+    assert content.count("\n\nQ: ") == 4  # three exemplars, then the question
+    assert content.endswith("\nA: Let's think step by step.")
     from evalscope_standard.bbh import BBH
 
     causal = list(BBH(options={}, seed=42).load("causal_judgement"))
     assert len(causal) == 187 and len({sample.id for sample in causal}) == 187
     assert len({sample.input for sample in causal}) < 187  # repeated inputs stay apart
+
+
+def test_bbh_asks_with_the_users_prompt_template_after_the_exemplars():
+    from evalscope_standard.bbh import BBH
+
+    benchmark = BBH(options={"prompt_template": "Question: {question}\nThink, then say 'So the answer is X'."}, seed=42)
+    sample = next(iter(benchmark.load("boolean_expressions")))
+    content = benchmark.build_prompt(sample)["messages"][-1]["content"]
+    assert content.count("\n\nQ: ") == 3 and content.startswith("Evaluate the result of a random Boolean")
+    assert content.endswith(f"\n\nQuestion: {sample.input}\nThink, then say 'So the answer is X'.")
 
 
 def test_bbh_keeps_its_bundled_data_when_the_dataset_dir_has_no_copy(tmp_path):

@@ -60,6 +60,11 @@ class HubOptions(BenchmarkOptions):
         return value
 
 
+def option_lines(options: dict[str, str]) -> str:
+    """The options as the prompts show them: one ``X) text`` line each."""
+    return "\n".join(f"{letter}) {text}" for letter, text in options.items())
+
+
 class HubBenchmark(Benchmark):
     """A benchmark whose rows come from a hub dataset (``hub_id`` at ``revision``) or a local copy of it.
 
@@ -170,14 +175,14 @@ class HubBenchmark(Benchmark):
         values = {
             "few_shot": few_shot,
             "question": sample.input.strip(),
-            "options": "\n".join(f"{letter}) {text}" for letter, text in options.items()),
+            "options": option_lines(options),
             "letters": "".join(options),
         }
         return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template).strip()
 
     def exemplar(self, sample: Sample) -> str:
         """One solved exemplar: the question, its options and ``Answer: X``."""
-        options = "\n".join(f"{letter}) {text}" for letter, text in (sample.options or {}).items())
+        options = option_lines(sample.options or {})
         body = f"{sample.input.strip()}\n\n{options}" if options else sample.input.strip()
         return f"{body}\nAnswer: {sample.target}\n\n"
 

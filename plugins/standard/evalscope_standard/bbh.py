@@ -38,6 +38,7 @@ class BBH(HubBenchmark):
     eval_split = "test"
     max_few_shot = 3
     default_few_shot = 3
+    prompt_template = "{few_shot}Q: {question}\nA: Let's think step by step."
 
     def use_dataset_dir(self, dataset_dir: str) -> None:
         """Read ``dataset_dir/lukaemon/bbh/`` when it is there; otherwise the bundled files stay in use."""
@@ -56,10 +57,11 @@ class BBH(HubBenchmark):
         return Question(row["input"], target=row["target"])
 
     def build_prompt(self, sample: Sample) -> dict:
-        """The task's exemplars, then ``Q: {input}`` and ``A: Let's think step by step.``"""
+        """The prompt template (default: ``Q: {question}`` and ``A: Let's think step by step.``) after the task's
+        chain-of-thought exemplars."""
         shots = self.few_shot_num
         head = f"{cot_prompt(sample.subset, shots)}\n\n" if shots else ""
-        return self.chat_prompt(f"{head}Q: {sample.input}\nA: Let's think step by step.")
+        return self.chat_prompt(self.format_prompt(sample, head))
 
     def gold_completion(self, sample: Sample) -> str:
         """A right answer in the exemplars' phrasing."""

@@ -47,7 +47,7 @@ def bbh_prediction(completion: str) -> str | None:
 
 
 class BBHScorer(Scorer):
-    """1.0 when our reading of the answer equals the target (case kept, ``A`` accepted for ``(A)``), and
+    """1.0 when our reading of the answer equals the target, ignoring case (``A`` accepted for ``(A)``), and
     ``reference``: the BIG-Bench-Hard rule (after the first ``So the answer is ``) equals the target."""
 
     metric = "AverageAccuracy"
@@ -58,6 +58,6 @@ class BBHScorer(Scorer):
         prediction = bbh_prediction(completion)
         if prediction is not None and gold.startswith("(") and re.fullmatch(r"[A-Z]", prediction):
             prediction = f"({prediction})"
-        right = prediction is not None and (prediction == gold or prediction.lower() == gold.lower())
+        right = prediction is not None and prediction.lower() == gold.lower()
         reference = float(bbh_answer(completion or "") == gold)
         return Score(float(right), prediction=prediction, gold=gold, metrics={"reference": reference})
