@@ -309,3 +309,18 @@ def test_a_scorer_on_the_scoring_thread_that_raises_config_error_stops_the_run(
     assert str(stopped.value).startswith(
         "scorer 'refused' stopped the run: ConfigError: the grading service at http://127.0.0.1:9 refused the token"
     )
+
+
+def test_a_resume_stopped_again_counts_the_predictions_it_reused_as_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVALSCOPE_JUDGE_API_KEY", WRONG_KEY)
+    model = Answers()
+    predictions = tmp_path / "out" / "predictions" / "answers" / "general_qa_sums.jsonl"
+    with FakeOpenAIServer(answers=grades(), api_key=RIGHT_KEY) as server:
+        with pytest.raises(ScorerStopped) as first:
+            run_task(judge_config(tmp_path, server, model))
+        kept_first = int(re.search(r"; (\d+) finished predictions are kept", str(first.value)).group(1))
+        assert kept_first == len(predictions.read_text("utf-8").splitlines()) > 0
+        with pytest.raises(ScorerStopped) as again:
+            run_task(judge_config(tmp_path, server, model, use_cache=str(tmp_path / "out")))
+    kept_again = int(re.search(r"; (\d+) finished predictions are kept", str(again.value)).group(1))
+    assert kept_again == len(predictions.read_text("utf-8").splitlines()) >= kept_first  # reused ones count too

@@ -209,6 +209,7 @@ class Scheduler:
             if item is None:
                 break
             if item.record is not None:
+                self.kept += item.record.get("error") is None  # a reused prediction is kept too
                 cached.append(Finished(item.subset, item.sample, item.record, item.review))
                 if len(cached) == CACHED_CHUNK:
                     await self._score(cached)
