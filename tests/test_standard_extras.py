@@ -205,3 +205,17 @@ def test_the_dataset_dir_flag_reaches_every_benchmark(run_cli, tmp_path):
     assert missing.returncode == 1
     [line] = missing.stderr.strip().splitlines()  # before the run starts: no other line
     assert f"--dataset-dir has no folder {tmp_path / 'none' / 'allenai' / 'ai2_arc'} for allenai/ai2_arc" in line
+
+
+def test_an_open_questions_target_of_zero_is_kept():
+    from evalscope.benchmarks.declarative import HubBenchmark, Question
+
+    class Counting(HubBenchmark):
+        name = "zeros"
+        hub_id = "acme/zeros"
+        subsets = ["main"]
+
+        def question(self, row):
+            return Question(row["q"], target=row["n"])  # a plugin's row may hold a number
+
+    assert Counting(options={}, seed=42).sample({"q": "How many?", "n": 0}, 0, "main").target == "0"

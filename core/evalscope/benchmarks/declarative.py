@@ -153,7 +153,13 @@ class HubBenchmark(Benchmark):
             ) from None
         sample_id = str(asked.id) if asked.id not in (None, "") else str(position)
         if not asked.options:
-            return Sample(id=sample_id, input=asked.text, target=str(asked.target or ""), raw=row, subset=subset)
+            return Sample(
+                id=sample_id,
+                input=asked.text,
+                target="" if asked.target is None else str(asked.target),
+                raw=row,
+                subset=subset,
+            )
         if len(asked.options) > len(LETTERS) or asked.answer is None or not 0 <= asked.answer < len(asked.options):
             raise DataError(
                 f"{self.name}/{subset} row {position}: answer {asked.answer!r} is not one of its "

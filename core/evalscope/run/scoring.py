@@ -76,7 +76,7 @@ async def ascore_sample(
     if review["error"] is not None:
         return review
     try:
-        score = await scorer.ascore(completion(record), sample)
+        score = await scorer.ascore(completion(record) or "", sample)  # as score_sample gives it
     except Exception as exc:
         return graded_review(review, None, scoring_failure(exc, policy, name or type(scorer).__name__))
     return graded_review(review, score)
