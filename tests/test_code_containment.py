@@ -160,7 +160,12 @@ def run_hostile(
             )
             base = free_id_block(claimed_ids(), process.pid)  # the user ids its programs run as
             uids = range(base, base + UIDS_PER_PROCESS)
-            stdout, stderr = process.communicate(timeout=300)
+            try:
+                stdout, stderr = process.communicate(timeout=300)
+            except subprocess.TimeoutExpired:  # a failing test leaves no evalscope (nor its programs) behind
+                process.kill()
+                process.communicate()
+                raise
         assert process.returncode == 0, stderr
         lines = (work / "reviews" / "m" / "humaneval_main.jsonl").read_text(encoding="utf-8").splitlines()
         reviews = {review["sample_id"]: review for review in map(json.loads, lines)}

@@ -3,7 +3,9 @@
 The program is the model's code, then the tests, then one line that writes a random marker straight to
 file descriptor 1. The host counts the tests as passed only when the program exits 0 AND the marker is
 in its output: a program that leaves early with status 0 (``sys.exit(0)`` at import, ``os._exit(0)`` in
-the function, an ``atexit`` hook that exits 0 after a failed test) never reaches the marker.
+the function, an ``atexit`` hook that exits 0 after a failed test) never reaches the marker. The marker is in
+the program's source, so code written to read it there can print it: it guards against early exits, not
+against code that sets out to cheat.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ SIGNAL_CAUSES = {
 
 
 def new_marker() -> str:
-    """A marker the program cannot know before it runs (a fresh one per program)."""
+    """A fresh marker per program, unknown to the model when it wrote its code."""
     return f"evalscope-tests-passed-{secrets.token_hex(16)}"
 
 

@@ -33,9 +33,10 @@ class ProcessSandbox(Sandbox):
     def weaker_than_bwrap(self) -> str:
         """What this sandbox leaves open that bwrap closes, in one line."""
         who = "an unprivileged user of its own" if self.own_uid else "YOUR OWN USER (it can read and write your files)"
+        escape = "" if self.own_uid else "; a process it starts in a session of its own outlives the wall-time kill"
         return (
             f"each program runs as {who} and sees the host's files and network "
-            "(it can connect to services on 127.0.0.1 and write where that user may)"
+            f"(it can connect to services on 127.0.0.1 and write where that user may){escape}"
         )
 
     async def run(self, program: str, limits: Limits) -> Execution:
