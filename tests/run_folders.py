@@ -8,6 +8,11 @@ from pathlib import Path
 from typing import Any
 
 
+def read_jsonl(path: Path) -> list[dict]:
+    """The JSON lines of ``path`` (split at newlines only: a model's text may hold U+2028, which is no line end)."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line]
+
+
 def response(text: str | None, finish_reason: str = "stop", reasoning: str | None = None) -> dict[str, Any]:
     """An OpenAI chat.completion as a server sends it."""
     message: dict[str, Any] = {"role": "assistant", "content": text}

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+from run_folders import read_jsonl
 
 from evalscope import TaskConfig, run_task
 from evalscope.models import CustomModel
@@ -34,10 +35,6 @@ class ReplayModel(CustomModel):
             }
             for item in kwargs["origin_inputs"]
         ]
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def run(tmp_path: Path, model: CustomModel, dataset_args: dict | None = None) -> tuple[dict, Path]:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from run_folders import read_jsonl
 
 from evalscope import TaskConfig, run_task
 from evalscope.models import CustomModel
@@ -50,10 +51,6 @@ def write_folder(root: Path, rows: list[dict]) -> Path:
     lines = "".join(json.dumps(row) + "\n" for row in rows)
     (root / "ifeval_input_data.jsonl").write_text(lines, encoding="utf-8")
     return root
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def test_instruction_level_counts_instructions_over_the_whole_set(tmp_path):

@@ -10,14 +10,11 @@ from pathlib import Path
 import pytest
 from evalscope_math.benchmarks import CompetitionMath, Math500
 from openai_server import FakeOpenAIServer
+from run_folders import read_jsonl
 from test_math_scoring import PATHOLOGICAL
 
 from evalscope import TaskConfig, run_task
 from evalscope.errors import SampleErrors
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def verify_workers_of(pid: int) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from run_folders import read_jsonl
+
 from evalscope import TaskConfig, run_task
 from evalscope.models import CustomModel
 from evalscope.plugins import get_plugins
@@ -48,10 +50,6 @@ def run(work_dir: Path, **options) -> dict:
         model=Asked(), model_id="asked", eval_type="custom", datasets=["quiz"], work_dir=str(work_dir), **options
     )
     return run_task(config)["quiz"]
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def quiz_prompts(options: dict) -> dict[str, dict]:

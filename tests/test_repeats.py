@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from openai_server import FakeOpenAIServer
 from quiz_api import NO_KEYS, QUIZ, QUIZ_MODEL, quiz_api_args
-from run_folders import wait_for_lines
+from run_folders import read_jsonl, wait_for_lines
 
 from evalscope import TaskConfig, run_task
 from evalscope.models.base import CustomModel
@@ -42,10 +42,6 @@ class RightSometimes(CustomModel):
             text = item["data"][0] if right else "wrong"
             answers.append({"choices": [{"index": 0, "message": {"role": "assistant", "content": text}}]})
         return answers
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def run_counting(tmp_path: Path, name: str, plugins, **settings) -> dict:

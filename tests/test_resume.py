@@ -8,16 +8,13 @@ from pathlib import Path
 import pytest
 from evalscope_echo_quiz import QUESTIONS
 from openai_server import FakeOpenAIServer
+from run_folders import read_jsonl
 
 from evalscope import TaskConfig, run_task
 from evalscope.errors import ConfigError
 from evalscope.models import CustomModel
 
 QUIZ = ["--model-plugin", "echo-answer", "--datasets", "quiz", "--no-timestamp"]
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 def drop_last_predictions(run_dir: Path, count: int) -> None:

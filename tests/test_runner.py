@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from run_folders import wait_for_lines
+from run_folders import read_jsonl, wait_for_lines
 
 from evalscope import TaskConfig, run_task
 from evalscope.errors import ConfigError, ModelError
@@ -22,10 +22,6 @@ QUIZ = ["--model-plugin", "echo-answer", "--datasets", "quiz", "--no-timestamp"]
 
 def last_line(text: str) -> str:
     return text.strip().splitlines()[-1]
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 class Counting(CustomModel):

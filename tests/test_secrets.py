@@ -10,6 +10,7 @@ import yaml
 from evalscope_echo_quiz import QUESTIONS
 from openai_server import FakeOpenAIServer
 from quiz_api import NO_KEYS, QUIZ_MODEL, quiz_api_args
+from run_folders import read_jsonl
 
 from evalscope import run_task
 from evalscope.models import CustomModel
@@ -17,10 +18,6 @@ from evalscope.store.records import completion
 from evalscope.utils.secrets import add_secret, redact, start_run_secrets
 
 ODD_KEY = 'LEAKHEAD-"quo\\te-ключ-☃-LEAKTAIL'  # a quote, a backslash and non-ASCII text
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def assert_nowhere(secret: str, streams: str, folder: Path, run_folder_kept: bool = True) -> None:

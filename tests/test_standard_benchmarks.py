@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from hub_layout import shared_rows, write_split
+from run_folders import read_jsonl
 
 from evalscope import TaskConfig, run_task
 from evalscope.errors import ConfigError
@@ -29,10 +29,6 @@ class AnswerModel(CustomModel):
             {"choices": [{"index": 0, "message": {"role": "assistant", "content": self.answer(item)}}]}
             for item in kwargs["origin_inputs"]
         ]
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line]
 
 
 def run(tmp_path: Path, name: str, model: CustomModel, **config) -> dict:
